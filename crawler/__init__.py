@@ -1,0 +1,1 @@
+"""crawler: see ../shared/CONVENTIONS.md for what belongs here."""

@@ -1,0 +1,1 @@
+"""notices: see ../shared/CONVENTIONS.md for what belongs here."""

@@ -1,0 +1,1 @@
+"""Alembic migrations (script location). Files are named YYYYMMDD_NNNN_message.py."""
