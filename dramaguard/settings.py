@@ -29,6 +29,18 @@ class MatcherSettings(BaseModel):
     notify_score: float = Field(0.5, ge=0.0, le=1.0, description="operating threshold for notices")
 
 
+class WebSettings(BaseModel):
+    """The HTTP API and review UI (``dramaguard serve``)."""
+
+    host: str = Field("127.0.0.1", description="interface to listen on")
+    port: int = Field(8000, ge=0, le=65535)
+    max_upload_bytes: int = Field(1024**3, ge=1, description="largest episode upload accepted")
+    session_hours: float = Field(12.0, gt=0, description="UI login lifetime")
+    secure_cookies: bool = Field(False, description="mark cookies Secure (set behind HTTPS)")
+    login_max_failures: int = Field(5, ge=1, description="failed logins per account or address")
+    login_window_s: int = Field(900, ge=1, description="window for the failure count")
+
+
 class Settings(BaseSettings):
     """Top-level settings; ``home`` holds the SQLite database, the FAISS index and evidence."""
 
@@ -42,6 +54,7 @@ class Settings(BaseSettings):
     )
     fingerprint: FingerprintSettings = FingerprintSettings()
     matcher: MatcherSettings = MatcherSettings()
+    web: WebSettings = WebSettings()
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,0 +1,10 @@
+"""The JSON API under /api/v1 (OpenAPI at /api/openapi.json)."""
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from dramaguard.web.api import account, admin, works
+
+router = APIRouter(prefix="/api/v1")
+for module in (account, works, admin):
+    router.include_router(module.router)
