@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from dramaguard.web.security import hash_password, new_api_token
+from dramaguard.security import hash_password, new_api_token
 from storage.models import RightsHolder
 from storage.auth import ApiToken, Role, User, add_token, find_user_by_email, normalise_email
 

@@ -7,7 +7,7 @@ from fastapi import HTTPException, Request, status
 from sqlalchemy.orm import Session, sessionmaker
 
 from dramaguard.settings import WebSettings
-from dramaguard.web.security import verify_password
+from dramaguard.security import verify_password
 from storage.auth import find_user_by_email, login_blocked, record_login
 from storage.db import transaction
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from dramaguard.web.deps import DB, SESSION_COOKIE, Principal, allow, check_form_csrf, get_services, not_found
 from dramaguard.web.i18n import LANG_COOKIE, LANGUAGES, pick_language, translator
 from dramaguard.web.login import LoginThrottled, authenticate
-from dramaguard.web.security import new_secret
+from dramaguard.security import new_secret
 from storage import scoped
 from storage.auth import Role, User, close_session, open_session
 from storage.db import transaction

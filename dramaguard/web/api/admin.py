@@ -4,10 +4,10 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 
-from dramaguard.accounts import AccountError, create_user
+from dramaguard import accounts
 from dramaguard.web.deps import DB, Admins, not_found
 from dramaguard.web.schemas import HolderIn, HolderOut, UserIn, UserOut, UserPatch
-from dramaguard.web.security import hash_password
+from dramaguard.security import hash_password
 from storage import scoped
 from storage.auth import Role, User
 from storage.models import RightsHolder
@@ -49,7 +49,7 @@ def create_user(body: UserIn, _: Admins, session: DB) -> User:
     _check_tenant(body.role, body.holder_id, session)
     holder = session.get(RightsHolder, body.holder_id) if body.holder_id is not None else None
     try:
-        return create_user(
+        return accounts.create_user(
             body.email,
             role=body.role,
             holder=holder,
@@ -57,7 +57,7 @@ def create_user(body: UserIn, _: Admins, session: DB) -> User:
             display_name=body.display_name,
             session=session,
         )
-    except AccountError as exc:
+    except accounts.AccountError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
 
 
