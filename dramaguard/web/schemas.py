@@ -18,6 +18,18 @@ class ORM(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+class Error(BaseModel):
+    detail: str
+
+
+ERRORS = {
+    400: {"model": Error, "description": "the request is well-formed but cannot be carried out"},
+    401: {"model": Error, "description": "no valid API token or session"},
+    403: {"model": Error, "description": "the role may not do this, or the CSRF token is missing"},
+    404: {"model": Error, "description": "no such object in the caller's tenant"},
+}
+
+
 class Me(BaseModel):
     id: int
     email: str

@@ -137,7 +137,7 @@ def create_work_form(
 ) -> RedirectResponse:
     owner = holder_id if principal.role == Role.ADMIN else principal.holder_id
     if owner is None or session.get(RightsHolder, owner) is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "choose the rights holder")
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "choose the rights holder")
     title = title.strip()
     work = session.scalar(select(Work).where(Work.holder_id == owner, Work.title == title))
     if work is None:

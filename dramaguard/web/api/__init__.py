@@ -4,7 +4,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from dramaguard.web.api import account, admin, works
+from dramaguard.web.schemas import ERRORS
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
 for module in (account, works, admin):
     router.include_router(module.router)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from dramaguard.accounts import issue_token
 from dramaguard.web.deps import DB, Anyone, get_services, not_found
 from dramaguard.web.login import authenticate
-from dramaguard.web.schemas import LoginIn, Me, TokenCreated, TokenIn, TokenOut
+from dramaguard.web.schemas import Error, LoginIn, Me, TokenCreated, TokenIn, TokenOut
 from storage.auth import ApiToken, User
 from storage.base import utcnow
 
@@ -30,7 +30,7 @@ def me(principal: Anyone) -> Me:
     "/auth/login",
     response_model=TokenCreated,
     status_code=status.HTTP_201_CREATED,
-    responses={401: {"description": "wrong e-mail or password"}, 429: {"description": "too many failures"}},
+    responses={401: {"model": Error, "description": "wrong e-mail or password"}, 429: {"model": Error, "description": "too many failures"}},
 )
 def login(body: LoginIn, request: Request, session: DB) -> TokenCreated:
     """Exchange e-mail and password for a new API token (rate limited like the UI login)."""

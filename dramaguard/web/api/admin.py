@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from dramaguard import accounts
 from dramaguard.web.deps import DB, Admins, not_found
-from dramaguard.web.schemas import HolderIn, HolderOut, UserIn, UserOut, UserPatch
+from dramaguard.web.schemas import Error, HolderIn, HolderOut, UserIn, UserOut, UserPatch
 from dramaguard.security import hash_password
 from storage import scoped
 from storage.auth import Role, User
@@ -21,7 +21,7 @@ def list_holders(_: Admins, session: DB) -> list[RightsHolder]:
 
 
 @router.post("/holders", response_model=HolderOut, status_code=status.HTTP_201_CREATED,
-             responses={409: {"description": "name taken"}})
+             responses={409: {"model": Error, "description": "name taken"}})
 def create_holder(body: HolderIn, _: Admins, session: DB) -> RightsHolder:
     if session.scalar(select(RightsHolder.id).where(RightsHolder.name == body.name)):
         raise HTTPException(status.HTTP_409_CONFLICT, f"a rights holder named '{body.name}' exists")
@@ -38,13 +38,13 @@ def list_users(_: Admins, session: DB) -> list[User]:
 
 def _check_tenant(role: Role, holder_id: int | None, session) -> None:
     if role != Role.ADMIN and holder_id is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"a {role} user needs a holder_id")
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"a {role} user needs a holder_id")
     if holder_id is not None and session.get(RightsHolder, holder_id) is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"no rights holder with id {holder_id}")
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"no rights holder with id {holder_id}")
 
 
 @router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED,
-             responses={409: {"description": "e-mail taken"}})
+             responses={409: {"model": Error, "description": "e-mail taken"}})
 def create_user(body: UserIn, _: Admins, session: DB) -> User:
     _check_tenant(body.role, body.holder_id, session)
     holder = session.get(RightsHolder, body.holder_id) if body.holder_id is not None else None

@@ -7,7 +7,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from sqlalchemy import select
 
 from dramaguard.web.deps import DB, Anyone, Owners, get_services, not_found
-from dramaguard.web.schemas import EpisodeOut, Receipt, UploadOut, WorkDetail, WorkIn, WorkOut
+from dramaguard.web.schemas import Error, EpisodeOut, Receipt, UploadOut, WorkDetail, WorkIn, WorkOut
 from storage import scoped
 from storage.auth import Role
 from storage.db import transaction
@@ -60,12 +60,12 @@ def list_works(principal: Anyone, session: DB) -> list[WorkOut]:
     "/works",
     response_model=WorkOut,
     status_code=status.HTTP_201_CREATED,
-    responses={409: {"description": "the tenant already has a work with this title"}},
+    responses={409: {"model": Error, "description": "the tenant already has a work with this title"}},
 )
 def create_work(body: WorkIn, principal: Owners, session: DB) -> WorkOut:
     if principal.role == Role.ADMIN:
         if body.holder_id is None or session.get(RightsHolder, body.holder_id) is None:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "admins must name an existing holder_id")
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, "admins must name an existing holder_id")
         holder_id = body.holder_id
     else:
         if body.holder_id not in (None, principal.holder_id):
@@ -100,9 +100,9 @@ def get_work(work_id: int, principal: Anyone, session: DB) -> WorkDetail:
     status_code=status.HTTP_202_ACCEPTED,
     openapi_extra=VIDEO_BODY,
     responses={
-        404: {"description": "no such work (or not yours)"},
-        409: {"description": "that episode number is already registered"},
-        413: {"description": "larger than web.max_upload_bytes"},
+        404: {"model": Error, "description": "no such work (or not yours)"},
+        409: {"model": Error, "description": "that episode number is already registered"},
+        413: {"model": Error, "description": "larger than web.max_upload_bytes"},
     },
 )
 async def upload_episode(
