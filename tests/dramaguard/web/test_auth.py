@@ -18,8 +18,8 @@ from .conftest import PASSWORD, seed
 def site(web_settings):
     app = create_app(web_settings)
     with TestClient(app) as client:
-        actors, _, works = seed(app, passwords=True)
-        yield app, client, actors, works
+        actors, holders, _ = seed(app, passwords=True)
+        yield app, client, actors, holders
 
 
 def login_form(client: TestClient, email: str, password: str, next_path: str = "/works", csrf: str | None = None):
@@ -139,9 +139,11 @@ def test_deactivated_users_lose_access_at_once(site):
 
 
 def test_admins_cannot_lock_themselves_out_and_tenants_are_required(site):
-    _, client, actors, _ = site
+    _, client, actors, holders = site
     admin = actors[(Role.ADMIN, None)]
-    demote = client.patch(f"/api/v1/admin/users/{admin.user_id}", json={"role": "legal"}, headers=admin.bearer)
+    demote = client.patch(
+        f"/api/v1/admin/users/{admin.user_id}", json={"role": "legal", "holder_id": holders["A"]}, headers=admin.bearer
+    )
     assert demote.status_code == 409
     orphan = client.post("/api/v1/admin/users", json={"email": "x@example.test", "role": "legal"}, headers=admin.bearer)
     assert orphan.status_code == 400 and "holder_id" in orphan.text
