@@ -37,6 +37,7 @@ class CaseEvent(StrEnum):
     COUNTER_NOTICE = "counter_notice"
     FORWARD = "forward"
     CLOSE = "close"
+    ALLOWLIST = "allowlist"  # found to be licensed before any notice went out
 
 
 S, E = CaseState, CaseEvent
@@ -63,6 +64,11 @@ TRANSITIONS: dict[tuple[CaseState, CaseEvent], CaseState] = {
     (S.COUNTER_NOTICED, E.FORWARD): S.FORWARDED,
     (S.FORWARDED, E.CLOSE): S.CLOSED,
     (S.ESCALATED, E.CLOSE): S.CLOSED,
+    (S.DETECTED, E.ALLOWLIST): S.ALLOWLISTED,
+    (S.PENDING_REVIEW, E.ALLOWLIST): S.ALLOWLISTED,
+    (S.APPROVED, E.ALLOWLIST): S.ALLOWLISTED,
+    (S.TRACKED, E.ALLOWLIST): S.ALLOWLISTED,
+    (S.NOT_REMOVED, E.ALLOWLIST): S.ALLOWLISTED,
 }
 del S, E
 

@@ -44,6 +44,14 @@ class RegistrationReceipt:
         data["documents"] = [asdict(d) for d in self.documents]
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict) -> RegistrationReceipt:
+        fields = dict(data)
+        fields["registered_at"] = datetime.fromisoformat(data["registered_at"])
+        fields["issued_at"] = datetime.fromisoformat(data["issued_at"])
+        fields["documents"] = tuple(RightsDocument(**d) for d in data.get("documents", ()))
+        return cls(**fields)
+
     def to_json(self) -> str:
         """Canonical form (sorted keys, no spaces variance) so the digest is reproducible."""
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, indent=2)
