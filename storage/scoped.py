@@ -5,9 +5,13 @@ filter lives here, in the query, so a page or endpoint cannot forget it.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from notices.lifecycle import CaseState
+from storage.cases import AllowlistEntry, Case, Notice, NoticeItemRow, PolicyRuleRow
 from storage.models import Episode, Fingerprint, RightsHolder, Work
 
 
@@ -55,3 +59,117 @@ def episode_receipt(episode: Episode) -> dict:
 
 def list_holders(*, session: Session) -> list[RightsHolder]:
     return list(session.scalars(select(RightsHolder).order_by(RightsHolder.name)))
+
+
+# ---- casework ---------------------------------------------------------------------------------
+
+def _cases(holder_id: int | None) -> Select:
+    query = select(Case)
+    return query if holder_id is None else query.where(Case.holder_id == holder_id)
+
+
+def list_cases(
+    *,
+    holder_id: int | None,
+    state: str | None = None,
+    platform: str | None = None,
+    work_id: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    session: Session,
+) -> list[Case]:
+    query = _cases(holder_id).options(selectinload(Case.work))
+    if state:
+        query = query.where(Case.state == state)
+    if platform:
+        query = query.where(Case.platform == platform)
+    if work_id is not None:
+        query = query.where(Case.work_id == work_id)
+    query = query.order_by(Case.detected_at.desc(), Case.id.desc()).limit(limit).offset(offset)
+    return list(session.scalars(query))
+
+
+def review_queue(*, holder_id: int | None, session: Session) -> list[Case]:
+    """Cases waiting for legal staff, the nearest notice deadline first."""
+    query = (
+        _cases(holder_id)
+        .where(Case.state == CaseState.PENDING_REVIEW.value)
+        .options(selectinload(Case.work))
+        .order_by(Case.notice_deadline, Case.id)
+    )
+    return list(session.scalars(query))
+
+
+def get_case(case_id: int, *, holder_id: int | None, session: Session) -> Case | None:
+    return session.scalar(
+        _cases(holder_id)
+        .where(Case.id == case_id)
+        .options(selectinload(Case.work), selectinload(Case.episode), selectinload(Case.events))
+    )
+
+
+def notices_for_case(case_id: int, *, session: Session) -> list[Notice]:
+    return list(
+        session.scalars(
+            select(Notice)
+            .join(NoticeItemRow, NoticeItemRow.notice_id == Notice.id)
+            .where(NoticeItemRow.case_id == case_id)
+            .options(selectinload(Notice.delivery))
+            .order_by(Notice.id)
+        )
+    )
+
+
+def list_notices(*, holder_id: int | None, limit: int = 100, offset: int = 0, session: Session) -> list[Notice]:
+    query = select(Notice).options(selectinload(Notice.delivery), selectinload(Notice.items))
+    if holder_id is not None:
+        query = query.where(Notice.holder_id == holder_id)
+    return list(session.scalars(query.order_by(Notice.id.desc()).limit(limit).offset(offset)))
+
+
+def get_notice(notice_id: int, *, holder_id: int | None, session: Session) -> Notice | None:
+    query = select(Notice).where(Notice.id == notice_id).options(
+        selectinload(Notice.delivery), selectinload(Notice.items)
+    )
+    if holder_id is not None:
+        query = query.where(Notice.holder_id == holder_id)
+    return session.scalar(query)
+
+
+def _allow_entries(holder_id: int | None) -> Select:
+    query = select(AllowlistEntry)
+    if holder_id is None:
+        return query
+    own_works = select(Work.id).where(Work.holder_id == holder_id)
+    return query.where((AllowlistEntry.holder_id == holder_id) | AllowlistEntry.work_id.in_(own_works))
+
+
+def list_allow_entries(*, holder_id: int | None, session: Session) -> list[AllowlistEntry]:
+    return list(session.scalars(_allow_entries(holder_id).order_by(AllowlistEntry.id)))
+
+
+def get_allow_entry(entry_id: int, *, holder_id: int | None, session: Session) -> AllowlistEntry | None:
+    return session.scalar(_allow_entries(holder_id).where(AllowlistEntry.id == entry_id))
+
+
+def list_policy_rules(work_id: int, *, session: Session) -> list[PolicyRuleRow]:
+    """Rules of a work the caller has already been allowed to see (check with ``get_work``)."""
+    query = select(PolicyRuleRow).where(PolicyRuleRow.work_id == work_id)
+    return list(session.scalars(query.order_by(PolicyRuleRow.priority, PolicyRuleRow.id)))
+
+
+def get_policy_rule(rule_id: int, *, holder_id: int | None, session: Session) -> PolicyRuleRow | None:
+    query = select(PolicyRuleRow).where(PolicyRuleRow.id == rule_id)
+    if holder_id is not None:
+        query = query.join(Work, Work.id == PolicyRuleRow.work_id).where(Work.holder_id == holder_id)
+    return session.scalar(query)
+
+
+def case_times(*, holder_id: int | None, since: datetime, session: Session) -> list[tuple[str, datetime, datetime | None, datetime | None]]:
+    """(platform, detected, notified, removed) of cases detected since ``since``, for the dashboard."""
+    query = select(Case.platform, Case.detected_at, Case.notified_at, Case.removed_at).where(
+        Case.detected_at >= since
+    )
+    if holder_id is not None:
+        query = query.where(Case.holder_id == holder_id)
+    return [tuple(row) for row in session.execute(query.order_by(Case.detected_at))]

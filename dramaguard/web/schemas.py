@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from notices.allowlist import AllowKind
+from notices.policy import Action
 from storage.auth import Role
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -156,3 +158,124 @@ class UploadOut(ORM):
     episode_id: int | None
     created_at: datetime
     updated_at: datetime
+
+
+class Note(BaseModel):
+    note: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class RejectIn(Note):
+    allowlist_uploader: bool = Field(False, description="also allowlist the uploader for this work")
+
+
+class Keyframe(BaseModel):
+    index: int
+    query_ms: int
+    ref_ms: int
+    url: str
+
+
+class CaseEventOut(ORM):
+    at: datetime
+    actor: str
+    event: str
+    from_state: str | None
+    to_state: str
+    detail: dict
+
+
+class CaseOut(ORM):
+    id: int
+    holder_id: int
+    work_id: int
+    work_title: str
+    episode_id: int | None
+    platform: str
+    video_id: str
+    url: str
+    title: str
+    uploader_id: str | None
+    uploader_name: str | None
+    view_count: int | None
+    uploaded_at: datetime | None
+    state: str
+    action: str
+    policy_reason: str
+    score: float
+    matched_ms: int
+    query_share: float
+    ref_share: float
+    detected_at: datetime
+    notice_deadline: datetime
+    notified_at: datetime | None
+    removed_at: datetime | None
+
+
+class NoticeOut(BaseModel):
+    id: int
+    public_id: str
+    work_id: int
+    platform: str
+    stage: str
+    language: str
+    recipient: str
+    subject: str
+    created_at: datetime
+    case_ids: list[int]
+    delivery_status: str | None
+    sent_at: datetime | None
+
+
+class NoticeDetail(NoticeOut):
+    text: str
+
+
+class CaseDetail(CaseOut):
+    matches: list[dict]
+    events: list[CaseEventOut]
+    notices: list[NoticeOut]
+    keyframes: list[Keyframe]
+    evidence_sha256: str | None
+
+
+class AllowIn(BaseModel):
+    kind: AllowKind
+    value: Name
+    platform: Name | None = Field(None, description="None: every platform")
+    note: Annotated[str, StringConstraints(max_length=500)] = ""
+    work_id: int | None = Field(None, description="one work; None: every work of the tenant")
+    holder_id: int | None = Field(None, description="admins only, for a tenant-wide entry")
+
+
+class AllowOut(ORM):
+    id: int
+    kind: str
+    value: str
+    platform: str | None
+    note: str
+    work_id: int | None
+    holder_id: int | None
+
+
+class PolicyIn(BaseModel):
+    action: Action
+    priority: Annotated[int, Field(ge=0, le=10_000)] = 100
+    min_matched_s: Annotated[float, Field(ge=0, le=86_400)] = 0.0
+    min_query_share: Annotated[float, Field(ge=0, le=1)] = 0.0
+    min_ref_share: Annotated[float, Field(ge=0, le=1)] = 0.0
+    min_score: Annotated[float, Field(ge=0, le=1)] = 0.0
+    platforms: list[Name] = Field(default_factory=list, max_length=50)
+    name: Annotated[str, StringConstraints(max_length=200)] = ""
+
+
+class PolicyOut(ORM):
+    id: int
+    work_id: int
+    action: str
+    priority: int
+    min_matched_s: float
+    min_query_share: float
+    min_ref_share: float
+    min_score: float
+    platforms: list[str]
+    name: str
