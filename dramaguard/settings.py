@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,6 +29,29 @@ class MatcherSettings(BaseModel):
     notify_score: float = Field(0.5, ge=0.0, le=1.0, description="operating threshold for notices")
 
 
+class NoticeSettings(BaseModel):
+    """Notice deadlines and delivery. Platform maps are keyed by the crawler's platform name."""
+
+    deadline_hours: float = Field(2.0, gt=0, description="notice due this long after detection")
+    warn_before_minutes: float = Field(30.0, ge=0, description="watchdog warns this much ahead")
+    recheck_interval_minutes: float = Field(60.0, gt=0, description="re-check cadence after notice")
+    removal_window_hours: float = Field(24.0, gt=0, description="escalate if still up after this")
+    counter_notice_days: float = Field(15.0, gt=0, description="wait after a counter-notice")
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool | None = Field(None, description="None: use STARTTLS if offered")
+    sender: str = "notices@dramaguard.invalid"
+    default_channel: str = Field("email", description="email | http")
+    platform_channels: dict[str, str] = Field(default_factory=dict)
+    email_recipients: dict[str, str] = Field(default_factory=dict, description="platform → address")
+    complaint_api_urls: dict[str, str] = Field(default_factory=dict, description="platform → base")
+    platform_languages: dict[str, str] = Field(
+        default_factory=dict, description="platform → zh | en (default zh)"
+    )
+
+
 class Settings(BaseSettings):
     """Top-level settings; ``home`` holds the SQLite database, the FAISS index and evidence."""
 
@@ -42,6 +65,7 @@ class Settings(BaseSettings):
     )
     fingerprint: FingerprintSettings = FingerprintSettings()
     matcher: MatcherSettings = MatcherSettings()
+    notices: NoticeSettings = NoticeSettings()
 
     @property
     def resolved_database_url(self) -> str:
@@ -50,7 +74,6 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.home / "index"
-
 
 @lru_cache
 def get_settings() -> Settings:
