@@ -31,6 +31,8 @@ from storage.db import make_engine, session_factory, transaction, upgrade
 
 log = logging.getLogger(__name__)
 
+POOL_MIN_FILES = 3  # below this, starting worker processes costs more than it saves
+
 
 class RegistrationError(Exception):
     """A file could not be registered (conflict with an existing registration)."""
@@ -99,7 +101,7 @@ def _fingerprint_job(path: str, params: FingerprintParams, limits: DecodeLimits)
 class Services:
     """Engine, sessions, index and matcher built from one ``Settings``; a context manager."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, reconcile: bool = True) -> None:
         self.settings = settings
         settings.home.mkdir(parents=True, exist_ok=True)
         self.engine = make_engine(settings.resolved_database_url)
@@ -114,7 +116,11 @@ class Services:
         )
         self.matcher = QueryMatcher(self.index, MatchParams(neighbours=settings.matcher.neighbours))
         self._catalogue: dict[int, tuple[str, int, int, str, float]] = {}
-        self.reconcile()
+        if reconcile:
+            self.reconcile()
+        else:
+            with transaction(self.sessions) as session:
+                self._catalogue = registry.episode_catalogue(session=session)
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
@@ -161,7 +167,7 @@ class Services:
         takes the rest of the batch.
         """
         workers = min(len(paths), os.cpu_count() or 1)
-        if workers <= 1:
+        if workers <= 1 or len(paths) < POOL_MIN_FILES:
             for path in paths:
                 yield path, _fingerprint_job(str(path), self.fp_params, self.limits)
             return
