@@ -6,6 +6,7 @@ fallback for files PyAV refuses. Both sit behind the :class:`VideoSource` protoc
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,9 @@ import numpy as np
 from fingerprint.errors import DecodeError
 
 log = logging.getLogger(__name__)
+
+# OpenCV's bundled FFmpeg prints every damaged packet to stderr; our errors say it once, clearly.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 MAX_DAMAGED_PACKETS = 200
 
