@@ -1,0 +1,1 @@
+"""Video fingerprinting: decoded frames become timed descriptors; pure, no storage."""
