@@ -33,6 +33,7 @@ class DetectOptions:
     candidates: int = 3  # placements decoded, best pilot scores first
     interval_ms: int = 0  # sample frames at least this far apart (0: every frame)
     max_frames: int = 750  # ~30 s at 25 fps: plenty of averaging, bounded time
+    work_factor: float = 1.5  # residuals are taken on a (work_factor × grid) square
     denoise: int = 3  # median kernel (search-grid pixels): the residual keeps texture, not scenes
     clip: float = 1.5  # residuals beyond this many mean-absolute-residuals are content edges
 
@@ -59,6 +60,22 @@ class Detection:
     frames: int
 
 
+@dataclass(frozen=True)
+class Reading:
+    """Soft bits read at one candidate placement (before error correction)."""
+
+    placement: Placement
+    soft_bits: np.ndarray
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What detection needs from a video, independent of the key: its averaged residual."""
+
+    average: np.ndarray
+    frames: int
+
+
 def detect_video(
     path: Path,
     key: bytes,
@@ -72,45 +89,81 @@ def detect_video(
 
     Raises WatermarkError when the file cannot be decoded.
     """
+    return detect(gather_video(path, start_s=start_s, end_s=end_s, params=params,
+                               options=options), key, params=params, options=options)
+
+
+def gather_video(
+    path: Path,
+    *,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    params: WatermarkParams = WatermarkParams(),
+    options: DetectOptions = DetectOptions(),
+) -> Evidence:
     frames = iter_luma(path, start_s=start_s, end_s=end_s,
                        interval_ms=options.interval_ms, max_frames=options.max_frames)
-    return detect_frames(frames, key, params=params, options=options)
+    return gather(frames, params=params, options=options)
 
 
-def detect_frames(
+def gather(
     frames: Iterable[np.ndarray],
+    *,
+    params: WatermarkParams = WatermarkParams(),
+    options: DetectOptions = DetectOptions(),
+) -> Evidence:
+    """Average decoded luma frames (uint8, any size) into the evidence detection reads."""
+    average, count = _average_residual(frames, params.grid * options.work_factor, options)
+    size = params.grid * _SEARCH
+    return Evidence(cv2.resize(average, (size, size), interpolation=cv2.INTER_LINEAR), count)
+
+
+def read(
+    evidence: Evidence,
+    key: bytes,
+    *,
+    params: WatermarkParams = WatermarkParams(),
+    options: DetectOptions = DetectOptions(),
+) -> list[Reading]:
+    """Soft bits at the best pilot placements, best first (for detection and for measuring BER)."""
+    if evidence.frames == 0:
+        return []
+    pattern = Pattern(key, params)
+    return [Reading(place, pattern.soft_bits(_to_grid(evidence.average, place, params.grid)))
+            for place in _placements(evidence.average, pattern, options)]
+
+
+def detect(
+    evidence: Evidence,
     key: bytes,
     *,
     params: WatermarkParams = WatermarkParams(),
     options: DetectOptions = DetectOptions(),
 ) -> Detection | None:
-    """Detection over decoded luma frames (uint8, any size)."""
-    pattern = Pattern(key, params)
-    average, count = _average_residual(frames, params.grid * _SEARCH, options)
-    if count == 0:
-        return None
+    """The first placement whose bits decode and pass the keyed CRC, or None."""
     tag = key_tag(key)
-    for place in _placements(average, pattern, options):
-        soft = pattern.soft_bits(_to_grid(average, place, params.grid))
+    for reading in read(evidence, key, params=params, options=options):
+        soft = reading.soft_bits
         decoded = decode_bits(soft, tag)
         if decoded is None:
             continue
         signs = encode_bits(decoded.payload, tag).astype(np.float64) * 2 - 1
         confidence = float(soft @ signs / (np.linalg.norm(soft) * np.sqrt(CODE_BITS) + 1e-12))
-        log.debug("watermark found at %s", place)
+        log.debug("watermark found at %s", reading.placement)
         return Detection(decoded.payload, confidence, decoded.corrected_bits,
-                         decoded.corrected_bits / CODE_BITS, place, count)
+                         decoded.corrected_bits / CODE_BITS, reading.placement, evidence.frames)
     return None
 
 
 def _average_residual(
-    frames: Iterable[np.ndarray], size: int, options: DetectOptions
+    frames: Iterable[np.ndarray], size: float, options: DetectOptions
 ) -> tuple[np.ndarray, int]:
     """Mean of the frames' denoising residuals on a size × size grid, each clipped and whitened.
 
     The residual (frame minus its median-filtered self) strips most of the picture and keeps the
     mark's fine texture; clipping tames edges; unit variance stops one busy frame from dominating.
     """
+    size = round(size)
     total = np.zeros((size, size), dtype=np.float64)
     count = 0
     for luma in frames:

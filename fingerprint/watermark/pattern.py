@@ -32,7 +32,7 @@ class WatermarkParams:
     wavelet: str = "db2"
     levels: tuple[int, ...] = (2,)
     pilot_share: float = 0.25
-    strength: float = 4.0  # amplitude of one coefficient, in 8-bit luma units (orthonormal DWT)
+    strength: float = 5.0  # amplitude of one coefficient, in 8-bit luma units (orthonormal DWT)
 
     def as_dict(self) -> dict[str, object]:
         return {"algorithm": ALGORITHM, "version": VERSION, "grid": self.grid,
