@@ -1,24 +1,20 @@
 """`dramaguard watermark embed|detect`: mark a recipient's copy; read the mark of a leaked one."""
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from dramaguard.settings import Settings
+from dramaguard.watermarking import MissingKeyError, watermark_key, watermark_params
 from fingerprint.watermark import (
-    Detection,
     EncodeOptions,
     WatermarkError,
-    WatermarkParams,
     WatermarkPayload,
     detect_video,
     embed_video,
 )
-
-log = logging.getLogger(__name__)
 
 watermark_app = typer.Typer(help="Forensic watermarks: whose copy leaked.", no_args_is_help=True)
 
@@ -27,40 +23,16 @@ def register(app: typer.Typer) -> None:
     app.add_typer(watermark_app, name="watermark")
 
 
-def watermark_key(settings: Settings) -> bytes:
-    """The configured key as bytes; a clear error (not a traceback) when none is set."""
-    secret = settings.watermark.key
-    if secret is None or not secret.get_secret_value():
-        raise typer.BadParameter(
-            "no watermark key configured (set DRAMAGUARD_WATERMARK__KEY)", param_hint="key"
-        )
-    return secret.get_secret_value().encode("utf-8")
-
-
-def watermark_params(settings: Settings) -> WatermarkParams:
-    return WatermarkParams(strength=settings.watermark.strength)
-
-
-def find_watermark(
-    settings: Settings, path: Path, *, start_s: float | None = None, end_s: float | None = None
-) -> Detection | None:
-    """For the scan pipeline: the mark of ``path`` (optionally within the matched query range).
-
-    Returns None when there is no key, no mark, or the file cannot be decoded (logged as a
-    warning): a missing watermark must never fail a scan.
-    """
-    if settings.watermark.key is None:
-        return None
-    try:
-        return detect_video(path, watermark_key(settings), start_s=start_s, end_s=end_s,
-                            params=watermark_params(settings))
-    except WatermarkError as exc:
-        log.warning("watermark detection skipped: %s", exc)
-        return None
-
-
 def _settings(ctx: typer.Context) -> Settings:
     return ctx.obj if isinstance(ctx.obj, Settings) else Settings()
+
+
+def _key(settings: Settings) -> bytes:
+    try:
+        return watermark_key(settings)
+    except MissingKeyError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 @watermark_app.command("embed")
@@ -78,7 +50,7 @@ def embed(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     try:
-        report = embed_video(episode, out, payload, watermark_key(settings),
+        report = embed_video(episode, out, payload, _key(settings),
                              params=watermark_params(settings),
                              encode=EncodeOptions(crf=settings.watermark.crf))
     except WatermarkError as exc:
@@ -99,7 +71,7 @@ def detect(
     """Print the recipient and episode a FILE was marked for, or "no watermark" (exit code 1)."""
     settings = _settings(ctx)
     try:
-        found = detect_video(file, watermark_key(settings), start_s=start, end_s=end,
+        found = detect_video(file, _key(settings), start_s=start, end_s=end,
                              params=watermark_params(settings))
     except WatermarkError as exc:
         typer.echo(f"error: {exc}", err=True)
