@@ -260,3 +260,13 @@ def restore_command(
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from exc
     out.print(f"restored {len(manifest['files'])} files into {ctx.obj.home}", highlight=False)
+
+
+def _register_plugins() -> None:
+    """Command groups that live in their own modules."""
+    from dramaguard import cli_watermark
+
+    cli_watermark.register(app)
+
+
+_register_plugins()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,6 +29,14 @@ class MatcherSettings(BaseModel):
     notify_score: float = Field(0.5, ge=0.0, le=1.0, description="operating threshold for notices")
 
 
+class WatermarkSettings(BaseModel):
+    """Forensic watermarking; the key decides the pattern, so it is a secret (never logged)."""
+
+    key: SecretStr | None = Field(None, description="secret key; required to embed or detect")
+    strength: float = Field(5.0, gt=0, le=20, description="coefficient amplitude (luma units)")
+    crf: int = Field(12, ge=0, le=51, description="x264 quality of marked copies")
+
+
 class Settings(BaseSettings):
     """Top-level settings; ``home`` holds the SQLite database, the FAISS index and evidence."""
 
@@ -42,6 +50,7 @@ class Settings(BaseSettings):
     )
     fingerprint: FingerprintSettings = FingerprintSettings()
     matcher: MatcherSettings = MatcherSettings()
+    watermark: WatermarkSettings = WatermarkSettings()
 
     @property
     def resolved_database_url(self) -> str:
