@@ -39,10 +39,11 @@ class PlatformConfig:
 
 @dataclass(frozen=True)
 class RawPage:
-    """What a plugin returns for one listing request; ``next_cursor`` None means "no more"."""
+    """What a plugin returns for one listing request; ``done`` when nothing follows it."""
 
     candidates: list[Candidate]
     next_cursor: str | None
+    done: bool = False
 
 
 class Platform:
@@ -104,7 +105,7 @@ class Platform:
                     fresh.append(candidate)
             next_cursor = raw.next_cursor if raw.next_cursor is not None else cursor
             yield Page(fresh, cursor_key, next_cursor if cursor_key else None)
-            if raw.next_cursor is None or raw.next_cursor == cursor:
+            if raw.done or raw.next_cursor is None or raw.next_cursor == cursor:
                 return
             cursor = raw.next_cursor
 

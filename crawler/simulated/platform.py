@@ -22,7 +22,7 @@ class SimulatedPlatform(Platform):
             f"{self.base_url}/api/search", {"q": term, "page": cursor or "1"}
         )
         next_page = _field(body, "next_page", (int, type(None)))
-        return RawPage(self._items(body), str(next_page) if next_page else None)
+        return RawPage(self._items(body), str(next_page) if next_page else None, done=not next_page)
 
     async def _new_page(self, cursor: str | None) -> RawPage:
         return await self._listing(f"{self.base_url}/api/videos", cursor)
@@ -34,10 +34,7 @@ class SimulatedPlatform(Platform):
         body = await self.http.get_json(url, {"cursor": cursor or "0"})
         next_cursor = _field(body, "next_cursor", str)
         has_more = _field(body, "has_more", bool)
-        items = self._items(body)
-        # An exhausted listing still returns its cursor so it is persisted; the base stops when
-        # the cursor stops moving.
-        return RawPage(items, next_cursor if (has_more or items) else None)
+        return RawPage(self._items(body), next_cursor, done=not has_more)
 
     def _items(self, body: Any) -> list[Candidate]:
         items = _field(body, "items", list)
