@@ -86,7 +86,9 @@ def index_duration(path: Path) -> float:
         )
 
 
-def plan_ranges(path: Path, windows: list[tuple[float, float]]) -> list[tuple[int, int]]:
+def plan_ranges(
+    path: Path, windows: list[tuple[float, float]], merge_gap: int = 0
+) -> list[tuple[int, int]]:
     """Byte ranges holding the samples of ``windows`` (seconds), from the index in ``path``."""
     ranges: list[tuple[int, int]] = []
     with _open(path) as container:
@@ -105,7 +107,7 @@ def plan_ranges(path: Path, windows: list[tuple[float, float]]) -> list[tuple[in
                     keyframes = [t for t, _, _, key in entries if key and t <= start]
                     start = max(keyframes) if keyframes else entries[0][0]
                 ranges += [(pos, pos + size) for t, pos, size, _ in entries if start <= t < end]
-    return merge(ranges, gap=32 * 1024)
+    return merge(ranges, gap=merge_gap)
 
 
 class Coverage:

@@ -35,6 +35,7 @@ class SamplingPolicy:
     size_cap: int = 64 * 1024 * 1024
     probe_bytes: int = 256 * 1024
     full_ratio: float = 0.8  # fetch the whole file when the plan would cover more than this
+    merge_gap: int = 32 * 1024  # ranges closer than this are fetched as one request
 
 
 @dataclass
@@ -93,7 +94,9 @@ class MediaSampler:
                 duration, self.policy.sample_seconds, self.policy.windows,
                 self.policy.window_seconds,
             )
-            planned = await asyncio.to_thread(mp4.plan_ranges, sparse, windows)
+            planned = await asyncio.to_thread(
+                mp4.plan_ranges, sparse, windows, self.policy.merge_gap
+            )
         missing = _subtract(planned, fetched)
         if moov is None or sum(b - a for a, b in fetched + missing) > self.policy.full_ratio * total:
             if total > cap:

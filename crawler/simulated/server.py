@@ -35,6 +35,7 @@ from aiohttp import web
 from crawler.simulated.media import probe_duration
 
 log = logging.getLogger(__name__)
+TRUNCATE = web.RequestKey("truncate", bool)
 VIDEO_ID = re.compile(r"/(?:v|media|api/videos)/([A-Za-z0-9_-]+)")
 
 
@@ -226,7 +227,7 @@ class PlatformSim:
                     status=injection.status or 200, body=injection.body or b"", headers=headers,
                     content_type="application/json",
                 )
-            request["truncate"] = injection.truncate
+            request[TRUNCATE] = injection.truncate
         if self._over_rate() or self._random.random() < self.faults.rate_429:
             return web.json_response(
                 {"error": "rate limited"}, status=429,
@@ -341,11 +342,11 @@ class PlatformSim:
         if request.method == "HEAD":
             return response
         body = data[start : end + 1]
-        if request.get("truncate"):
+        if request.get(TRUNCATE, False):
             body = body[: len(body) // 2]
         self.bytes_served += len(body)
         await response.write(body)
-        if request.get("truncate"):
+        if request.get(TRUNCATE, False):
             request.transport.close()  # a dropped connection mid-body
             return response
         await response.write_eof()
