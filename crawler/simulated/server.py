@@ -108,7 +108,7 @@ class PlatformSim:
         self._injections: list[Injection] = []
         self._random = random.Random(seed)
         self._seq = 0
-        self._bucket = (0.0, time.monotonic())
+        self._bucket = (float("inf"), time.monotonic())  # starts full (capped at max_rps)
         self._runner: web.AppRunner | None = None
         self.base_url = ""
 
