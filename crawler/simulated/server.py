@@ -105,6 +105,7 @@ class PlatformSim:
         self.complaints: dict[str, Complaint] = {}  # by idempotency key
         self.requests: list[tuple[str, str, str | None]] = []  # (method, path, Range)
         self.bytes_served = 0
+        self.throttled = 0  # requests answered 429
         self._injections: list[Injection] = []
         self._random = random.Random(seed)
         self._seq = 0
@@ -229,6 +230,7 @@ class PlatformSim:
                 )
             request[TRUNCATE] = injection.truncate
         if self._over_rate() or self._random.random() < self.faults.rate_429:
+            self.throttled += 1
             return web.json_response(
                 {"error": "rate limited"}, status=429,
                 headers={"Retry-After": str(self.faults.retry_after_s)},
