@@ -7,6 +7,7 @@ downloads. Prints candidates discovered and sampled per minute, requests, 429s s
 downloaded per candidate versus the full files.
 
     .venv/bin/python benchmarks/crawl.py [--videos 60] [--latency-ms 50-200] [--rate-429 0.05]
+        [--bandwidth-mbps 20] [--concurrency 4] [--rate 10]
 """
 from __future__ import annotations
 
@@ -80,7 +81,10 @@ async def crawl_once(sim, workdir: Path, label: str, sampling: SamplingPolicy, h
 
 async def main(args) -> None:
     low, _, high = args.latency_ms.partition("-")
-    faults = Faults(latency_s=(float(low) / 1000, float(high or low) / 1000), rate_429=args.rate_429)
+    faults = Faults(
+        latency_s=(float(low) / 1000, float(high or low) / 1000), rate_429=args.rate_429,
+        bandwidth_bps=args.bandwidth_mbps * 1e6 / 8,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         print(f"making {args.distinct} synthetic episodes of {args.seconds:.0f} s ...", flush=True)
@@ -98,7 +102,8 @@ async def main(args) -> None:
         sampling = SamplingPolicy()
         full = replace(sampling, full_ratio=0.0)  # every plan "covers too much": fetch whole files
         print(f"{args.videos} uploads of {len(episodes[0]) / 1e6:.2f} MB; latency {args.latency_ms} ms;"
-              f" 429 share {args.rate_429}; client: {args.concurrency} in flight, {args.rate}/s")
+              f" 429 share {args.rate_429}; {args.bandwidth_mbps} Mbit/s per response; "
+              f"client: {args.concurrency} in flight, {args.rate}/s")
         for label, policy in (("sampled", sampling), ("full", full)):
             r = await crawl_once(sim, workdir, label, policy, http)
             per_min = 60 / r["elapsed_s"]
@@ -124,4 +129,6 @@ if __name__ == "__main__":
     parser.add_argument("--rate-429", type=float, default=0.05)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--rate", type=float, default=10.0, help="client requests/s")
+    parser.add_argument("--bandwidth-mbps", type=float, default=20.0,
+                        help="media bandwidth per response (0: unlimited)")
     asyncio.run(main(parser.parse_args()))

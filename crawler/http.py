@@ -107,12 +107,14 @@ class HttpClient:
             await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def get_json(self, url: str, params: Mapping[str, Any] | None = None) -> Any:
+    async def get_json(
+        self, url: str, params: Mapping[str, Any] | None = None, limit: int = 8 * 1024 * 1024
+    ) -> Any:
         async def read(response: aiohttp.ClientResponse) -> Any:
-            text = await response.text(errors="replace")
+            body = await read_capped(response, limit)
             try:
-                return json.loads(text)
-            except json.JSONDecodeError as exc:
+                return json.loads(body)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise MalformedResponse(f"{response.url}: invalid JSON ({exc})", url=url) from exc
 
         return await self.request(url, read, params=params)

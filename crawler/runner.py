@@ -49,9 +49,9 @@ class Crawler:
     async def run_once(self, sources: Sources) -> AsyncIterator[Outcome]:
         """One pass over every source; yields each candidate's outcome as it completes."""
         handled: set[str] = set()
-        for label, pages in self._sources(sources):
+        for label, open_pages in self._sources(sources):
             try:
-                async for page in pages:
+                async for page in open_pages():
                     fresh = [c for c in page.candidates if c.video_id not in handled]
                     handled.update(c.video_id for c in fresh)
                     async for outcome in self._handle_page(page, fresh):
@@ -62,12 +62,14 @@ class Crawler:
                 log.warning("%s: listing %s failed: %s", self.platform.name, label, exc)
 
     def _sources(self, sources: Sources):
+        """(label, a callable opening the page iterator): opening may fail, e.g. unsupported."""
+        platform = self.platform
         if sources.new_uploads:
-            yield "new uploads", self.platform.new_uploads()
+            yield "new uploads", platform.new_uploads
         for account in sources.accounts:
-            yield f"account {account}", self.platform.account_uploads(account)
+            yield f"account {account}", lambda account=account: platform.account_uploads(account)
         for term in sources.terms:
-            yield f"search {term!r}", self.platform.search(term)
+            yield f"search {term!r}", lambda term=term: platform.search(term)
 
     async def _handle_page(self, page: Page, candidates: list[Candidate]):
         tasks = [asyncio.create_task(self._handle(c)) for c in candidates]

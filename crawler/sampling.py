@@ -170,8 +170,8 @@ class MediaSampler:
 
     def _finish(self, candidate, url, path, final, mode, fetched, total, source=None) -> Sample:
         fetched = mp4.merge(fetched)
-        fetched_digest = _digest_ranges(source or path, fetched)
         digest = _digest_ranges(path, [(0, path.stat().st_size)])
+        fetched_digest = digest if source is None else _digest_ranges(source, fetched)
         os.replace(path, final)
         return Sample(
             candidate=candidate,

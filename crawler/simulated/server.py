@@ -12,7 +12,7 @@ Endpoints (all JSON unless said):
 - ``GET /feed.rss``, ``/feed.atom``, ``/feed.json``: the newest uploads as feeds.
 
 Faults: per-request latency, random 503s and 429s (with ``Retry-After``), a request-rate limit
-answering 429, and one-shot injections (:meth:`PlatformSim.inject`) for tests.
+answering 429, a per-response media bandwidth, and one-shot injections (:meth:`PlatformSim.inject`) for tests.
 """
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ class Faults:
     rate_429: float = 0.0  # share of requests answered 429
     retry_after_s: int = 1
     max_rps: float = 0.0  # > 0: a global request rate above which requests get 429
+    bandwidth_bps: float = 0.0  # > 0: media bytes per second per response
 
 
 @dataclass
@@ -96,7 +97,10 @@ class Complaint:
 
 
 class PlatformSim:
-    """State and behaviour of the platform; :meth:`make_app` serves it, :meth:`start` runs it."""
+    """State and behaviour of the platform; :meth:`make_app` serves it, :meth:`start` runs it.
+
+    The app carries its platform as ``app[SIM]``, so code holding only the app can seed it.
+    """
 
     def __init__(self, *, faults: Faults | None = None, takedown_delay_s: float = 0.0, seed: int = 0):
         self.faults = faults or Faults()
@@ -179,6 +183,7 @@ class PlatformSim:
 
     def make_app(self) -> web.Application:
         app = web.Application(middlewares=[self._faults_middleware], client_max_size=512 * 1024**2)
+        app[SIM] = self
         app.add_routes(
             [
                 web.get("/api/search", self._search),
@@ -347,12 +352,21 @@ class PlatformSim:
         if request.get(TRUNCATE, False):
             body = body[: len(body) // 2]
         self.bytes_served += len(body)
-        await response.write(body)
+        await self._send(response, body)
         if request.get(TRUNCATE, False):
             request.transport.close()  # a dropped connection mid-body
             return response
         await response.write_eof()
         return response
+
+    async def _send(self, response: web.StreamResponse, body: bytes) -> None:
+        """Write the body, paced to ``faults.bandwidth_bps`` when set."""
+        chunk = 64 * 1024
+        for start in range(0, len(body), chunk):
+            piece = body[start : start + chunk]
+            await response.write(piece)
+            if self.faults.bandwidth_bps > 0:
+                await asyncio.sleep(len(piece) / self.faults.bandwidth_bps)
 
     async def _upload(self, request: web.Request) -> web.Response:
         try:
@@ -503,3 +517,6 @@ def _check_complaint(payload: object) -> str | None:
         if not isinstance(payload.get(key), str) or not payload[key]:
             return f"{key} must be a non-empty string"
     return None
+
+
+SIM = web.AppKey("sim", PlatformSim)

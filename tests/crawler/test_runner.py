@@ -143,3 +143,15 @@ async def test_a_scanner_crash_is_logged_and_the_crawl_goes_on(
     outcomes = {o.candidate.title: o async for o in crawler.run_once(Sources())}
     assert outcomes["一"].status == "error" and "decoder exploded" in outcomes["一"].error
     assert outcomes["二"].result == 50
+
+
+async def test_an_unsupported_source_is_reported_and_the_rest_runs(
+    sim, media, http_session, state, config, tmp_path, caplog
+):
+    from crawler.feed import FeedPlatform
+
+    upload(sim, media, "总裁", 1)
+    platform = FeedPlatform(http_session, config(urls=[f"{sim.base_url}/feed.json"]), state)
+    outcomes = await run(platform, tmp_path, Sources(new_uploads=False, accounts=("x",), terms=("总裁",)))
+    assert [o.candidate.title for o in outcomes] == ["总裁"]
+    assert "cannot list an account" in caplog.text
