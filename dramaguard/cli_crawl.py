@@ -44,7 +44,10 @@ def crawl_command(
         sources = Sources(new_uploads=True, accounts=account, terms=terms)
 
         async def scan(sample):
-            return await asyncio.to_thread(services.scan_file, sample.path)
+            report = await asyncio.to_thread(services.scan_file, sample.path)
+            if not report.matches and not report.error:
+                sample.path.unlink(missing_ok=True)  # only matched samples are evidence
+            return report
 
         tally = run_with_progress(
             console, platform, settings, SqlCrawlState(services.sessions), scan, sources,
