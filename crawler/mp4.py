@@ -8,6 +8,7 @@ byte ranges of their samples (video from the keyframe at or before the window st
 those, then stream-copy the packets that lie wholly inside fetched bytes into a new MP4 with their
 original timestamps. The result is a valid file holding exactly the sampled seconds.
 """
+
 from __future__ import annotations
 
 import bisect

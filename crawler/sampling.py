@@ -5,6 +5,7 @@ windows. Anything else — another container, a server that ignores Range, a pla
 most of the file anyway — is downloaded whole, never past the size cap. Files are written under a
 temporary name and renamed, so a failure leaves nothing half-written.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -91,14 +92,19 @@ class MediaSampler:
         if moov is not None:
             duration = await asyncio.to_thread(mp4.index_duration, sparse)
             windows = mp4.time_windows(
-                duration, self.policy.sample_seconds, self.policy.windows,
+                duration,
+                self.policy.sample_seconds,
+                self.policy.windows,
                 self.policy.window_seconds,
             )
             planned = await asyncio.to_thread(
                 mp4.plan_ranges, sparse, windows, self.policy.merge_gap
             )
         missing = _subtract(planned, fetched)
-        if moov is None or sum(b - a for a, b in fetched + missing) > self.policy.full_ratio * total:
+        if (
+            moov is None
+            or sum(b - a for a, b in fetched + missing) > self.policy.full_ratio * total
+        ):
             if total > cap:
                 raise MediaError(
                     f"{url}: {total} bytes exceeds the size cap {cap} and cannot be sampled",
@@ -125,7 +131,9 @@ class MediaSampler:
             if offset + mp4.HEADER_PROBE <= len(head) or len(head) >= total:
                 header = head[offset : offset + mp4.HEADER_PROBE]
             else:
-                chunk = await self._range(url, headers, offset, min(total, offset + mp4.HEADER_PROBE))
+                chunk = await self._range(
+                    url, headers, offset, min(total, offset + mp4.HEADER_PROBE)
+                )
                 header = chunk.data
                 _write(sparse, total, [(offset, header)])
                 fetched.append((offset, offset + len(header)))
@@ -237,4 +245,3 @@ def _digest_ranges(path: Path, ranges: list[tuple[int, int]]) -> str:
                 digest.update(block)
                 left -= len(block)
     return digest.hexdigest()
-

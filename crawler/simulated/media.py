@@ -1,4 +1,5 @@
-"""Synthetic MP4s for the simulated platform, tests and benchmarks (PyAV, H.264 + AAC, interleaved)."""
+"""Synthetic MP4s for the simulated platform, tests, benchmarks (H.264 + AAC)."""
+
 from __future__ import annotations
 
 import io
