@@ -88,21 +88,12 @@ class MediaSampler:
             moov = await self._find_moov(url, headers, sparse, total, probe.data, fetched)
         else:
             moov = None
-        planned: list[tuple[int, int]] = []
-        if moov is not None:
-            duration = await asyncio.to_thread(mp4.index_duration, sparse)
-            windows = mp4.time_windows(
-                duration,
-                self.policy.sample_seconds,
-                self.policy.windows,
-                self.policy.window_seconds,
-            )
-            planned = await asyncio.to_thread(
-                mp4.plan_ranges, sparse, windows, self.policy.merge_gap
-            )
-        missing = _subtract(planned, fetched)
+        planned = None
+        if moov is not None and not mp4.is_fragmented(sparse, moov):
+            planned = await self._plan(sparse)
+        missing = _subtract(planned or [], fetched)
         if (
-            moov is None
+            planned is None
             or sum(b - a for a, b in fetched + missing) > self.policy.full_ratio * total
         ):
             if total > cap:
@@ -123,6 +114,20 @@ class MediaSampler:
         remuxed = work / "sample.mp4"
         await asyncio.to_thread(mp4.remux_covered, sparse, fetched, remuxed)
         return self._finish(candidate, url, remuxed, final, "ranged", fetched, total, sparse)
+
+    async def _plan(self, sparse: Path) -> list[tuple[int, int]] | None:
+        """Byte ranges of the sample windows, or None when the index cannot say."""
+        try:
+            duration = await asyncio.to_thread(mp4.index_duration, sparse)
+            windows = mp4.time_windows(
+                duration,
+                self.policy.sample_seconds,
+                self.policy.windows,
+                self.policy.window_seconds,
+            )
+            return await asyncio.to_thread(mp4.plan_ranges, sparse, windows, self.policy.merge_gap)
+        except MediaError:
+            return None
 
     async def _find_moov(self, url, headers, sparse, total, head, fetched) -> mp4.Box | None:
         """Walk top-level boxes (one small request per unknown header) and fetch ``moov``."""

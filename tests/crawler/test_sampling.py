@@ -12,6 +12,7 @@ import pytest_asyncio
 from aiohttp import web
 
 from crawler.errors import HttpStatusError, MediaError
+from crawler.simulated.media import make_video
 from crawler.simulated.platform import SimulatedPlatform
 from tests.crawler.conftest import SAMPLING
 
@@ -166,3 +167,14 @@ def _candidate(url: str):
         media_url=url,
         uploaded_at=datetime.now(UTC) - timedelta(minutes=1),
     )
+
+
+async def test_fragmented_mp4_falls_back_to_a_full_download(
+    sim, http_session, state, config, tmp_path
+):
+    path = make_video(tmp_path / "frag.mp4", 6, seed=4, fragmented=True)
+    video = sim.add_video(path.read_bytes(), title="分片")
+    platform = SimulatedPlatform(http_session, config(base_url=sim.base_url), state)
+    sample = await platform.fetch_media(await candidate_for(platform, sim, video), tmp_path / "s")
+    assert sample.mode == "full" and sample.path.read_bytes() == video.data
+    assert len(decoded_times(sample.path)) == 150
