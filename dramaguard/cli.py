@@ -264,9 +264,10 @@ def restore_command(
 
 def _register_plugins() -> None:
     """Command groups that live in their own modules."""
-    from dramaguard import cli_watermark
+    from dramaguard import cli_crawl, cli_watermark
 
-    cli_watermark.register(app)
+    for module in (cli_crawl, cli_watermark):
+        module.register(app)
 
 
 _register_plugins()
