@@ -1,7 +1,7 @@
 """casework: cases with audit log, notices and their delivery outbox, reviews, rejected-match memory, policy rules, allowlists, excluded intervals, registration receipts, alerts
 
 Revision ID: 20261122_0003
-Revises: 20261122_0001
+Revises: 20261122_0002
 Create Date: 2026-11-22 01:14:59.092188
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision = '20261122_0003'
-down_revision = '20261122_0001'
+down_revision = '20261122_0002'
 branch_labels = None
 depends_on = None
 
