@@ -26,7 +26,6 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from notices.allowlist import AllowEntry, AllowKind
@@ -132,6 +131,7 @@ class Notice(Base):
     __tablename__ = "notices"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
     holder_id: Mapped[int] = mapped_column(ForeignKey("rights_holders.id", ondelete="CASCADE"))
     work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"))
     platform: Mapped[str] = mapped_column(String(50))
@@ -148,10 +148,6 @@ class Notice(Base):
                                                       cascade="all, delete-orphan")
     delivery: Mapped[Delivery | None] = relationship(back_populates="notice", uselist=False,
                                                      cascade="all, delete-orphan")
-
-    @property
-    def public_id(self) -> str:
-        return f"DG-{self.id:06d}"
 
 
 class NoticeItemRow(Base):
@@ -429,15 +425,18 @@ def review_counts(session: Session) -> tuple[int, int]:
 
 def raise_alert(session: Session, *, kind: str, message: str, dedupe_key: str, at: datetime,
                 case_id: int | None = None) -> bool:
-    """Record an alert once; False when one with this key already exists."""
+    """Record an alert once; False when one with this key already exists.
+
+    Two writers racing on the same key make one transaction fail on the unique key; its job
+    runs again and finds the alert (jobs run with max_instances=1, so this is rare).
+    """
     if session.scalar(select(Alert.id).where(Alert.dedupe_key == dedupe_key)) is not None:
         return False
-    try:
-        with session.begin_nested():
-            session.add(Alert(kind=kind, message=message, dedupe_key=dedupe_key,
-                              case_id=case_id, created_at=at))
-    except IntegrityError:
-        return False
+    for pending in session.new:
+        if isinstance(pending, Alert) and pending.dedupe_key == dedupe_key:
+            return False
+    session.add(Alert(kind=kind, message=message, dedupe_key=dedupe_key, case_id=case_id,
+                      created_at=at))
     return True
 
 
@@ -460,6 +459,12 @@ def delivery_key(case_ids: list[int], stage: str) -> str:
     """
     body = f"{stage}:" + ",".join(str(i) for i in sorted(case_ids))
     return f"dg-{stage}-{hashlib.sha256(body.encode()).hexdigest()[:40]}"
+
+
+def notice_public_id(key: str) -> str:
+    """The id printed on a notice, derived from its delivery key so it is known before any row
+    is written."""
+    return "DG-" + key.rsplit("-", 1)[1][:12].upper()
 
 
 def unsent_deliveries(session: Session) -> list[Delivery]:

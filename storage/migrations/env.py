@@ -9,6 +9,7 @@ import storage.models  # noqa: F401  (registers the tables on Base.metadata)
 import storage.auth  # noqa: F401
 import storage.uploads  # noqa: F401
 import storage.cases  # noqa: F401
+import storage.crawl  # noqa: F401
 
 config = context.config
 target_metadata = Base.metadata

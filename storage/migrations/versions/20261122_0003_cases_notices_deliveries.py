@@ -1,8 +1,8 @@
 """casework: cases with audit log, notices and their delivery outbox, reviews, rejected-match memory, policy rules, allowlists, excluded intervals, registration receipts, alerts
 
 Revision ID: 20261122_0003
-Revises: 20261122_0001
-Create Date: 2026-11-22 01:13:29.974994
+Revises: 20261122_0002
+Create Date: 2026-11-22 01:14:59.092188
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision = '20261122_0003'
-down_revision = '20261122_0001'
+down_revision = '20261122_0002'
 branch_labels = None
 depends_on = None
 
@@ -54,6 +54,7 @@ def upgrade() -> None:
 
     op.create_table('notices',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=40), nullable=False),
     sa.Column('holder_id', sa.Integer(), nullable=False),
     sa.Column('work_id', sa.Integer(), nullable=False),
     sa.Column('platform', sa.String(length=50), nullable=False),
@@ -67,7 +68,8 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['holder_id'], ['rights_holders.id'], name=op.f('fk_notices_holder_id_rights_holders'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['work_id'], ['works.id'], name=op.f('fk_notices_work_id_works'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_notices'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notices')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_notices_public_id'))
     )
     op.create_table('policy_rules',
     sa.Column('id', sa.Integer(), nullable=False),
