@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from dramaguard.casework import build_channels
 from dramaguard.services import RegistrationError, Services
 from dramaguard.settings import Settings
 from dramaguard.web import ui
@@ -33,6 +34,7 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             app.state.services = services
             app.state.uploads = UploadWorker(services, settings.web.max_upload_bytes)
+            app.state.channels = build_channels(settings.notices)
             try:
                 yield
             finally:

@@ -8,24 +8,34 @@ from __future__ import annotations
 import functools
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from dramaguard import casework
 from dramaguard.accounts import create_user, issue_token
+from dramaguard.services import MatchReport
 from dramaguard.settings import Settings, WebSettings
 from dramaguard.web import create_app
 from dramaguard.security import hash_password, new_secret
+from notices.clock import SystemClock
+from notices.evidence import KeyframePair
+from notices.model import CandidateInfo
+from sqlalchemy import select
 from storage import registry
+from storage.base import utcnow
+from storage.cases import Case, Delivery, Notice, NoticeItemRow
 from storage.auth import Role, User, open_session
 from storage.db import transaction
-from storage.models import RightsHolder
+from storage.models import Episode, Fingerprint, RightsHolder
 
 TENANTS = ("A", "B")
 PASSWORD = "correct horse battery"
@@ -134,3 +144,63 @@ class LiveServer:
 def web_settings(tmp_path: Path) -> Settings:
     return Settings(home=tmp_path / "home", web=WebSettings(login_max_failures=3))
 
+
+
+def fake_episode(app: FastAPI, work_id: int, number: int = 900) -> int:
+    """A registered episode row (not indexed) for cases to cite; reused per work."""
+    with transaction(app.state.services.sessions) as session:
+        episode = session.scalar(select(Episode).where(Episode.work_id == work_id, Episode.number == number))
+        if episode is None:
+            episode = Episode(work_id=work_id, number=number, source_name=f"ep{number}.mp4", duration_s=95.0,
+                              sha256=f"{work_id:032d}{number:032d}", size_bytes=1000, fp_algorithm="test",
+                              fp_version=1, fp_params={})
+            episode.fingerprint = Fingerprint(frame_count=1, dim=1, times_ms=b"\0" * 8, vectors=b"\0" * 4,
+                                              digest="d" * 64)
+            session.add(episode)
+            session.flush()
+        return episode.id
+
+
+def frame(seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 255, (64, 36, 3), dtype=np.uint8)
+
+
+def add_case(app: FastAPI, work_id: int, *, video_id: str | None = None, seconds: float = 12.0,
+             episode_id: int | None = None, frames: list[KeyframePair] | None = None) -> int:
+    """A case opened by the real casework code (12 s of match: grey zone, so pending review)."""
+    episode_id = episode_id or fake_episode(app, work_id)
+    video_id = video_id or uuid.uuid4().hex[:12]
+    services = app.state.services
+    with transaction(services.sessions) as session:
+        episode = session.get_one(Episode, episode_id)
+        report = MatchReport(
+            work=episode.work.title, work_id=work_id, episode=episode.number, episode_id=episode_id,
+            reference=episode.source_name, score=0.8, query_start=1.0, query_end=1.0 + seconds,
+            ref_start=10.0, ref_end=10.0 + seconds, query_coverage=0.9, ref_coverage=seconds / episode.duration_s,
+        )
+        candidate = CandidateInfo(
+            platform="douyin", video_id=video_id, url=f"https://v.douyin.example/{video_id}",
+            title=f"{episode.work.title} 全集", uploader_id="pirate-1", uploader_name="搬运工", view_count=5000,
+        )
+        pairs = frames if frames is not None else [KeyframePair(1000, 10_000, frame(1), frame(2))]
+        [outcome] = casework.ingest_matches(
+            session, candidate=candidate, reports=[report], clock=SystemClock(), settings=services.settings,
+            keyframes={episode_id: pairs},
+        )
+        return outcome.case_id
+
+
+def add_notice(app: FastAPI, case_id: int) -> int:
+    """A sent notice listing ``case_id`` (rows as casework's outbox leaves them)."""
+    with transaction(app.state.services.sessions) as session:
+        case = session.get_one(Case, case_id)
+        now = utcnow()
+        notice = Notice(public_id=f"DG-T-{case_id}", holder_id=case.holder_id, work_id=case.work_id,
+                        platform=case.platform, stage="notice", language="zh", recipient="copyright@douyin.example",
+                        subject="侵权通知", text="通知正文", html="<p>通知正文</p>", pdf=b"%PDF", created_at=now)
+        notice.items = [NoticeItemRow(case_id=case_id, stage="notice")]
+        notice.delivery = Delivery(key=f"k-{case_id}", channel="email", status="sent", attempts=1,
+                                   created_at=now, sent_at=now)
+        session.add(notice)
+        session.flush()
+        return notice.id
