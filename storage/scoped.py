@@ -11,7 +11,14 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from notices.lifecycle import CaseState
-from storage.cases import AllowlistEntry, Case, Notice, NoticeItemRow, PolicyRuleRow
+from storage.cases import (
+    AllowlistEntry,
+    Case,
+    Notice,
+    NoticeItemRow,
+    PolicyRuleRow,
+    RegistrationReceiptRow,
+)
 from storage.models import Episode, Fingerprint, RightsHolder, Work
 
 
@@ -42,10 +49,20 @@ def get_work(work_id: int, *, holder_id: int | None, session: Session) -> Work |
     )
 
 
-def episode_receipt(episode: Episode) -> dict:
-    """What the registration proves: file hash, fingerprint digest and parameters, time."""
+def receipts_of(work: Work, *, session: Session) -> dict[int, RegistrationReceiptRow]:
+    """Issued registration receipts of the work's episodes, by episode id."""
+    ids = [e.id for e in work.episodes]
+    rows = session.scalars(select(RegistrationReceiptRow).where(RegistrationReceiptRow.episode_id.in_(ids)))
+    return {row.episode_id: row for row in rows}
+
+
+def episode_receipt(episode: Episode, receipt: RegistrationReceiptRow | None = None) -> dict:
+    """What the registration proves: file hash, fingerprint digest and parameters, time, and
+    the issued receipt (its id and the SHA-256 of its canonical body) once there is one."""
     fp: Fingerprint | None = episode.fingerprint
     return {
+        "receipt_id": receipt.receipt_id if receipt else None,
+        "receipt_sha256": receipt.sha256 if receipt else None,
         "sha256": episode.sha256,
         "size_bytes": episode.size_bytes,
         "fingerprint_digest": fp.digest if fp else None,

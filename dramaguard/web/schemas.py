@@ -125,6 +125,8 @@ class WorkOut(ORM):
 
 
 class Receipt(BaseModel):
+    receipt_id: str | None = Field(description="the registration receipt issued for the episode")
+    receipt_sha256: str | None
     sha256: str
     size_bytes: int
     fingerprint_digest: str | None

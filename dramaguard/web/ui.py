@@ -5,22 +5,27 @@ Pages read through the same tenant-scoped queries as the API; forms carry a CSRF
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
+from dramaguard.web import dashboard
+from dramaguard.web.casefiles import keyframes, timelines
+from dramaguard.web.review import decide, send_due_notices
 from dramaguard.web.deps import DB, SESSION_COOKIE, Principal, allow, check_form_csrf, get_services, not_found
 from dramaguard.web.i18n import LANG_COOKIE, LANGUAGES, pick_language, translator
 from dramaguard.web.login import LoginThrottled, authenticate
 from dramaguard.security import new_secret
 from storage import scoped
 from storage.auth import Role, User, close_session, open_session
+from notices.lifecycle import CaseState
+from storage.base import utcnow
 from storage.db import transaction
 from storage.models import RightsHolder, Work
 from storage.uploads import jobs_for_work
@@ -31,6 +36,7 @@ LOGIN_CSRF_COOKIE = "dg_login_csrf"
 
 AnyUser = Annotated[Principal, Depends(allow(*Role, ui=True))]
 OwnerUser = Annotated[Principal, Depends(allow(Role.RIGHTS_HOLDER, Role.ADMIN, ui=True))]
+ReviewerUser = Annotated[Principal, Depends(allow(Role.LEGAL, Role.ADMIN, ui=True))]
 Csrf = Depends(check_form_csrf)
 
 
@@ -116,7 +122,8 @@ def logout(request: Request, session: DB) -> RedirectResponse:
 
 @router.get("/", name="home")
 def home(request: Request, principal: AnyUser) -> RedirectResponse:
-    return RedirectResponse(request.url_for("works_page"), status.HTTP_303_SEE_OTHER)
+    target = "queue_page" if principal.role == Role.LEGAL else "dashboard_page"
+    return RedirectResponse(request.url_for(target), status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/works", response_class=HTMLResponse, name="works_page")
@@ -153,6 +160,79 @@ def work_page(work_id: int, request: Request, principal: AnyUser, session: DB) -
     work = scoped.get_work(work_id, holder_id=principal.scope, session=session)
     if work is None:
         raise not_found("work")
-    receipts = {e.id: scoped.episode_receipt(e) for e in work.episodes}
+    issued = scoped.receipts_of(work, session=session)
+    receipts = {e.id: scoped.episode_receipt(e, issued.get(e.id)) for e in work.episodes}
     uploads = jobs_for_work(work.id, session=session)
     return render(request, "work.html", principal, work=work, receipts=receipts, uploads=uploads)
+
+
+@router.get("/queue", response_class=HTMLResponse, name="queue_page")
+def queue_page(request: Request, principal: ReviewerUser, session: DB) -> HTMLResponse:
+    cases = scoped.review_queue(holder_id=principal.scope, session=session)
+    return render(request, "queue.html", principal, cases=cases)
+
+
+def _case_page_context(request: Request, principal: Principal, case_id: int, session) -> dict:
+    case = scoped.get_case(case_id, holder_id=principal.scope, session=session)
+    if case is None:
+        raise not_found("case")
+    query_bars, ref_bars, query_s, ref_s = timelines(case)
+    frames = keyframes(case, lambda cid, i: str(request.url_for("case_keyframe", case_id=cid, index=i)))
+    return {
+        "case": case,
+        "frames": frames,
+        "query_bars": query_bars,
+        "ref_bars": ref_bars,
+        "query_s": query_s,
+        "ref_s": ref_s,
+        "notices": scoped.notices_for_case(case.id, session=session),
+        "can_review": principal.role in (Role.LEGAL, Role.ADMIN) and case.state == CaseState.PENDING_REVIEW,
+    }
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse, name="case_page")
+def case_page(case_id: int, request: Request, principal: AnyUser, session: DB) -> HTMLResponse:
+    return render(request, "case.html", principal, **_case_page_context(request, principal, case_id, session))
+
+
+@router.get("/cases/{case_id}/notices", response_class=HTMLResponse, name="case_notices_fragment")
+def case_notices_fragment(case_id: int, request: Request, principal: AnyUser, session: DB) -> HTMLResponse:
+    """The notices panel alone, polled by htmx until the notice has gone out."""
+    return render(request, "_notices.html", principal, **_case_page_context(request, principal, case_id, session))
+
+
+@router.post("/cases/{case_id}/review", dependencies=[Csrf], name="review_form")
+def review_form(
+    case_id: int,
+    request: Request,
+    background: BackgroundTasks,
+    principal: ReviewerUser,
+    session: DB,
+    decision: Annotated[str, Form(pattern="^(approve|reject)$")],
+    note: Annotated[str, Form(max_length=2000)] = "",
+    allowlist_uploader: Annotated[bool, Form()] = False,
+) -> RedirectResponse:
+    case = scoped.get_case(case_id, holder_id=principal.scope, session=session)
+    if case is None:
+        raise not_found("case")
+    approve = decision == "approve"
+    decide(case, approve=approve, note=note, principal=principal, session=session,
+           allowlist_uploader=allowlist_uploader)
+    if approve:
+        background.add_task(send_due_notices, request.app)
+        return RedirectResponse(request.url_for("case_page", case_id=case_id), status.HTTP_303_SEE_OTHER)
+    return RedirectResponse(request.url_for("queue_page"), status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/dashboard", response_class=HTMLResponse, name="dashboard_page")
+def dashboard_page(request: Request, principal: AnyUser, session: DB) -> HTMLResponse:
+    settings = get_services(request).settings
+    today = utcnow().date()
+    since = datetime.combine(today - timedelta(days=dashboard.DAYS - 1), time.min, UTC)
+    rows = scoped.case_times(holder_id=principal.scope, since=since, session=session)
+    _ = translator(pick_language(request))
+    labels = {k: _(k) for k in ("chart.detections", "chart.slowest", "chart.time_to_notice",
+                                "chart.removed_24h", "chart.takedown")}
+    board = dashboard.build(rows, today=today, deadline_hours=settings.notices.deadline_hours, labels=labels)
+    return render(request, "dashboard.html", principal, board=board,
+                  queue=len(scoped.review_queue(holder_id=principal.scope, session=session)))

@@ -16,7 +16,10 @@ from pathlib import Path
 from fastapi import HTTPException, Request, status
 
 from dramaguard.services import Services
+from storage import cases as repo
+from storage.base import utcnow
 from storage.db import transaction
+from storage.models import Episode
 from storage.uploads import UploadState, fail_unfinished, set_state
 
 log = logging.getLogger(__name__)
@@ -81,12 +84,19 @@ class UploadWorker:
             if result.error:
                 self._set(job_id, UploadState.FAILED, error=result.error.replace(str(path.parent) + "/", ""))
             else:
+                self._issue_receipt(result.episode_id)
                 self._set(job_id, UploadState.REGISTERED, episode_id=result.episode_id)
         except Exception:
             log.exception("upload %s: registration crashed", job_id)
             self._set(job_id, UploadState.FAILED, error="internal error while registering; try again")
         finally:
             shutil.rmtree(path.parent, ignore_errors=True)
+
+    def _issue_receipt(self, episode_id: int) -> None:
+        """The registration receipt (idempotent: an already issued one is kept)."""
+        with transaction(self.services.sessions) as session:
+            episode = session.get_one(Episode, episode_id)
+            repo.issue_receipt(session, episode=episode, issued_at=utcnow())
 
     def _set(self, job_id: str, state: UploadState, **fields) -> None:
         with transaction(self.services.sessions) as session:

@@ -36,14 +36,15 @@ def _columns(work: Work) -> dict:
     return {c: getattr(work, c) for c in WorkOut.model_fields if c != "episode_count"}
 
 
-def work_detail(work: Work) -> WorkDetail:
+def work_detail(work: Work, session) -> WorkDetail:
+    receipts = scoped.receipts_of(work, session=session)
     episodes = [
         EpisodeOut(
             id=e.id,
             number=e.number,
             source_name=e.source_name,
             duration_s=e.duration_s,
-            receipt=Receipt(**scoped.episode_receipt(e)),
+            receipt=Receipt(**scoped.episode_receipt(e, receipts.get(e.id))),
         )
         for e in work.episodes
     ]
@@ -91,7 +92,7 @@ def get_work(work_id: int, principal: Anyone, session: DB) -> WorkDetail:
     work = scoped.get_work(work_id, holder_id=principal.scope, session=session)
     if work is None:
         raise not_found("work")
-    return work_detail(work)
+    return work_detail(work, session)
 
 
 @router.post(

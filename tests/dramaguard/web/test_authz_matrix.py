@@ -57,6 +57,7 @@ class Endpoint:
     params: dict = field(default_factory=dict)
     # per call, a new object in the target tenant (for calls that consume or delete it)
     fresh: Callable[[World, str], dict] | None = None
+    form: Callable[[World, str], dict] | None = None  # UI form fields (the CSRF token is added)
 
     @property
     def id(self) -> str:
@@ -116,10 +117,17 @@ API: list[Endpoint] = [
 ]
 
 UI: list[Endpoint] = [
+    Endpoint("GET", "/dashboard", ALL, 200, foreign=None, ui=True),
     Endpoint("GET", "/works", ALL, 200, foreign=None, ui=True),
     Endpoint("GET", "/works/{work}", ALL, 200, ui=True),
     # the form's holder_id is ignored for non-admins: the work lands in their own tenant
-    Endpoint("POST", "/works", OWNERS, 303, ui=True, foreign=303),
+    Endpoint("POST", "/works", OWNERS, 303, ui=True, foreign=303,
+             form=lambda w, t: {"title": f"表单剧 {_next()}", "holder_id": w.holder_ids[t]}),
+    Endpoint("GET", "/queue", REVIEWERS, 200, foreign=None, ui=True),
+    Endpoint("GET", "/cases/{case}", ALL, 200, ui=True),
+    Endpoint("GET", "/cases/{case}/notices", ALL, 200, ui=True),
+    Endpoint("POST", "/cases/{case}/review", REVIEWERS, 303, ui=True, fresh=_fresh_case,
+             form=lambda w, t: {"decision": "reject", "note": "matrix"}),
 ]
 
 ENDPOINTS = API + UI
@@ -171,7 +179,7 @@ def _call(world: World, targets, endpoint: Endpoint, caller, target: str, header
     path = endpoint.path.format(**values)
     body = endpoint.json(world, target) if endpoint.json else None
     if endpoint.ui and endpoint.method == "POST":
-        form = {"csrf_token": headers.pop("_csrf"), "title": f"表单剧 {_next()}", "holder_id": world.holder_ids[target]}
+        form = {"csrf_token": headers.pop("_csrf"), **endpoint.form(world, target)}
         return world.client.post(path, data=form, headers=headers, follow_redirects=False)
     return world.client.request(
         endpoint.method, path, json=body, content=endpoint.content, params=endpoint.params,
@@ -205,7 +213,7 @@ def test_matrix(world: World, targets, endpoint: Endpoint, caller, own: bool) ->
     response = _call(world, targets, endpoint, caller, target, headers)
     want = expected(endpoint, role, own)
     assert response.status_code == want, f"{endpoint.id} as {role} ({'own' if own else 'foreign'}): {response.text[:300]}"
-    if endpoint.ui and endpoint.method == "POST" and want == 303 and role != Role.ADMIN:
+    if endpoint.path == "/works" and endpoint.method == "POST" and want == 303 and role != Role.ADMIN:
         # a rights holder's form names another tenant: the work still lands in their own tenant
         work_id = int(response.headers["location"].rsplit("/", 1)[1])
         detail = world.client.get(f"/api/v1/works/{work_id}", headers=actor.bearer).json()
@@ -243,6 +251,20 @@ def test_anonymous_gets_401(world: World, targets, endpoint: Endpoint) -> None:
 def test_anonymous_ui_goes_to_login(world: World, targets, endpoint: Endpoint) -> None:
     response = world.client.get(endpoint.path.format(**targets["A"]), follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("http://testserver/login?next=")
+
+
+def test_ui_pages_show_the_case_and_its_evidence(world: World, targets) -> None:
+    legal = world.actor(Role.LEGAL, "A")
+    cookie = {"Cookie": f"dg_session={legal.cookie}"}
+    queue = world.client.get("/queue", headers=cookie).text
+    assert f'data-case="{targets["A"]["case"]}"' in queue and f'data-case="{targets["B"]["case"]}"' not in queue
+    assert "data-deadline=" in queue
+    page = world.client.get(f"/cases/{targets['A']['case']}", headers=cookie).text
+    assert f"/api/v1/cases/{targets['A']['case']}/keyframes/1" in page and 'class="seg"' in page
+    image = world.client.get(f"/api/v1/cases/{targets['A']['case']}/keyframes/1", headers=cookie)
+    assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+    board = world.client.get("/dashboard", headers=cookie)
+    assert board.status_code == 200 and board.text.count("<svg") == 3
 
 
 def test_every_api_route_is_in_the_matrix(world: World) -> None:

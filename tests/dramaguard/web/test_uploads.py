@@ -49,6 +49,7 @@ def test_uploaded_episode_is_registered_with_a_receipt_and_then_found_by_scans(l
     assert episode["id"] == job["episode_id"] and episode["number"] == 1
     receipt = episode["receipt"]
     assert len(receipt["sha256"]) == 64 and len(receipt["fingerprint_digest"]) == 64 and receipt["frame_count"] > 0
+    assert receipt["receipt_id"] == f"DG-R-{episode['id']:06d}" and len(receipt["receipt_sha256"]) == 64
     report = app.state.services.scan_file(sample_media["flip"])
     assert report.matches and report.matches[0].episode_id == job["episode_id"]
     assert not any((app.state.settings.home / "uploads").iterdir()), "temporary upload left behind"
