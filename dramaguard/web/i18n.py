@@ -95,7 +95,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "queue": "待审核",
         "work": "作品",
         "episodes": "剧集",
-        "episode": "第几集",
+        "episode": "集",
         "title": "片名",
         "holder": "权利人",
         "no_works": "尚未登记作品。",
