@@ -281,3 +281,11 @@ class PolicyOut(ORM):
     min_score: float
     platforms: list[str]
     name: str
+
+
+class PlatformOut(BaseModel):
+    name: str
+    plugin: bool = Field(description="a crawler plugin of this name exists")
+    crawled: bool = Field(description="configured in crawler.platforms")
+    notice_channel: str
+    notice_recipient: str | None = Field(description="None: notices for it are blocked (alert raised)")

@@ -1,13 +1,14 @@
 """Administration: tenants (rights holders), users and their roles. Admins only."""
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, status
 from sqlalchemy import select
 
+from crawler.registry import REGISTRY
 from dramaguard import accounts
-from dramaguard.web.deps import DB, Admins, not_found
-from dramaguard.web.schemas import Error, HolderIn, HolderOut, UserIn, UserOut, UserPatch
+from dramaguard.web.deps import DB, Admins, get_services, not_found
 from dramaguard.security import hash_password
+from dramaguard.web.schemas import Error, HolderIn, HolderOut, PlatformOut, UserIn, UserOut, UserPatch
 from storage import scoped
 from storage.auth import Role, User
 from storage.models import RightsHolder
@@ -81,3 +82,22 @@ def update_user(user_id: int, body: UserPatch, principal: Admins, session: DB) -
     if changes.get("password"):
         user.password_hash = hash_password(changes["password"])
     return user
+
+
+@router.get("/platforms", response_model=list[PlatformOut])
+def list_platforms(_: Admins, request: Request) -> list[PlatformOut]:
+    """Platform plugins, whether the crawler is configured for each, and where notices go.
+
+    Read-only: platforms are configured in settings (``crawler.platforms``, ``notices.*``), which
+    the crawler and daemon processes read at start; the API shows what they will use.
+    """
+    settings = get_services(request).settings
+    names = sorted(set(REGISTRY) | set(settings.crawler.platforms) | set(settings.notices.email_recipients)
+                   | set(settings.notices.complaint_api_urls))
+    out = []
+    for name in names:
+        channel = settings.notices.platform_channels.get(name, settings.notices.default_channel)
+        targets = settings.notices.email_recipients if channel == "email" else settings.notices.complaint_api_urls
+        out.append(PlatformOut(name=name, plugin=name in REGISTRY, crawled=name in settings.crawler.platforms,
+                               notice_channel=channel, notice_recipient=targets.get(name)))
+    return out

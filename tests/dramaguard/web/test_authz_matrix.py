@@ -106,6 +106,7 @@ API: list[Endpoint] = [
     Endpoint("GET", "/api/v1/works/{work}/policy", ALL, 200),
     Endpoint("POST", "/api/v1/works/{work}/policy", OWNERS, 201, json=lambda w, t: {"action": "review", "min_score": 0.3}),
     Endpoint("DELETE", "/api/v1/policy/{rule}", OWNERS, 204, fresh=_fresh_rule),
+    Endpoint("GET", "/api/v1/admin/platforms", ADMIN, 200, foreign=None),
     Endpoint("GET", "/api/v1/admin/holders", ADMIN, 200, foreign=None),
     Endpoint("POST", "/api/v1/admin/holders", ADMIN, 201, foreign=None, json=lambda w, t: {"name": f"h{_next()}"}),
     Endpoint("GET", "/api/v1/admin/users", ADMIN, 200, foreign=None),

@@ -39,7 +39,7 @@ def served(tmp_path_factory):
 # The schema is the app's own (create_app builds nothing until its lifespan runs); a test below
 # checks that the server serves this very schema.
 schema = schemathesis.openapi.from_dict(create_app(Settings(home=Path("unused"))).openapi())
-HYPOTHESIS = settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+HYPOTHESIS = settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 
 
 def _check(case, served, role: Role) -> None:
