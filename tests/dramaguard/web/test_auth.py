@@ -147,3 +147,11 @@ def test_admins_cannot_lock_themselves_out_and_tenants_are_required(site):
     assert demote.status_code == 409
     orphan = client.post("/api/v1/admin/users", json={"email": "x@example.test", "role": "legal"}, headers=admin.bearer)
     assert orphan.status_code == 400 and "holder_id" in orphan.text
+
+
+def test_pages_forbid_framing_and_foreign_scripts(site):
+    _, client, _, _ = site
+    headers = client.get("/login").headers
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
