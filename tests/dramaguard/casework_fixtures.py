@@ -59,8 +59,10 @@ def candidate(video_id: str = "v1", **kw) -> CandidateInfo:
     return CandidateInfo(**base)
 
 
-def make_world(home: Path, notices: NoticeSettings, *, claimant: bool = True) -> World:
-    engine = make_engine(f"sqlite:///{home / 'dg.db'}")
+def make_world(home: Path, notices: NoticeSettings, *, claimant: bool = True,
+               database_url: str | None = None) -> World:
+    settings = Settings(home=home, notices=notices, database_url=database_url)
+    engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
     sessions = session_factory(engine)
     with transaction(sessions) as s:
@@ -85,5 +87,4 @@ def make_world(home: Path, notices: NoticeSettings, *, claimant: bool = True) ->
                                   phone="010-88886666", registration_id="91110105MA00000000",
                                   signatory="李明"))
         ids = (work.id, holder.id, [e.id for e in episodes])
-    settings = Settings(home=home, notices=notices)
     return World(sessions, settings, ManualClock(T0), ids[0], ids[1], ids[2])
