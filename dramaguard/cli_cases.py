@@ -1,4 +1,4 @@
-"""CLI: ``dramaguard cases list|show|metrics`` and ``dramaguard notices preview CASE``."""
+"""CLI: ``dramaguard cases list|show|metrics``, ``notices preview CASE``, ``notices receipt EPISODE``."""
 from __future__ import annotations
 
 import json
@@ -14,9 +14,11 @@ from dramaguard.casework import casework_metrics, preview_notice
 from dramaguard.settings import Settings
 from notices.clock import SystemClock
 from notices.errors import IncompleteNotice
+from notices.receipts import render_receipt
 from storage import cases as repo
 from storage.cases import Case
 from storage.db import make_engine, session_factory, transaction, upgrade
+from storage.models import Episode
 
 cases_app = typer.Typer(help="Infringement cases and their audit log.", no_args_is_help=True)
 notices_app = typer.Typer(help="Takedown notices.", no_args_is_help=True)
@@ -139,3 +141,30 @@ def preview_command(
     html_path.write_text(rendered.html, encoding="utf-8")
     pdf_path.write_bytes(rendered.pdf)
     out.print(f"html: {html_path}\npdf: {pdf_path}", highlight=False)
+
+
+@notices_app.command("receipt")
+def receipt_command(
+    ctx: typer.Context,
+    episode_id: Annotated[int, typer.Argument(help="registered episode id")],
+    out_dir: Annotated[Path | None, typer.Option("--out", help="default: HOME/receipts")] = None,
+) -> None:
+    """Write the episode's registration receipt as JSON and PDF (issued on first use)."""
+    settings: Settings = ctx.obj
+    with transaction(_sessions(settings)) as session:
+        episode = session.get(Episode, episode_id)
+        if episode is None:
+            err.print(f"[red]error:[/red] episode {episode_id} does not exist", highlight=False)
+            raise typer.Exit(1)
+        try:
+            receipt = repo.issue_receipt(session, episode=episode, issued_at=SystemClock().now())
+        except ValueError as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False)
+            raise typer.Exit(1) from exc
+    directory = out_dir or settings.home / "receipts"
+    directory.mkdir(parents=True, exist_ok=True)
+    json_path = directory / f"{receipt.receipt_id}.json"
+    pdf_path = directory / f"{receipt.receipt_id}.pdf"
+    json_path.write_text(receipt.to_json(), encoding="utf-8")
+    pdf_path.write_bytes(render_receipt(receipt).pdf)
+    out.print(f"sha256: {receipt.sha256}\njson: {json_path}\npdf: {pdf_path}", highlight=False)

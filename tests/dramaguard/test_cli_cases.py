@@ -53,3 +53,20 @@ def test_list_show_preview_and_metrics(tmp_path) -> None:
     assert missing.exit_code == 1 and "does not exist" in missing.output
     human = runner.invoke(app(), [*home, "cases", "list"])
     assert human.exit_code == 0 and "detected" in human.output
+
+
+def test_receipt_export(tmp_path) -> None:
+    world = make_world(tmp_path, NoticeSettings())
+    runner, home = CliRunner(), ["--home", str(tmp_path)]
+    result = runner.invoke(app(), [*home, "notices", "receipt", str(world.episode_ids[0]),
+                                   "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    name = f"DG-R-{world.episode_ids[0]:06d}"
+    body = json.loads((tmp_path / "r" / f"{name}.json").read_text())
+    assert body["file_sha256"] == "1" * 64 and body["fingerprint_digest"] == "d1" * 32
+    text = pypdf.PdfReader(tmp_path / "r" / f"{name}.pdf").pages[0]
+    assert "作品存证回执" in text.extract_text()
+    again = runner.invoke(app(), [*home, "notices", "receipt", str(world.episode_ids[0]),
+                                  "--out", str(tmp_path / "r")])
+    assert again.output.splitlines()[0] == result.output.splitlines()[0]  # same receipt
+    assert runner.invoke(app(), [*home, "notices", "receipt", "999"]).exit_code == 1
