@@ -1,4 +1,5 @@
-"""CLI: ``dramaguard cases list|show|metrics``, ``notices preview CASE``, ``notices receipt EPISODE``."""
+"""CLI: ``dramaguard cases list|show|metrics``, ``notices preview CASE``,
+``notices receipt EPISODE``."""
 from __future__ import annotations
 
 import json

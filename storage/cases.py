@@ -381,7 +381,8 @@ def add_excluded_interval(session: Session, *, episode_id: int, start_ms: int, e
     return row
 
 
-def excluded_intervals(session: Session, *, episode_ids: list[int]) -> dict[int, list[tuple[int, int]]]:
+def excluded_intervals(session: Session, *,
+                       episode_ids: list[int]) -> dict[int, list[tuple[int, int]]]:
     out: dict[int, list[tuple[int, int]]] = {i: [] for i in episode_ids}
     rows = session.scalars(select(ExcludedInterval).where(
         ExcludedInterval.episode_id.in_(episode_ids)))

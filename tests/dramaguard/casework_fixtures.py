@@ -46,7 +46,8 @@ class World:
 
     def report(self, *, episode: int = 1, seconds: float = 80.0, score: float = 0.9,
                ref_start: float = 5.0, ref_share: float = 0.85) -> MatchReport:
-        return MatchReport("霸道总裁的契约新娘", self.work_id, episode, self.episode_ids[episode - 1],
+        return MatchReport("霸道总裁的契约新娘", self.work_id, episode,
+                           self.episode_ids[episode - 1],
                            f"ep{episode:02d}.mp4", score, 0.0, seconds, ref_start,
                            ref_start + seconds, 0.95, ref_share)
 

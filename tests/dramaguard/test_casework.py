@@ -8,6 +8,7 @@ from datetime import timedelta
 from email import policy as email_policy
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 
@@ -19,12 +20,10 @@ from notices.evidence import KeyframePair
 from notices.lifecycle import CaseState
 from notices.policy import Action, PolicyRule
 from storage import cases as repo
-from storage.cases import Alert, Case, CaseEventRow, Delivery, Notice
+from storage.cases import Case, CaseEventRow, Delivery, Notice
 from storage.db import transaction
 from tests.dramaguard.casework_fixtures import World, candidate, make_world
 from tests.notices.servers import ComplaintServer, SmtpSink, start_smtp
-
-import numpy as np
 
 
 def http_world(tmp_path: Path, base_url: str = "http://127.0.0.1:9", **kw) -> World:

@@ -16,7 +16,7 @@ from notices.channels import HttpComplaintChannel
 from storage.cases import CaseEventRow
 from storage.db import transaction
 from tests.dramaguard.casework_fixtures import candidate, make_world
-from tests.dramaguard.test_casework import CrashAfterSend, Crash, ingest, states
+from tests.dramaguard.test_casework import Crash, CrashAfterSend, ingest, states
 from tests.notices.servers import ComplaintServer
 
 
