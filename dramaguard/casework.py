@@ -86,10 +86,14 @@ def _ms(seconds: float) -> int:
 
 
 def to_episode_match(report: MatchReport) -> EpisodeMatch:
-    segment = Segment(_ms(report.query_start), _ms(report.query_end), _ms(report.ref_start),
-                      _ms(report.ref_end), report.score)
+    """The report's aligned segments (seconds) as evidence segments (ms); one span if absent."""
+    spans = [(s["query"], s["ref"], s["similarity"]) for s in report.segments] or [
+        ((report.query_start, report.query_end), (report.ref_start, report.ref_end), report.score)
+    ]
+    segments = tuple(Segment(_ms(q[0]), _ms(q[1]), _ms(r[0]), _ms(r[1]), float(score))
+                     for q, r, score in spans)
     return EpisodeMatch(report.work_id, report.episode_id, report.episode, report.score,
-                        report.query_coverage, report.ref_coverage, (segment,))
+                        report.query_coverage, report.ref_coverage, segments)
 
 
 def _match_to_json(match: EpisodeMatch) -> dict:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from dramaguard.services import MatchReport
 from dramaguard.settings import NoticeSettings, Settings
 from notices.clock import ManualClock
 from notices.model import CandidateInfo
@@ -15,24 +16,6 @@ from storage.db import make_engine, session_factory, transaction, upgrade
 from storage.models import Episode, Fingerprint, RightsHolder, Work
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
-
-
-@dataclass
-class MatchReport:
-    """The shape of dramaguard.services.MatchReport (seconds at the edges)."""
-
-    work: str
-    work_id: int
-    episode: int
-    episode_id: int
-    reference: str
-    score: float
-    query_start: float
-    query_end: float
-    ref_start: float
-    ref_end: float
-    query_coverage: float
-    ref_coverage: float
 
 
 @dataclass

@@ -149,6 +149,22 @@ def test_matches_inside_excluded_credits_are_not_evidence(tmp_path) -> None:
     assert case.matched_ms == 20_000 and partly.action == "review"  # 40 s − 20 s of credits
 
 
+def test_each_aligned_segment_is_evidence_and_credits_are_cut(tmp_path) -> None:
+    world = http_world(tmp_path)
+    with transaction(world.sessions) as s:
+        repo.add_excluded_interval(s, episode_id=world.episode_ids[0], start_ms=0,
+                                   end_ms=10_000, reason="opening credits")
+    report = world.report(seconds=90, ref_start=0.0)
+    report.segments = [{"query": [0.0, 30.0], "ref": [0.0, 30.0], "similarity": 0.9},
+                       {"query": [40.0, 90.0], "ref": [45.0, 95.0], "similarity": 0.8}]
+    [outcome] = ingest(world, candidate("v1"), report)
+    case = case_of(world, outcome.case_id)
+    spans = [(g["query_start_ms"], g["query_end_ms"], g["ref_start_ms"], g["score"])
+             for g in case.matches[0]["segments"]]
+    assert spans == [(10_000, 30_000, 10_000, 0.9), (40_000, 90_000, 45_000, 0.8)]
+    assert case.matched_ms == 70_000
+
+
 def test_one_notice_for_several_urls_sent_exactly_once(tmp_path) -> None:
     async def run():
         async with ComplaintServer().running() as server:
