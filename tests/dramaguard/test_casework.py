@@ -251,6 +251,28 @@ def test_failed_delivery_raises_one_alert_and_is_retried_next_run(tmp_path) -> N
         assert s.scalar(select(Delivery)).attempts == 3
 
 
+def test_permanent_refusal_is_not_resent_every_run(tmp_path) -> None:
+    async def run():
+        async with ComplaintServer(fail_next=[403]).running() as server:
+            world = http_world(tmp_path, server.base_url)
+            ingest(world, candidate("v1"), world.report())
+            channels = {"http": HttpComplaintChannel(sleep=no_sleep)}
+            settings = world.settings.notices
+            runs = [await casework.dispatch_notices(world.sessions, channels=channels,
+                                                    clock=world.clock, settings=settings)
+                    for _ in range(2)]
+            return world, server, runs
+
+    world, server, runs = asyncio.run(run())
+    assert [r.status for r in runs[0]] == ["failed"] and runs[1] == []
+    assert len(server.requests) == 1 and states(world) == {"v1": "detected"}
+    with transaction(world.sessions) as s:
+        delivery = s.scalar(select(Delivery))
+        assert (delivery.status, delivery.attempts) == ("failed", 1)
+        [alert] = repo.alerts(s)
+        assert "never without a person" in alert.message
+
+
 def test_email_dispatch_over_real_smtp(tmp_path) -> None:
     sink = SmtpSink()
     controller = start_smtp(sink)
