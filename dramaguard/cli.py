@@ -264,9 +264,9 @@ def restore_command(
 
 def _register_plugins() -> None:
     """Command groups that live in their own modules."""
-    from dramaguard import cli_crawl, cli_watermark
+    from dramaguard import cli_cases, cli_crawl, cli_watermark
 
-    for module in (cli_crawl, cli_watermark):
+    for module in (cli_cases, cli_crawl, cli_watermark):
         module.register(app)
 
 
