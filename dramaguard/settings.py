@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from crawler.terms import PIRATE_WORDS
 
 
 class FingerprintSettings(BaseModel):
@@ -29,6 +32,41 @@ class MatcherSettings(BaseModel):
     notify_score: float = Field(0.5, ge=0.0, le=1.0, description="operating threshold for notices")
 
 
+class WorkSearchSettings(BaseModel):
+    """Per-work search terms: the words pirates add, episodes to search one by one, extra terms."""
+
+    words: list[str] = Field(default_factory=lambda: list(PIRATE_WORDS))
+    episodes: list[int] = Field(default_factory=list, description="search '<title> 第N集' for these")
+    extra_terms: list[str] = Field(default_factory=list)
+
+
+class CrawlerSettings(BaseModel):
+    """Crawler limits and politeness; ``platforms`` holds each plugin's own options."""
+
+    allow_private_addresses: bool = Field(
+        False, description="allow loopback/private/link-local targets (tests, the local demo)"
+    )
+    trusted_hosts: list[str] = Field(default_factory=list, description="hosts exempt from the guard")
+    concurrency: int = Field(4, ge=1, le=64, description="requests in flight per platform")
+    rate_per_s: float = Field(5.0, ge=0, description="request starts per second per platform; 0: off")
+    retries: int = Field(3, ge=0, le=10)
+    backoff_s: float = Field(0.5, gt=0, description="first retry delay; doubles, with jitter")
+    request_timeout_s: float = Field(20.0, gt=0)
+    user_agent: str = "DramaGuard/0.1 (+copyright monitoring)"
+    sample_seconds: float = Field(20.0, gt=0, description="fetch the first N seconds")
+    sample_windows: int = Field(3, ge=0, description="plus this many spaced windows")
+    window_seconds: float = Field(4.0, gt=0)
+    size_cap_bytes: int = Field(64 * 1024**2, ge=1024)
+    max_pages: int = Field(5, ge=1, description="listing pages per source and run")
+    poll_interval_s: float = Field(300.0, gt=0, description="pause between passes without --once")
+    platforms: dict[str, dict[str, Any]] = Field(
+        default_factory=lambda: {"simulated": {"base_url": "http://127.0.0.1:8377"}}
+    )
+    works: dict[str, WorkSearchSettings] = Field(
+        default_factory=dict, description="search settings by work title"
+    )
+
+
 class Settings(BaseSettings):
     """Top-level settings; ``home`` holds the SQLite database, the FAISS index and evidence."""
 
@@ -42,6 +80,7 @@ class Settings(BaseSettings):
     )
     fingerprint: FingerprintSettings = FingerprintSettings()
     matcher: MatcherSettings = MatcherSettings()
+    crawler: CrawlerSettings = CrawlerSettings()
 
     @property
     def resolved_database_url(self) -> str:
