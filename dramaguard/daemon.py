@@ -39,6 +39,13 @@ _current: Daemon | None = None
 HEARTBEAT_S = 2.0
 
 
+class _SkipNotice(logging.Filter):
+    """A job still running at its next start is skipped by design (max_instances=1): not news."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
 async def run_job(job_id: str, kind: str, params: dict) -> None:
     """The job-store entry point for every job."""
     daemon = _current
@@ -122,13 +129,13 @@ class Daemon:
         task = asyncio.current_task()
         self._running_jobs.add(task)
         started = time.monotonic()
-        await asyncio.to_thread(self._db, lambda s: store.job_started(job_id, session=s))
         ok, error, summary = True, None, {}
         try:
+            await asyncio.to_thread(self._db, lambda s: store.job_started(job_id, session=s))
             summary = await self._job(kind, params) or {}
-        except asyncio.CancelledError:
+        except asyncio.CancelledError:  # only our own shutdown cancels jobs; nothing half-done
             ok, error = False, "cancelled at shutdown"
-            raise
+            log.info("job %s cancelled at shutdown", job_id)
         except Exception as exc:
             ok, error = False, f"{type(exc).__name__}: {exc}"
             if getattr(exc, "expected", False):
@@ -175,6 +182,9 @@ class Daemon:
         """Run until ``stop`` is set or SIGTERM/SIGINT arrives; then shut down gracefully."""
         global _current
         stop = stop or asyncio.Event()
+        scheduler_log = logging.getLogger("apscheduler.scheduler")
+        if not any(isinstance(f, _SkipNotice) for f in scheduler_log.filters):
+            scheduler_log.addFilter(_SkipNotice())
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)

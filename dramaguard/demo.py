@@ -54,13 +54,13 @@ class Upload:
 def uploads_for(episodes: int) -> list[Upload]:
     last = min(2, episodes)
     return [
-        Upload("copy_flip_crop.mp4", f"{TITLE} 第1集", "mirrored + 10 % crop of ep 1", "pirated"),
-        Upload("innocent_1.mp4", "我的周末vlog", "unrelated video", "innocent"),
-        Upload("copy_pad_speed.mp4", f"{TITLE} 第{last}集 高清", f"padded 16:9 + 1.25× of ep {last}", "pirated"),
-        Upload("licensed.mp4", f"{TITLE} 第{last}集 官方", f"ep {last} by the licensed account", "licensed",
+        Upload("copy_flip_crop.mp4", f"{TITLE} 第1集", "flip+crop ep1", "pirated"),
+        Upload("innocent_1.mp4", "我的周末vlog", "unrelated", "innocent"),
+        Upload("copy_pad_speed.mp4", f"{TITLE} 第{last}集 高清", f"pad+1.25× ep{last}", "pirated"),
+        Upload("licensed.mp4", f"{TITLE} 第{last}集 官方", f"ep{last}, licensee", "licensed",
                LICENSED_ACCOUNT),
-        Upload("innocent_2.mp4", "另一部短剧 第3集", "unrelated drama", "innocent"),
-        Upload("compilation.mp4", f"{TITLE} 全集", f"compilation of all {episodes} episodes", "pirated"),
+        Upload("innocent_2.mp4", "另一部短剧 第3集", "other drama", "innocent"),
+        Upload("compilation.mp4", f"{TITLE} 全集", f"全集 ep1–{episodes}", "pirated"),
     ]
 
 
@@ -176,8 +176,21 @@ def finished(rows: list[Row]) -> bool:
     )
 
 
+def settings_env(settings: Settings) -> dict[str, str]:
+    """Environment that gives a daemon subprocess these crawler and daemon sections."""
+    return {"DRAMAGUARD_CRAWLER": settings.crawler.model_dump_json(),
+            "DRAMAGUARD_DAEMON": settings.daemon.model_dump_json()}
+
+
+@dataclass
+class Outcome:
+    rows: list[Row]
+    sim: PlatformSim
+    mailbox: Mailbox
+
+
 async def run_scenario(settings: Settings, *, episodes: int, scale: float, console: Console,
-                       timeout_s: float = 100.0) -> list[Row]:
+                       timeout_s: float = 100.0) -> Outcome:
     eps, files = await asyncio.to_thread(generate, settings.home / "demo-media", episodes)
     with Services.open(settings) as services:
         results = services.register_files(eps, work=TITLE, holder=HOLDER)
@@ -216,18 +229,18 @@ async def run_scenario(settings: Settings, *, episodes: int, scale: float, conso
         await daemon_task
         await sim.close()
         await mailbox.close()
-    return rows
+    return Outcome(rows, sim, mailbox)
 
 
 def print_timeline(rows: list[Row], console: Console) -> None:
     def after(start: datetime, at: datetime | None) -> str:
-        return f"+{(at - start).total_seconds():.1f} s" if at else "—"
+        return f"{(at - start).total_seconds():.1f}s" if at else "—"
 
-    table = Table("upload", "kind", "what", "uploaded", "discovered", "matched", "notified", "removed", "outcome")
+    table = Table("upload", "kind", "edit", "found", "matched", "notified", "removed", "outcome")
     for r in rows:
-        table.add_row(r.video_id, r.upload.kind, r.upload.description, r.uploaded.strftime("%H:%M:%S"),
-                      after(r.uploaded, r.discovered), after(r.uploaded, r.matched),
-                      after(r.uploaded, r.notified), after(r.uploaded, r.removed), r.outcome)
+        table.add_row(r.video_id, r.upload.kind, r.upload.description, after(r.uploaded, r.discovered),
+                      after(r.uploaded, r.matched), after(r.uploaded, r.notified),
+                      after(r.uploaded, r.removed), r.outcome)
     console.print(table)
 
 
@@ -235,7 +248,8 @@ def run_demo(settings: Settings, *, episodes: int, console: Console, time_scale:
     """Run the scenario and print the timeline; True when every upload was handled correctly."""
     started = time.monotonic()
     console.print(f"[bold]DramaGuard demo[/bold] — data home {settings.home}")
-    rows = asyncio.run(run_scenario(settings, episodes=episodes, scale=time_scale, console=console))
+    rows = asyncio.run(run_scenario(settings, episodes=episodes, scale=time_scale, console=console)).rows
+    console.print("times are seconds after each upload appeared on the platform:")
     print_timeline(rows, console)
     pirated = [r for r in rows if r.upload.kind == "pirated"]
     others = [r for r in rows if r.upload.kind != "pirated"]
