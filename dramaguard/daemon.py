@@ -134,7 +134,7 @@ class Daemon:
             await asyncio.to_thread(self._db, lambda s: store.job_started(job_id, session=s))
             summary = await self._job(kind, params) or {}
         except asyncio.CancelledError:  # only our own shutdown cancels jobs; nothing half-done
-            ok, error = False, "cancelled at shutdown"
+            summary = {"cancelled_at_shutdown": True}
             log.info("job %s cancelled at shutdown", job_id)
         except Exception as exc:
             ok, error = False, f"{type(exc).__name__}: {exc}"
