@@ -39,6 +39,7 @@ def daemon_command(
         )
     root = logging.getLogger()
     configure_logging(min(root.level, logging.INFO), json_lines=log_json)
+    logging.getLogger("apscheduler.executors").setLevel(max(root.level, logging.WARNING))
     asyncio.run(Daemon(settings, DaemonCasework).run())
 
 
