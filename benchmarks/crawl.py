@@ -9,6 +9,7 @@ downloaded per candidate versus the full files.
     .venv/bin/python benchmarks/crawl.py [--videos 60] [--latency-ms 50-200] [--rate-429 0.05]
         [--bandwidth-mbps 20] [--concurrency 4] [--rate 10]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,10 +49,15 @@ async def crawl_once(sim, workdir: Path, label: str, sampling: SamplingPolicy, h
     upgrade(engine)
     state = SqlCrawlState(session_factory(engine))
     served_before, requests_before, throttled_before = (
-        sim.bytes_served, len(sim.requests), sim.throttled
+        sim.bytes_served,
+        len(sim.requests),
+        sim.throttled,
     )
     config = PlatformConfig(
-        http=http, sampling=sampling, allow_private_addresses=True, max_pages=100,
+        http=http,
+        sampling=sampling,
+        allow_private_addresses=True,
+        max_pages=100,
         options={"base_url": sim.base_url},
     )
     async with aiohttp.ClientSession() as session:
@@ -82,7 +88,8 @@ async def crawl_once(sim, workdir: Path, label: str, sampling: SamplingPolicy, h
 async def main(args) -> None:
     low, _, high = args.latency_ms.partition("-")
     faults = Faults(
-        latency_s=(float(low) / 1000, float(high or low) / 1000), rate_429=args.rate_429,
+        latency_s=(float(low) / 1000, float(high or low) / 1000),
+        rate_429=args.rate_429,
         bandwidth_bps=args.bandwidth_mbps * 1e6 / 8,
     )
     with tempfile.TemporaryDirectory() as tmp:
@@ -95,15 +102,22 @@ async def main(args) -> None:
         sim = PlatformSim(faults=faults, seed=1)
         await sim.start()
         for n in range(args.videos):
-            sim.add_video(episodes[n % len(episodes)], title=f"霸道总裁 第{n + 1}集 全集",
-                          uploader_id=f"pirate{n % 7}")
-        http = HttpPolicy(concurrency=args.concurrency, rate_per_s=args.rate, retries=4,
-                          backoff_s=0.25)
+            sim.add_video(
+                episodes[n % len(episodes)],
+                title=f"霸道总裁 第{n + 1}集 全集",
+                uploader_id=f"pirate{n % 7}",
+            )
+        http = HttpPolicy(
+            concurrency=args.concurrency, rate_per_s=args.rate, retries=4, backoff_s=0.25
+        )
         sampling = SamplingPolicy()
         full = replace(sampling, full_ratio=0.0)  # every plan "covers too much": fetch whole files
-        print(f"{args.videos} uploads of {len(episodes[0]) / 1e6:.2f} MB; latency {args.latency_ms} ms;"
-              f" 429 share {args.rate_429}; {args.bandwidth_mbps} Mbit/s per response; "
-              f"client: {args.concurrency} in flight, {args.rate}/s")
+        print(
+            f"{args.videos} uploads of {len(episodes[0]) / 1e6:.2f} MB; "
+            f"latency {args.latency_ms} ms;"
+            f" 429 share {args.rate_429}; {args.bandwidth_mbps} Mbit/s per response; "
+            f"client: {args.concurrency} in flight, {args.rate}/s"
+        )
         for label, policy in (("sampled", sampling), ("full", full)):
             r = await crawl_once(sim, workdir, label, policy, http)
             per_min = 60 / r["elapsed_s"]
@@ -129,6 +143,10 @@ if __name__ == "__main__":
     parser.add_argument("--rate-429", type=float, default=0.05)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--rate", type=float, default=10.0, help="client requests/s")
-    parser.add_argument("--bandwidth-mbps", type=float, default=20.0,
-                        help="media bandwidth per response (0: unlimited)")
+    parser.add_argument(
+        "--bandwidth-mbps",
+        type=float,
+        default=20.0,
+        help="media bandwidth per response (0: unlimited)",
+    )
     asyncio.run(main(parser.parse_args()))

@@ -4,6 +4,7 @@ A plugin (yt-dlp's template method) only says how to read one page of a listing 
 where a candidate's media is. The base owns the HTTP client (guard, limits, retries), persists
 cursors and seen videos through :class:`crawler.state.CrawlState`, and samples media.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class PlatformConfig:
-    """Everything a platform instance needs; ``options`` are the plugin's own (base URL, feeds...)."""
+    """Everything a platform instance needs; ``options`` are the plugin's own (base URL...)."""
 
     http: HttpPolicy = HttpPolicy()
     sampling: SamplingPolicy = SamplingPolicy()

@@ -3,6 +3,7 @@
 ``expected=True`` (a 404, a 429 after all retries, a refused address, a malformed page, a file over
 the cap) is logged as a warning and the crawl goes on; ``expected=False`` is a bug in our code.
 """
+
 from __future__ import annotations
 
 
@@ -38,8 +39,8 @@ class MalformedResponse(CrawlError):
 
 
 class MediaError(CrawlError):
-    """The media could not be sampled: truncated transfer, over the size cap, unreadable container."""
+    """The media could not be sampled: truncated, over the cap, unreadable."""
 
 
 class UnsupportedOperation(CrawlError):
-    """The platform cannot do this (e.g. watched accounts on a plain feed); a configuration issue."""
+    """The platform cannot do this (e.g. accounts on a plain feed): configuration."""

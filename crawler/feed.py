@@ -4,6 +4,7 @@ Options: ``urls`` (feed URLs). Feeds cannot be searched server-side, so :meth:`s
 entries whose title holds every word of the term. The cursor of "new uploads" is the newest
 publication time already handled, per feed, so restarts skip what was processed.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -34,7 +35,9 @@ class FeedPlatform(Platform):
     async def _search_page(self, term: str, cursor: str | None) -> RawPage:
         words = term.lower().split()
         entries = await self._entries()
-        return RawPage([c for c in entries if all(w in c.title.lower() for w in words)], None, done=True)
+        return RawPage(
+            [c for c in entries if all(w in c.title.lower() for w in words)], None, done=True
+        )
 
     async def _new_page(self, cursor: str | None) -> RawPage:
         since = float(cursor) if cursor else 0.0
@@ -85,8 +88,11 @@ class FeedPlatform(Platform):
             candidates = []
             for item in items:
                 media = next(
-                    (a["url"] for a in item.get("attachments", [])
-                     if str(a.get("mime_type", "")).startswith("video/")),
+                    (
+                        a["url"]
+                        for a in item.get("attachments", [])
+                        if str(a.get("mime_type", "")).startswith("video/")
+                    ),
                     None,
                 )
                 published = item.get("date_published") or item.get("date_modified")

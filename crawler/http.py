@@ -4,6 +4,7 @@ Retries cover timeouts, dropped connections, truncated bodies, 429 and 5xx, with
 backoff and jitter; ``Retry-After`` (seconds or an HTTP date) is honoured and, on 429, holds back
 the whole platform. Redirects are followed here, not by aiohttp, so each hop passes the guard.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -140,13 +141,20 @@ class HttpClient:
         for _hop in range(self.policy.max_redirects + 1):
             await self.guard.check(url)
             async with self.session.request(
-                method, url, params=params, headers=all_headers, data=data,
-                allow_redirects=False, timeout=timeout,
+                method,
+                url,
+                params=params,
+                headers=all_headers,
+                data=data,
+                allow_redirects=False,
+                timeout=timeout,
             ) as response:
                 if response.status in REDIRECTS and "Location" in response.headers:
                     url = urljoin(str(response.url), response.headers["Location"])
                     params = None
-                    if response.status == 303 or (response.status in (301, 302) and method == "POST"):
+                    if response.status == 303 or (
+                        response.status in (301, 302) and method == "POST"
+                    ):
                         method, data = "GET", None
                     continue
                 if response.status in RETRY_STATUSES:

@@ -1,4 +1,5 @@
 """Value types the crawler hands out: candidates discovered, pages of them, media samples."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from typing import Literal
 
 @dataclass(frozen=True)
 class Candidate:
-    """Metadata of one video found on a platform; ``media_url`` when the listing already gives it."""
+    """Metadata of one video found on a platform; ``media_url`` if listed."""
 
     platform: str
     video_id: str

@@ -7,7 +7,10 @@ else found by walking top-level box headers), PyAV reads that table from a spars
 byte ranges of their samples (video from the keyframe at or before the window start), fetch only
 those, then stream-copy the packets that lie wholly inside fetched bytes into a new MP4 with their
 original timestamps. The result is a valid file holding exactly the sampled seconds.
+Fragmented MP4 (``mvex`` in ``moov``, samples indexed per ``moof``) is not sampled: the caller
+downloads it whole, within the size cap.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -44,6 +47,22 @@ def read_box(header: bytes, offset: int, file_size: int) -> Box | None:
     if size < 8 or not kind.isascii():
         raise MediaError(f"corrupt MP4 box header at offset {offset}")
     return Box(kind.decode("ascii"), offset, size)
+
+
+def is_fragmented(path: Path, moov: Box) -> bool:
+    """Whether ``moov`` has an ``mvex`` child: samples are indexed in ``moof`` boxes instead."""
+    with open(path, "rb") as handle:
+        handle.seek(moov.offset)
+        data = handle.read(moov.size)
+    offset = 8
+    while offset + 8 <= len(data):
+        child = read_box(data[offset : offset + 16], offset, len(data))
+        if child is None:
+            return False
+        if child.type == "mvex":
+            return True
+        offset += child.size
+    return False
 
 
 def looks_like_mp4(head: bytes) -> bool:

@@ -5,6 +5,7 @@ itself). Hosts are resolved with the event loop's resolver; all addresses must b
 Residual risk: DNS may answer differently when aiohttp connects (rebinding); a deployment that
 cares can also give the session a resolver that applies :func:`is_internal`.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
-"""A per-platform request pacer: a steady rate, pushed back when the platform says ``Retry-After``."""
+"""A per-platform request pacer: a steady rate, pushed back by ``Retry-After``."""
+
 from __future__ import annotations
 
 import asyncio

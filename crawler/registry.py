@@ -1,4 +1,5 @@
 """The explicit registry of platform plugins; names are stored in the database, never derived."""
+
 from __future__ import annotations
 
 from crawler.base import Platform

@@ -5,6 +5,7 @@ handled, so a crash re-reads it. A candidate is marked seen when its outcome is 
 gone, unreadable); after transient failures (timeouts, 429/5xx beyond retries) it is left unseen so
 the next run tries again.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -5,6 +5,7 @@ windows. Anything else — another container, a server that ignores Range, a pla
 most of the file anyway — is downloaded whole, never past the size cap. Files are written under a
 temporary name and renamed, so a failure leaves nothing half-written.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -87,18 +88,14 @@ class MediaSampler:
             moov = await self._find_moov(url, headers, sparse, total, probe.data, fetched)
         else:
             moov = None
-        planned: list[tuple[int, int]] = []
-        if moov is not None:
-            duration = await asyncio.to_thread(mp4.index_duration, sparse)
-            windows = mp4.time_windows(
-                duration, self.policy.sample_seconds, self.policy.windows,
-                self.policy.window_seconds,
-            )
-            planned = await asyncio.to_thread(
-                mp4.plan_ranges, sparse, windows, self.policy.merge_gap
-            )
-        missing = _subtract(planned, fetched)
-        if moov is None or sum(b - a for a, b in fetched + missing) > self.policy.full_ratio * total:
+        planned = None
+        if moov is not None and not mp4.is_fragmented(sparse, moov):
+            planned = await self._plan(sparse)
+        missing = _subtract(planned or [], fetched)
+        if (
+            planned is None
+            or sum(b - a for a, b in fetched + missing) > self.policy.full_ratio * total
+        ):
             if total > cap:
                 raise MediaError(
                     f"{url}: {total} bytes exceeds the size cap {cap} and cannot be sampled",
@@ -118,6 +115,20 @@ class MediaSampler:
         await asyncio.to_thread(mp4.remux_covered, sparse, fetched, remuxed)
         return self._finish(candidate, url, remuxed, final, "ranged", fetched, total, sparse)
 
+    async def _plan(self, sparse: Path) -> list[tuple[int, int]] | None:
+        """Byte ranges of the sample windows, or None when the index cannot say."""
+        try:
+            duration = await asyncio.to_thread(mp4.index_duration, sparse)
+            windows = mp4.time_windows(
+                duration,
+                self.policy.sample_seconds,
+                self.policy.windows,
+                self.policy.window_seconds,
+            )
+            return await asyncio.to_thread(mp4.plan_ranges, sparse, windows, self.policy.merge_gap)
+        except MediaError:
+            return None
+
     async def _find_moov(self, url, headers, sparse, total, head, fetched) -> mp4.Box | None:
         """Walk top-level boxes (one small request per unknown header) and fetch ``moov``."""
         offset = 0
@@ -125,7 +136,9 @@ class MediaSampler:
             if offset + mp4.HEADER_PROBE <= len(head) or len(head) >= total:
                 header = head[offset : offset + mp4.HEADER_PROBE]
             else:
-                chunk = await self._range(url, headers, offset, min(total, offset + mp4.HEADER_PROBE))
+                chunk = await self._range(
+                    url, headers, offset, min(total, offset + mp4.HEADER_PROBE)
+                )
                 header = chunk.data
                 _write(sparse, total, [(offset, header)])
                 fetched.append((offset, offset + len(header)))
@@ -237,4 +250,3 @@ def _digest_ranges(path: Path, ranges: list[tuple[int, int]]) -> str:
                 digest.update(block)
                 left -= len(block)
     return digest.hexdigest()
-

@@ -1,4 +1,5 @@
-"""The seam to persistence: cursors and seen videos survive a restart (storage/crawl.py implements it)."""
+"""The seam to persistence: cursors and seen videos survive restarts (see storage/crawl.py)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

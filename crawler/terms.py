@@ -3,6 +3,7 @@
 Pirates upload whole series as "<title> 全集", "<title> 合集", single episodes as "<title> 第12集".
 Each work can override the words and name the episodes worth searching one by one.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence

@@ -14,6 +14,7 @@ Limits: only the first URL given to yt-dlp passes the address guard; yt-dlp's ow
 extraction (and its redirects) are not checked. HLS/DASH-only videos are refused with a clear
 error instead of being downloaded.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -144,8 +145,10 @@ def pick_format(info: dict[str, Any], page_url: str) -> tuple[str, dict[str, str
         info = next((e for e in info["entries"] if e), info)
     formats = info.get("formats") or ([info] if info.get("url") else [])
     usable = [
-        f for f in formats
-        if f.get("url") and f.get("protocol", "https") in ("http", "https")
+        f
+        for f in formats
+        if f.get("url")
+        and f.get("protocol", "https") in ("http", "https")
         and f.get("vcodec") != "none"
     ]
     if not usable:

@@ -206,3 +206,72 @@ def demo(
 
     if not run_demo(ctx.obj, episodes=episodes, console=out, time_scale=time_scale):
         raise typer.Exit(1)
+
+
+@app.command("check")
+def check_command(
+    ctx: typer.Context,
+    repair: Annotated[bool, typer.Option("--repair", help="fix index/database drift")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Verify that the index and the database agree and stored fingerprints are intact."""
+    from dramaguard.maintenance import check
+
+    report = check(ctx.obj, repair=repair)
+    if as_json:
+        typer.echo(json.dumps({**report.__dict__, "ok": report.ok}))
+    else:
+        out.print(
+            f"{report.episodes} episodes registered, {report.indexed} in the index; "
+            f"missing from index: {report.missing_from_index or 'none'}; "
+            f"orphans in index: {report.orphans_in_index or 'none'}; "
+            f"corrupt fingerprints: {report.bad_digests or 'none'}"
+            + ("; index repaired" if report.repaired else ""),
+            highlight=False,
+        )
+    if not report.ok and not report.repaired or report.bad_digests:
+        raise typer.Exit(1)
+
+
+@app.command("backup")
+def backup_command(
+    ctx: typer.Context,
+    archive: Annotated[Path, typer.Argument(help="output .tar.gz")],
+) -> None:
+    """Back up the data home (database snapshot, index, evidence) into one verified archive."""
+    from dramaguard.maintenance import MaintenanceError, backup
+
+    try:
+        manifest = backup(ctx.obj, archive)
+    except MaintenanceError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+    out.print(f"backed up {len(manifest['files'])} files to {archive}", highlight=False)
+
+
+@app.command("restore")
+def restore_command(
+    ctx: typer.Context,
+    archive: Annotated[Path, typer.Argument(help="a backup made by 'dramaguard backup'")],
+    force: Annotated[bool, typer.Option("--force", help="restore into a non-empty home")] = False,
+) -> None:
+    """Restore a backup into the data home after verifying every file's checksum."""
+    from dramaguard.maintenance import MaintenanceError, restore
+
+    try:
+        manifest = restore(archive, ctx.obj, force=force)
+    except MaintenanceError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+    out.print(f"restored {len(manifest['files'])} files into {ctx.obj.home}", highlight=False)
+
+
+def _register_plugins() -> None:
+    """Command groups that live in their own modules."""
+    from dramaguard import cli_crawl, cli_watermark
+
+    for module in (cli_crawl, cli_watermark):
+        module.register(app)
+
+
+_register_plugins()

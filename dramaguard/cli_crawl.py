@@ -1,4 +1,5 @@
 """CLI: ``dramaguard crawl PLATFORM`` and ``dramaguard platform-sim``."""
+
 from __future__ import annotations
 
 import asyncio
@@ -27,13 +28,17 @@ def register(app: typer.Typer) -> None:
 def crawl_command(
     ctx: typer.Context,
     platform: str = typer.Argument(..., help="simulated, ytdlp, feed"),
-    work: list[str] = typer.Option([], "--work", help="search for this work (repeatable); default all"),
+    work: list[str] = typer.Option(
+        [], "--work", help="search for this work (repeatable); default all"
+    ),
     once: bool = typer.Option(False, "--once", help="one pass, then exit"),
-    option: list[str] = typer.Option([], "--option", "-o", help="platform option KEY=VALUE (JSON value ok)"),
+    option: list[str] = typer.Option(
+        [], "--option", "-o", help="platform option KEY=VALUE (JSON value ok)"
+    ),
     account: list[str] = typer.Option([], "--account", help="watched uploader (repeatable)"),
     search: bool = typer.Option(True, "--search/--no-search", help="search for the works' terms"),
 ) -> None:
-    """Discover new videos, sample and fingerprint them, and print those matching registered works."""
+    """Discover new videos, sample and scan them; print those matching registered works."""
     settings: Settings = ctx.obj
     # Imported here: services.py is the lead's composition of the index and database.
     from dramaguard.services import Services
@@ -44,11 +49,20 @@ def crawl_command(
         sources = Sources(new_uploads=True, accounts=account, terms=terms)
 
         async def scan(sample):
-            return await asyncio.to_thread(services.scan_file, sample.path)
+            report = await asyncio.to_thread(services.scan_file, sample.path)
+            if not report.matches and not report.error:
+                sample.path.unlink(missing_ok=True)  # only matched samples are evidence
+            return report
 
         tally = run_with_progress(
-            console, platform, settings, SqlCrawlState(services.sessions), scan, sources,
-            once=once, options=_options(option),
+            console,
+            platform,
+            settings,
+            SqlCrawlState(services.sessions),
+            scan,
+            sources,
+            once=once,
+            options=_options(option),
         )
     console.print(
         f"{tally.discovered} candidates, {tally.sampled} sampled "
@@ -59,7 +73,10 @@ def crawl_command(
 def run_with_progress(console, platform, settings, state, scan, sources, *, once, options) -> Tally:
     """The crawl with a live status line; matches and failures are printed as they come."""
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
         transient=True,
     ) as progress:
         task = progress.add_task(f"crawling {platform}", total=None)
@@ -71,15 +88,22 @@ def run_with_progress(console, platform, settings, state, scan, sources, *, once
             counts["matched"] += matched
             counts["failed"] += outcome.error is not None
             progress.update(
-                task, description=f"crawling {platform}: {counts['seen']} candidates, "
+                task,
+                description=f"crawling {platform}: {counts['seen']} candidates, "
                 f"{counts['matched']} matched, {counts['failed']} failed",
             )
             return matched
 
         return asyncio.run(
             crawl(
-                platform, settings.crawler, state, scan, sources=sources,
-                dest_dir=settings.home / "samples" / platform, once=once, options=options,
+                platform,
+                settings.crawler,
+                state,
+                scan,
+                sources=sources,
+                dest_dir=settings.home / "samples" / platform,
+                once=once,
+                options=options,
                 on_outcome=report,
             )
         )
@@ -144,9 +168,7 @@ def platform_sim_command(
     from crawler.simulated.server import Faults, PlatformSim
 
     low, _, high = latency_ms.partition("-")
-    faults = Faults(
-        latency_s=(float(low) / 1000, float(high or low) / 1000), rate_429=rate_429
-    )
+    faults = Faults(latency_s=(float(low) / 1000, float(high or low) / 1000), rate_429=rate_429)
     sim = PlatformSim(faults=faults, takedown_delay_s=takedown_delay_s)
     sim.base_url = f"http://{host}:{port}"
     if seed_dir is not None:

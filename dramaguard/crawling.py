@@ -1,4 +1,5 @@
 """Wiring of the crawler: settings → platform, works → search terms, and the polling loop."""
+
 from __future__ import annotations
 
 import asyncio
@@ -50,7 +51,9 @@ def platform_config(
 def work_terms(settings: CrawlerSettings, title: str, aliases: Sequence[str]) -> list[str]:
     chosen = settings.works.get(title)
     profile = (
-        SearchProfile(chosen.words, chosen.episodes, chosen.extra_terms) if chosen else SearchProfile()
+        SearchProfile(chosen.words, chosen.episodes, chosen.extra_terms)
+        if chosen
+        else SearchProfile()
     )
     return search_terms(title, aliases, profile)
 

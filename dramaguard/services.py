@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from dramaguard.settings import Settings
+from dramaguard.watermarking import find_watermark
 from fingerprint import DecodeError, FingerprintParams, VideoFingerprint, fingerprint_video
 from fingerprint.descriptor import DIM
 from fingerprint.media import DecodeLimits
@@ -30,6 +31,8 @@ from storage import registry
 from storage.db import make_engine, session_factory, transaction, upgrade
 
 log = logging.getLogger(__name__)
+
+POOL_MIN_FILES = 3  # below this, starting worker processes costs more than it saves
 
 
 class RegistrationError(Exception):
@@ -57,16 +60,27 @@ class MatchReport:
 
 
 @dataclass
+class LeakReport:
+    """The forensic watermark read from a matched copy: whose distributed copy leaked."""
+
+    recipient: int
+    episode: int
+    confidence: float
+
+
+@dataclass
 class ScanReport:
     query: str
     matches: list[MatchReport]
     error: str | None = None
+    watermark: LeakReport | None = None
 
     def as_json(self) -> dict:
         return {
             "query": self.query,
             "matches": [asdict(m) for m in self.matches],
             "error": self.error,
+            "watermark": asdict(self.watermark) if self.watermark else None,
         }
 
 
@@ -99,7 +113,7 @@ def _fingerprint_job(path: str, params: FingerprintParams, limits: DecodeLimits)
 class Services:
     """Engine, sessions, index and matcher built from one ``Settings``; a context manager."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, reconcile: bool = True) -> None:
         self.settings = settings
         settings.home.mkdir(parents=True, exist_ok=True)
         self.engine = make_engine(settings.resolved_database_url)
@@ -114,7 +128,11 @@ class Services:
         )
         self.matcher = QueryMatcher(self.index, MatchParams(neighbours=settings.matcher.neighbours))
         self._catalogue: dict[int, tuple[str, int, int, str, float]] = {}
-        self.reconcile()
+        if reconcile:
+            self.reconcile()
+        else:
+            with transaction(self.sessions) as session:
+                self._catalogue = registry.episode_catalogue(session=session)
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
@@ -161,7 +179,7 @@ class Services:
         takes the rest of the batch.
         """
         workers = min(len(paths), os.cpu_count() or 1)
-        if workers <= 1:
+        if workers <= 1 or len(paths) < POOL_MIN_FILES:
             for path in paths:
                 yield path, _fingerprint_job(str(path), self.fp_params, self.limits)
             return
@@ -276,7 +294,19 @@ class Services:
             fp = fingerprint_video(Path(path), self.fp_params, self.limits)
         except DecodeError as exc:
             return ScanReport(str(path), [], str(exc))
-        return ScanReport(str(path), self.match_fingerprint(fp, min_score=threshold))
+        matches = self.match_fingerprint(fp, min_score=threshold)
+        return ScanReport(str(path), matches, watermark=self._leak(Path(path), matches))
+
+    def _leak(self, path: Path, matches: list[MatchReport]) -> LeakReport | None:
+        """Read the watermark over the best match's span (only for matches worth a notice)."""
+        notable = [m for m in matches if m.score >= self.settings.matcher.notify_score]
+        if not notable:
+            return None
+        top = notable[0]
+        found = find_watermark(self.settings, path, start_s=top.query_start, end_s=top.query_end)
+        if found is None:
+            return None
+        return LeakReport(found.payload.recipient, found.payload.episode, round(found.confidence, 3))
 
     def match_fingerprint(self, fp: VideoFingerprint, *, min_score: float) -> list[MatchReport]:
         durations = {e: int(info[4] * 1000) for e, info in self._catalogue.items()}

@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from crawler.terms import PIRATE_WORDS
@@ -30,6 +30,14 @@ class MatcherSettings(BaseModel):
     neighbours: int = Field(16, ge=1, le=256)
     min_score: float = Field(0.05, ge=0.0, le=1.0, description="drop matches below this score")
     notify_score: float = Field(0.5, ge=0.0, le=1.0, description="operating threshold for notices")
+
+
+class WatermarkSettings(BaseModel):
+    """Forensic watermarking; the key decides the pattern, so it is a secret (never logged)."""
+
+    key: SecretStr | None = Field(None, description="secret key; required to embed or detect")
+    strength: float = Field(5.0, gt=0, le=20, description="coefficient amplitude (luma units)")
+    crf: int = Field(12, ge=0, le=51, description="x264 quality of marked copies")
 
 
 class WorkSearchSettings(BaseModel):
@@ -121,6 +129,7 @@ class Settings(BaseSettings):
     )
     fingerprint: FingerprintSettings = FingerprintSettings()
     matcher: MatcherSettings = MatcherSettings()
+    watermark: WatermarkSettings = WatermarkSettings()
     crawler: CrawlerSettings = CrawlerSettings()
     daemon: DaemonSettings = DaemonSettings()
 

@@ -1,4 +1,5 @@
 """Crawler persistence: per-platform cursors and the videos already seen (implements CrawlState)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

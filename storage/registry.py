@@ -28,6 +28,11 @@ def pack_fingerprint(times_ms: np.ndarray, vectors: np.ndarray) -> tuple[bytes, 
     return times, vecs, hashlib.sha256(times + vecs).hexdigest()
 
 
+def digest_matches(row: Fingerprint) -> bool:
+    """True when the stored arrays still hash to the digest recorded at registration."""
+    return hashlib.sha256(row.times_ms + row.vectors).hexdigest() == row.digest
+
+
 def unpack_fingerprint(row: Fingerprint) -> StoredFingerprint:
     times = np.frombuffer(row.times_ms, dtype="<i8").astype(np.int64)
     vectors = np.frombuffer(row.vectors, dtype="<f4").reshape(-1, row.dim).astype(np.float32)

@@ -1,4 +1,5 @@
-"""Synthetic MP4s for the simulated platform, tests and benchmarks (PyAV, H.264 + AAC, interleaved)."""
+"""Synthetic MP4s for the simulated platform, tests, benchmarks (H.264 + AAC)."""
+
 from __future__ import annotations
 
 import io
@@ -17,12 +18,16 @@ def make_video(
     size: tuple[int, int] = (160, 120),
     faststart: bool = True,
     gop: int = 25,
+    fragmented: bool = False,
 ) -> Path:
-    """Write a video whose picture depends on ``seed``; ``faststart`` puts ``moov`` first."""
+    """Write a video whose picture depends on ``seed``; ``faststart`` puts ``moov`` first,
+    ``fragmented`` writes fragmented MP4 (an empty ``moov``, samples indexed in ``moof`` boxes)."""
     rng = np.random.default_rng(seed)
     width, height = size
     base = rng.integers(0, 255, (height // 8 + 1, width // 8 + 1, 3), dtype=np.uint8)
     options = {"movflags": "+faststart"} if faststart else {}
+    if fragmented:
+        options = {"movflags": "frag_keyframe+empty_moov+default_base_moof"}
     sample_rate, hop = 22050, 1024
     with av.open(str(path), "w", format="mp4", options=options) as container:
         video = container.add_stream(

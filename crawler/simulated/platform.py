@@ -1,4 +1,5 @@
 """The ``simulated`` plugin: reads the simulated platform's JSON API (option ``base_url``)."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -12,8 +12,10 @@ Endpoints (all JSON unless said):
 - ``GET /feed.rss``, ``/feed.atom``, ``/feed.json``: the newest uploads as feeds.
 
 Faults: per-request latency, random 503s and 429s (with ``Retry-After``), a request-rate limit
-answering 429, a per-response media bandwidth, and one-shot injections (:meth:`PlatformSim.inject`) for tests.
+answering 429, a per-response media bandwidth, and one-shot injections
+(:meth:`PlatformSim.inject`) for tests.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -102,7 +104,9 @@ class PlatformSim:
     The app carries its platform as ``app[SIM]``, so code holding only the app can seed it.
     """
 
-    def __init__(self, *, faults: Faults | None = None, takedown_delay_s: float = 0.0, seed: int = 0):
+    def __init__(
+        self, *, faults: Faults | None = None, takedown_delay_s: float = 0.0, seed: int = 0
+    ):
         self.faults = faults or Faults()
         self.takedown_delay_s = takedown_delay_s
         self.videos: dict[str, SimVideo] = {}
@@ -230,14 +234,17 @@ class PlatformSim:
             if injection.status is not None or injection.body is not None:
                 headers = {"Retry-After": injection.retry_after} if injection.retry_after else {}
                 return web.Response(
-                    status=injection.status or 200, body=injection.body or b"", headers=headers,
+                    status=injection.status or 200,
+                    body=injection.body or b"",
+                    headers=headers,
                     content_type="application/json",
                 )
             request[TRUNCATE] = injection.truncate
         if self._over_rate() or self._random.random() < self.faults.rate_429:
             self.throttled += 1
             return web.json_response(
-                {"error": "rate limited"}, status=429,
+                {"error": "rate limited"},
+                status=429,
                 headers={"Retry-After": str(self.faults.retry_after_s)},
             )
         if self._random.random() < self.faults.error_rate:
@@ -291,8 +298,11 @@ class PlatformSim:
         chunk = hits[(page - 1) * per_page : page * per_page]
         more = page * per_page < len(hits)
         return web.json_response(
-            {"items": [self._json(v) for v in chunk], "page": page,
-             "next_page": page + 1 if more else None}
+            {
+                "items": [self._json(v) for v in chunk],
+                "page": page,
+                "next_page": page + 1 if more else None,
+            }
         )
 
     def _after(self, request: web.Request, videos: list[SimVideo]) -> web.Response:
@@ -300,9 +310,11 @@ class PlatformSim:
         later = sorted((v for v in videos if v.seq > cursor), key=lambda v: v.seq)
         chunk = later[:limit]
         return web.json_response(
-            {"items": [self._json(v) for v in chunk],
-             "next_cursor": str(chunk[-1].seq if chunk else cursor),
-             "has_more": len(later) > limit}
+            {
+                "items": [self._json(v) for v in chunk],
+                "next_cursor": str(chunk[-1].seq if chunk else cursor),
+                "has_more": len(later) > limit,
+            }
         )
 
     async def _list_new(self, request: web.Request) -> web.Response:
@@ -337,7 +349,9 @@ class PlatformSim:
         if header:
             parsed = _parse_range(header, size)
             if parsed is None:
-                raise web.HTTPRequestRangeNotSatisfiable(headers={"Content-Range": f"bytes */{size}"})
+                raise web.HTTPRequestRangeNotSatisfiable(
+                    headers={"Content-Range": f"bytes */{size}"}
+                )
             start, end, status = *parsed, 206
         response = web.StreamResponse(status=status)
         response.content_type = "video/mp4"
@@ -378,7 +392,9 @@ class PlatformSim:
             return web.json_response({"error": "need a file and a title"}, status=400)
         uploader_id = str(form.get("uploader_id") or "anonymous")
         video = self.add_video(
-            upload.file.read(), title=title, uploader_id=uploader_id,
+            upload.file.read(),
+            title=title,
+            uploader_id=uploader_id,
             uploader_name=str(form.get("uploader_name") or uploader_id),
         )
         return web.json_response(self._json(video), status=201)
@@ -399,8 +415,12 @@ class PlatformSim:
                 {"complaint_id": self.complaints[key].complaint_id, "status": "received"}
             )
         complaint = Complaint(
-            complaint_id=f"c-{uuid.uuid4().hex[:12]}", idempotency_key=key, urls=payload["urls"],
-            claimant=payload["claimant"], notice_id=payload["notice_id"], body=payload["body"],
+            complaint_id=f"c-{uuid.uuid4().hex[:12]}",
+            idempotency_key=key,
+            urls=payload["urls"],
+            claimant=payload["claimant"],
+            notice_id=payload["notice_id"],
+            body=payload["body"],
             received_at=datetime.now(UTC),
         )
         for url in complaint.urls:
@@ -433,10 +453,10 @@ class PlatformSim:
     async def _feed_rss(self, request: web.Request) -> web.Response:
         items = "".join(
             f"<item><title>{html.escape(v.title)}</title><link>{self.page_url(v)}</link>"
-            f"<guid isPermaLink=\"false\">{v.id}</guid>"
+            f'<guid isPermaLink="false">{v.id}</guid>'
             f"<pubDate>{format_datetime(v.uploaded_at)}</pubDate>"
             f"<author>{html.escape(v.uploader_name)}</author>"
-            f"<enclosure url=\"{self.media_url(v)}\" length=\"{len(v.data)}\" type=\"video/mp4\"/>"
+            f'<enclosure url="{self.media_url(v)}" length="{len(v.data)}" type="video/mp4"/>'
             "</item>"
             for v in self._newest()
         )
@@ -450,8 +470,8 @@ class PlatformSim:
     async def _feed_atom(self, request: web.Request) -> web.Response:
         entries = "".join(
             f"<entry><id>{v.id}</id><title>{html.escape(v.title)}</title>"
-            f"<link rel=\"alternate\" href=\"{self.page_url(v)}\"/>"
-            f"<link rel=\"enclosure\" type=\"video/mp4\" href=\"{self.media_url(v)}\"/>"
+            f'<link rel="alternate" href="{self.page_url(v)}"/>'
+            f'<link rel="enclosure" type="video/mp4" href="{self.media_url(v)}"/>'
             f"<published>{v.uploaded_at.isoformat()}</published>"
             f"<updated>{v.uploaded_at.isoformat()}</updated>"
             f"<author><name>{html.escape(v.uploader_name)}</name></author></entry>"
@@ -477,8 +497,11 @@ class PlatformSim:
                         "date_published": v.uploaded_at.isoformat(),
                         "authors": [{"name": v.uploader_name}],
                         "attachments": [
-                            {"url": self.media_url(v), "mime_type": "video/mp4",
-                             "size_in_bytes": len(v.data)}
+                            {
+                                "url": self.media_url(v),
+                                "mime_type": "video/mp4",
+                                "size_in_bytes": len(v.data),
+                            }
                         ],
                     }
                     for v in self._newest()

@@ -1,4 +1,5 @@
 """Crawler fixtures: generated MP4s, a simulated platform on port 0, real SQLite crawl state."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -18,7 +19,11 @@ from storage.db import make_engine, session_factory, upgrade
 
 # Small windows so short test videos are sampled, not downloaded whole.
 SAMPLING = SamplingPolicy(
-    sample_seconds=3.0, windows=2, window_seconds=1.0, probe_bytes=4096, full_ratio=0.9,
+    sample_seconds=3.0,
+    windows=2,
+    window_seconds=1.0,
+    probe_bytes=4096,
+    full_ratio=0.9,
     merge_gap=0,
 )
 FAST_HTTP = HttpPolicy(concurrency=4, rate_per_s=0, retries=2, backoff_s=0.01, timeout_s=5)

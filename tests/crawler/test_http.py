@@ -1,4 +1,5 @@
 """Retries, backoff, Retry-After, redirects through the guard, malformed JSON — on a real server."""
+
 from __future__ import annotations
 
 import asyncio
@@ -52,7 +53,8 @@ async def server():
 def client(session, *, allow=True, trusted=(), **policy) -> HttpClient:
     defaults = dict(retries=3, backoff_s=0.01, rate_per_s=0, timeout_s=2)
     return HttpClient(
-        session, HttpPolicy(**{**defaults, **policy}),
+        session,
+        HttpPolicy(**{**defaults, **policy}),
         AddressGuard(allow_private=allow, trusted_hosts=trusted),
     )
 

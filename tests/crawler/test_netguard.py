@@ -10,8 +10,20 @@ pytestmark = pytest.mark.asyncio
 
 @pytest.mark.parametrize(
     "address",
-    ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "::1",
-     "fe80::1", "fd00::1", "0.0.0.0", "100.64.0.1", "::ffff:127.0.0.1", "100.100.100.200"],
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "::1",
+        "fe80::1",
+        "fd00::1",
+        "0.0.0.0",
+        "100.64.0.1",
+        "::ffff:127.0.0.1",
+        "100.100.100.200",
+    ],
 )
 async def test_internal_addresses_are_recognised(address: str) -> None:
     assert is_internal(address)
@@ -25,8 +37,15 @@ async def test_public_addresses_pass(address: str) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1:8080/x", "http://localhost/", "http://[::1]/", "https://10.0.0.5/a",
-     "http://169.254.169.254/latest/meta-data/", "file:///etc/passwd", "ftp://8.8.8.8/"],
+    [
+        "http://127.0.0.1:8080/x",
+        "http://localhost/",
+        "http://[::1]/",
+        "https://10.0.0.5/a",
+        "http://169.254.169.254/latest/meta-data/",
+        "file:///etc/passwd",
+        "ftp://8.8.8.8/",
+    ],
 )
 async def test_guard_refuses_internal_and_non_http(url: str) -> None:
     with pytest.raises(BlockedAddress) as raised:

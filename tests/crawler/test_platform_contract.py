@@ -3,6 +3,7 @@
 Each plugin's cases are data: for every seeded upload, the fields the plugin must report
 (URL → expected fields). The behaviour tests are shared through one mixin.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -18,12 +19,27 @@ from crawler.ytdlp import YtDlpPlatform
 pytestmark = pytest.mark.asyncio
 
 UPLOADS = [  # what pirates and innocents upload
-    {"title": "霸道总裁爱上我 全集", "uploader_id": "pirate1", "uploader_name": "剧场搬运工",
-     "media": "faststart", "views": 1200},
-    {"title": "霸道总裁爱上我 第3集", "uploader_id": "pirate2", "uploader_name": "小剧迷",
-     "media": "short", "views": 35},
-    {"title": "我的猫 日常", "uploader_id": "cat", "uploader_name": "猫主子",
-     "media": "other", "views": 7},
+    {
+        "title": "霸道总裁爱上我 全集",
+        "uploader_id": "pirate1",
+        "uploader_name": "剧场搬运工",
+        "media": "faststart",
+        "views": 1200,
+    },
+    {
+        "title": "霸道总裁爱上我 第3集",
+        "uploader_id": "pirate2",
+        "uploader_name": "小剧迷",
+        "media": "short",
+        "views": 35,
+    },
+    {
+        "title": "我的猫 日常",
+        "uploader_id": "cat",
+        "uploader_name": "猫主子",
+        "media": "other",
+        "views": 7,
+    },
 ]
 
 
@@ -31,8 +47,11 @@ def seed(sim, media):
     start = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
     return [
         sim.add_video(
-            media[u["media"]].read_bytes(), title=u["title"], uploader_id=u["uploader_id"],
-            uploader_name=u["uploader_name"], views=u["views"],
+            media[u["media"]].read_bytes(),
+            title=u["title"],
+            uploader_id=u["uploader_id"],
+            uploader_name=u["uploader_name"],
+            views=u["views"],
             uploaded_at=start + timedelta(minutes=i),
         )
         for i, u in enumerate(UPLOADS)
@@ -100,14 +119,18 @@ class PlatformContract:
                 await platform.mark_seen(candidate, "scanned")
             await platform.commit(page)
         newer = sim.add_video(
-            media["short"].read_bytes(), title="霸道总裁爱上我 第4集", uploader_id="pirate2",
+            media["short"].read_bytes(),
+            title="霸道总裁爱上我 第4集",
+            uploader_id="pirate2",
             uploaded_at=videos[-1].uploaded_at + timedelta(minutes=5),
         )
         restarted = self.make(sim, http_session, state, config)
         again = await self.collect(restarted.new_uploads())
         assert [c.url for c in again] == [self.expected(sim, newer)[0]]
 
-    async def test_deleted_video_answers_gone(self, sim, media, http_session, state, config, tmp_path):
+    async def test_deleted_video_answers_gone(
+        self, sim, media, http_session, state, config, tmp_path
+    ):
         videos = seed(sim, media)
         platform = self.make(sim, http_session, state, config)
         found = await self.collect(platform.new_uploads())
@@ -126,9 +149,13 @@ class TestSimulated(PlatformContract):
 
     def expected(self, sim, video):
         return sim.page_url(video), {
-            "video_id": video.id, "title": video.title, "uploader_id": video.uploader_id,
-            "uploader_name": video.uploader_name, "uploaded_at": video.uploaded_at,
-            "duration_s": video.duration_s, "view_count": video.views,
+            "video_id": video.id,
+            "title": video.title,
+            "uploader_id": video.uploader_id,
+            "uploader_name": video.uploader_name,
+            "uploaded_at": video.uploaded_at,
+            "duration_s": video.duration_s,
+            "view_count": video.views,
             "media_url": sim.media_url(video),
         }
 
@@ -148,8 +175,11 @@ class FeedContract(PlatformContract):
 
     def expected(self, sim, video):
         return sim.page_url(video), {
-            "video_id": video.id, "title": video.title, "uploader_name": video.uploader_name,
-            "uploaded_at": video.uploaded_at, "media_url": sim.media_url(video),
+            "video_id": video.id,
+            "title": video.title,
+            "uploader_name": video.uploader_name,
+            "uploaded_at": video.uploaded_at,
+            "media_url": sim.media_url(video),
         }
 
     async def test_accounts_are_unsupported(self, sim, http_session, state, config):
@@ -195,8 +225,9 @@ class TestYtDlpGeneric(PlatformContract):
 async def test_ytdlp_live_search(http_session, state, config):
     """Opt-in (--live): a real search through yt-dlp's YouTube search prefix."""
     platform = YtDlpPlatform(
-        http_session, config(allow_private_addresses=False, search_prefix="ytsearch",
-                             search_results=3), state,
+        http_session,
+        config(allow_private_addresses=False, search_prefix="ytsearch", search_results=3),
+        state,
     )
     found = [c async for page in platform.search("short drama") for c in page.candidates]
     assert found and all(c.title for c in found)

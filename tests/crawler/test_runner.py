@@ -1,4 +1,5 @@
 """The crawl loop: cursors resume after a restart, dedupe, and bad input costs one video only."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -22,7 +23,9 @@ async def frame_count(sample) -> int:
 
 def upload(sim, media, title, minutes, kind="short"):
     return sim.add_video(
-        media[kind].read_bytes(), title=title, uploader_id="p",
+        media[kind].read_bytes(),
+        title=title,
+        uploader_id="p",
         uploaded_at=datetime(2026, 11, 20, tzinfo=UTC) + timedelta(minutes=minutes),
     )
 
@@ -32,11 +35,15 @@ async def run(platform, tmp_path, sources=Sources()):
     return [o async for o in crawler.run_once(sources)]
 
 
-async def test_restart_resumes_from_the_persisted_cursor(sim, media, http_session, db_url, config, tmp_path):
+async def test_restart_resumes_from_the_persisted_cursor(
+    sim, media, http_session, db_url, config, tmp_path
+):
     for n in range(5):
         upload(sim, media, f"剧 {n}", n)
     cfg = config(base_url=sim.base_url, max_pages=10)
-    first = SimulatedPlatform(http_session, cfg, SqlCrawlState(session_factory(make_engine(db_url))))
+    first = SimulatedPlatform(
+        http_session, cfg, SqlCrawlState(session_factory(make_engine(db_url)))
+    )
     outcomes = await run(first, tmp_path)
     assert sorted(o.candidate.title for o in outcomes) == [f"剧 {n}" for n in range(5)]
     assert all(o.result == 50 for o in outcomes)
@@ -152,6 +159,8 @@ async def test_an_unsupported_source_is_reported_and_the_rest_runs(
 
     upload(sim, media, "总裁", 1)
     platform = FeedPlatform(http_session, config(urls=[f"{sim.base_url}/feed.json"]), state)
-    outcomes = await run(platform, tmp_path, Sources(new_uploads=False, accounts=("x",), terms=("总裁",)))
+    outcomes = await run(
+        platform, tmp_path, Sources(new_uploads=False, accounts=("x",), terms=("总裁",))
+    )
     assert [o.candidate.title for o in outcomes] == ["总裁"]
     assert "cannot list an account" in caplog.text

@@ -1,4 +1,5 @@
-"""Range sampling, full downloads, the size cap and truncated media — decoded with the real decoder."""
+"""Range sampling, full downloads, the size cap and truncated media — really decoded."""
+
 from __future__ import annotations
 
 import hashlib
@@ -11,6 +12,7 @@ import pytest_asyncio
 from aiohttp import web
 
 from crawler.errors import HttpStatusError, MediaError
+from crawler.simulated.media import make_video
 from crawler.simulated.platform import SimulatedPlatform
 from tests.crawler.conftest import SAMPLING
 
@@ -43,7 +45,9 @@ async def test_ranged_sample_holds_the_first_seconds_and_spaced_windows(
     assert sample.total_size == len(video.data)
     assert sample.bytes_downloaded < 0.6 * len(video.data)
     assert sample.bytes_downloaded == sum(b - a for a, b in sample.ranges)
-    assert all(r[2] for r in sim.requests if r[1].startswith("/media/")), "a media GET without Range"
+    assert all(r[2] for r in sim.requests if r[1].startswith("/media/")), (
+        "a media GET without Range"
+    )
     assert sample.sha256 == hashlib.sha256(sample.path.read_bytes()).hexdigest()
     fetched = b"".join(video.data[a:b] for a, b in sample.ranges)
     assert sample.fetched_sha256 == hashlib.sha256(fetched).hexdigest()
@@ -74,6 +78,7 @@ async def plain_server(media):
     """A server that ignores Range and serves the whole file with 200."""
     body = media["faststart"].read_bytes()
     app = web.Application()
+
     async def whole(request: web.Request) -> web.Response:
         return web.Response(body=body, content_type="video/mp4")
 
@@ -96,7 +101,9 @@ async def test_server_without_range_support_gives_a_full_download(
     assert sample.path.read_bytes() == body
 
 
-async def test_size_cap_refuses_a_full_download(plain_server, http_session, state, config, tmp_path):
+async def test_size_cap_refuses_a_full_download(
+    plain_server, http_session, state, config, tmp_path
+):
     url, body = plain_server
     cfg = config(sampling=replace(SAMPLING, size_cap=len(body) // 2))
     platform = SimulatedPlatform(http_session, cfg, state)
@@ -153,6 +160,21 @@ def _candidate(url: str):
     from crawler.models import Candidate
 
     return Candidate(
-        platform="simulated", video_id="plain", url=url, title="plain", media_url=url,
+        platform="simulated",
+        video_id="plain",
+        url=url,
+        title="plain",
+        media_url=url,
         uploaded_at=datetime.now(UTC) - timedelta(minutes=1),
     )
+
+
+async def test_fragmented_mp4_falls_back_to_a_full_download(
+    sim, http_session, state, config, tmp_path
+):
+    path = make_video(tmp_path / "frag.mp4", 6, seed=4, fragmented=True)
+    video = sim.add_video(path.read_bytes(), title="分片")
+    platform = SimulatedPlatform(http_session, config(base_url=sim.base_url), state)
+    sample = await platform.fetch_media(await candidate_for(platform, sim, video), tmp_path / "s")
+    assert sample.mode == "full" and sample.path.read_bytes() == video.data
+    assert len(decoded_times(sample.path)) == 150

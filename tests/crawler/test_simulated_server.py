@@ -1,4 +1,5 @@
 """The simulated platform's own protocol: complaints/takedowns, uploads, listings, Range, faults."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,7 +11,13 @@ pytestmark = pytest.mark.asyncio
 
 
 def complaint(urls, **extra):
-    return {"urls": urls, "claimant": "甜橙影业", "notice_id": "n-1", "body": "请删除侵权视频", **extra}
+    return {
+        "urls": urls,
+        "claimant": "甜橙影业",
+        "notice_id": "n-1",
+        "body": "请删除侵权视频",
+        **extra,
+    }
 
 
 async def test_complaint_is_received_idempotent_and_takes_videos_down(media, sim, http_session):
@@ -40,14 +47,19 @@ async def test_complaint_is_received_idempotent_and_takes_videos_down(media, sim
     "payload, headers, problem",
     [
         ("{not json", {"Idempotency-Key": "a"}, "invalid JSON"),
-        ('{"urls": [], "claimant": "x", "notice_id": "n", "body": "b"}', {"Idempotency-Key": "a"}, "urls"),
+        (
+            '{"urls": [], "claimant": "x", "notice_id": "n", "body": "b"}',
+            {"Idempotency-Key": "a"},
+            "urls",
+        ),
         ('{"urls": ["u"], "notice_id": "n", "body": "b"}', {"Idempotency-Key": "a"}, "claimant"),
         ('{"urls": ["u"], "claimant": "x", "notice_id": "n", "body": "b"}', {}, "Idempotency-Key"),
     ],
 )
 async def test_bad_complaints_get_400_with_a_message(sim, http_session, payload, headers, problem):
     async with http_session.post(
-        f"{sim.base_url}/api/complaints", data=payload,
+        f"{sim.base_url}/api/complaints",
+        data=payload,
         headers={"Content-Type": "application/json", **headers},
     ) as r:
         assert r.status == 400
@@ -59,7 +71,8 @@ async def test_takedown_after_a_configured_delay(media, sim, http_session):
     sim.takedown_delay_s = 0.3
     video = sim.add_video(media["short"].read_bytes(), title="延迟")
     async with http_session.post(
-        f"{sim.base_url}/api/complaints", json=complaint([sim.media_url(video)]),
+        f"{sim.base_url}/api/complaints",
+        json=complaint([sim.media_url(video)]),
         headers={"Idempotency-Key": "k2"},
     ) as r:
         assert r.status == 201
@@ -80,7 +93,9 @@ async def test_upload_search_pagination_and_deletion(media, sim, http_session):
             assert r.status == 201
             created = await r.json()
             assert created["duration"] == pytest.approx(2.0, abs=0.1)
-    async with http_session.get(f"{sim.base_url}/api/search", params={"q": "总裁", "per_page": 2}) as r:
+    async with http_session.get(
+        f"{sim.base_url}/api/search", params={"q": "总裁", "per_page": 2}
+    ) as r:
         page1 = await r.json()
     assert [v["title"] for v in page1["items"]] == ["总裁 第3集", "总裁 第2集"]
     assert page1["next_page"] == 2
@@ -96,8 +111,11 @@ async def test_upload_search_pagination_and_deletion(media, sim, http_session):
 async def test_range_requests(media, sim, http_session):
     video = sim.add_video(media["short"].read_bytes(), title="range")
     size = len(video.data)
-    for header, start, end in [("bytes=0-99", 0, 99), ("bytes=100-", 100, size - 1),
-                               ("bytes=-10", size - 10, size - 1)]:
+    for header, start, end in [
+        ("bytes=0-99", 0, 99),
+        ("bytes=100-", 100, size - 1),
+        ("bytes=-10", size - 10, size - 1),
+    ]:
         async with http_session.get(sim.media_url(video), headers={"Range": header}) as r:
             assert r.status == 206
             assert r.headers["Content-Range"] == f"bytes {start}-{end}/{size}"

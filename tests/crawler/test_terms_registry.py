@@ -9,7 +9,8 @@ from crawler.terms import SearchProfile, search_terms
 
 def test_terms_cover_names_pirate_words_and_episodes() -> None:
     terms = search_terms(
-        "霸道总裁爱上我", ["总裁爱上我"],
+        "霸道总裁爱上我",
+        ["总裁爱上我"],
         SearchProfile(words=("全集", "大结局"), episodes=(1, 12), extra_terms=("霸总 合集",)),
     )
     assert terms[:2] == ["霸道总裁爱上我", "总裁爱上我"]

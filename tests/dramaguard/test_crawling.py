@@ -3,6 +3,7 @@
 ``Services.scan_file`` is the lead's; here a small scanner with the same report shape compares
 decoded frames with a reference video, so matches and non-matches are real decisions.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -74,7 +75,9 @@ async def platform_sim(videos):
     sim = PlatformSim(faults=Faults(latency_s=(0.01, 0.03)))
     await sim.start()
     sim.add_video(videos["episode"].read_bytes(), title="霸道总裁爱上我 全集", uploader_id="pirate")
-    sim.add_video(videos["innocent"].read_bytes(), title="霸道总裁爱上我 reaction", uploader_id="fan")
+    sim.add_video(
+        videos["innocent"].read_bytes(), title="霸道总裁爱上我 reaction", uploader_id="fan"
+    )
     sim.add_video(videos["innocent"].read_bytes(), title="猫", uploader_id="cat")
     yield sim
     await sim.close()
@@ -89,13 +92,20 @@ def crawl_state(tmp_path) -> SqlCrawlState:
 
 def settings_for(sim, **changes) -> CrawlerSettings:
     return CrawlerSettings(
-        allow_private_addresses=True, backoff_s=0.01, sample_seconds=2, sample_windows=1,
-        window_seconds=1, platforms={"simulated": {"base_url": sim.base_url}}, **changes,
+        allow_private_addresses=True,
+        backoff_s=0.01,
+        sample_seconds=2,
+        sample_windows=1,
+        window_seconds=1,
+        platforms={"simulated": {"base_url": sim.base_url}},
+        **changes,
     )
 
 
 @pytest.mark.asyncio
-async def test_crawl_finds_the_pirated_upload_and_only_it(platform_sim, scanner, crawl_state, tmp_path):
+async def test_crawl_finds_the_pirated_upload_and_only_it(
+    platform_sim, scanner, crawl_state, tmp_path
+):
     settings = settings_for(platform_sim)
     terms = work_terms(settings, "霸道总裁爱上我", [])
     matched: list[str] = []
@@ -107,15 +117,23 @@ async def test_crawl_finds_the_pirated_upload_and_only_it(platform_sim, scanner,
         return hit
 
     tally = await crawl(
-        "simulated", settings, crawl_state, scanner,
-        sources=Sources(new_uploads=False, terms=terms), dest_dir=tmp_path / "s",
+        "simulated",
+        settings,
+        crawl_state,
+        scanner,
+        sources=Sources(new_uploads=False, terms=terms),
+        dest_dir=tmp_path / "s",
         on_outcome=on_outcome,
     )
     assert matched == ["霸道总裁爱上我 全集"]
     assert (tally.discovered, tally.sampled, tally.matched, tally.failed) == (2, 2, 1, 0)
     again = await crawl(
-        "simulated", settings, crawl_state, scanner,
-        sources=Sources(new_uploads=True, terms=terms), dest_dir=tmp_path / "s",
+        "simulated",
+        settings,
+        crawl_state,
+        scanner,
+        sources=Sources(new_uploads=True, terms=terms),
+        dest_dir=tmp_path / "s",
     )
     assert again.discovered == 1  # only the cat video is new; the rest were deduplicated
 
@@ -127,8 +145,15 @@ async def test_progress_display_prints_matches(platform_sim, scanner, crawl_stat
     console = Console(file=out, width=200, force_terminal=False)
     # the CLI runs its own event loop; the simulated platform keeps serving on this one
     tally = await asyncio.to_thread(
-        run_with_progress, console, "simulated", settings, crawl_state, scanner,
-        Sources(), once=True, options={},
+        run_with_progress,
+        console,
+        "simulated",
+        settings,
+        crawl_state,
+        scanner,
+        Sources(),
+        once=True,
+        options={},
     )
     text = out.getvalue()
     assert tally.matched == 1 and tally.discovered == 3
@@ -139,7 +164,10 @@ async def test_progress_display_prints_matches(platform_sim, scanner, crawl_stat
 
 def test_settings_reach_the_platform_config_and_terms() -> None:
     settings = CrawlerSettings(
-        rate_per_s=2, retries=5, size_cap_bytes=10_000, trusted_hosts=["cdn.example"],
+        rate_per_s=2,
+        retries=5,
+        size_cap_bytes=10_000,
+        trusted_hosts=["cdn.example"],
         platforms={"feed": {"urls": ["https://example.org/rss"]}},
         works={"甜宠": WorkSearchSettings(words=["全集"], episodes=[2], extra_terms=["甜 宠"])},
     )
@@ -149,13 +177,21 @@ def test_settings_reach_the_platform_config_and_terms() -> None:
     assert config.trusted_hosts == ("cdn.example",)
     assert config.options == {"urls": ["https://other.example/rss"], "x": 1}
     assert work_terms(settings, "甜宠", ["甜甜"]) == [
-        "甜宠", "甜甜", "甜宠 全集", "甜甜 全集", "甜宠 第2集", "甜甜 第2集", "甜 宠",
+        "甜宠",
+        "甜甜",
+        "甜宠 全集",
+        "甜甜 全集",
+        "甜宠 第2集",
+        "甜甜 第2集",
+        "甜 宠",
     ]
 
 
 def test_cli_options_parse_json_values() -> None:
-    assert _options(["base_url=http://x", "urls=[\"a\", \"b\"]", "n=3"]) == {
-        "base_url": "http://x", "urls": ["a", "b"], "n": 3,
+    assert _options(["base_url=http://x", 'urls=["a", "b"]', "n=3"]) == {
+        "base_url": "http://x",
+        "urls": ["a", "b"],
+        "n": 3,
     }
 
 

@@ -1,4 +1,5 @@
 """The SQL CrawlState on a migrated database (SQLite here, PostgreSQL when configured)."""
+
 from __future__ import annotations
 
 import uuid
