@@ -86,10 +86,14 @@ def _ms(seconds: float) -> int:
 
 
 def to_episode_match(report: MatchReport) -> EpisodeMatch:
-    segment = Segment(_ms(report.query_start), _ms(report.query_end), _ms(report.ref_start),
-                      _ms(report.ref_end), report.score)
+    """The report's aligned segments (seconds) as evidence segments (ms); one span if absent."""
+    spans = [(s["query"], s["ref"], s["similarity"]) for s in report.segments] or [
+        ((report.query_start, report.query_end), (report.ref_start, report.ref_end), report.score)
+    ]
+    segments = tuple(Segment(_ms(q[0]), _ms(q[1]), _ms(r[0]), _ms(r[1]), float(score))
+                     for q, r, score in spans)
     return EpisodeMatch(report.work_id, report.episode_id, report.episode, report.score,
-                        report.query_coverage, report.ref_coverage, (segment,))
+                        report.query_coverage, report.ref_coverage, segments)
 
 
 def _match_to_json(match: EpisodeMatch) -> dict:
@@ -459,15 +463,20 @@ async def deliver(sessions: sessionmaker[Session], delivery_id: int, *,
     try:
         receipt = await channel.deliver(outgoing, key=key)
     except DeliveryError as exc:
+        # a refusal for good (4xx, 5xx SMTP) is not re-sent every run: it waits for a person
+        next_try = "next run" if exc.retryable else "never without a person"
         with transaction(sessions) as session:
             delivery = session.get(Delivery, delivery_id)
-            delivery.attempts += channel.attempts
+            delivery.attempts += exc.attempts
             delivery.last_error = str(exc)[:2000]
+            if not exc.retryable:
+                delivery.status = "failed"
             if repo.raise_alert(session, kind="delivery_failed", at=clock.now(),
                                 case_id=case_ids[0], dedupe_key=f"delivery_failed:{delivery_id}",
-                                message=f"notice {outgoing.notice_id} not delivered: {exc}"):
-                log.warning("notice %s not delivered (will retry next run): %s",
-                            outgoing.notice_id, exc)
+                                message=f"notice {outgoing.notice_id} not delivered "
+                                        f"(retry: {next_try}): {exc}"):
+                log.warning("notice %s not delivered (retry: %s): %s", outgoing.notice_id,
+                            next_try, exc)
         return DispatchResult(delivery_id, outgoing.notice_id, case_ids, stage, "failed",
                               error=str(exc))
     _record_sent(sessions, delivery_id, receipt.external_id, receipt.attempts, clock, settings)

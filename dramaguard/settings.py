@@ -110,6 +110,47 @@ class NoticeSettings(BaseModel):
     )
 
 
+class DaemonSettings(BaseModel):
+    """The monitoring daemon: what it watches, how often, and how much work it holds at once.
+
+    Works registered within ``fresh_work_days`` are searched every ``fresh_work_interval_s``, older
+    ones every ``old_work_interval_s``: a new release is pirated hardest in its first days.
+    """
+
+    platforms: list[str] = Field(
+        default_factory=lambda: ["simulated"], description="platforms watched (see crawler.platforms)"
+    )
+    search_works: bool = Field(True, description="also search each platform for the works' titles")
+    new_uploads_interval_s: float = Field(60.0, gt=0, description="poll each platform's new uploads")
+    fresh_work_interval_s: float = Field(300.0, gt=0)
+    old_work_interval_s: float = Field(3600.0, gt=0)
+    fresh_work_days: float = Field(14.0, ge=0)
+    feed_interval_s: float = Field(5.0, gt=0, description="move pending candidates into the queue")
+    dispatch_interval_s: float = Field(10.0, gt=0)
+    recheck_interval_s: float = Field(300.0, gt=0)
+    watchdog_interval_s: float = Field(60.0, gt=0)
+    index_refresh_interval_s: float = Field(60.0, gt=0)
+    misfire_grace_s: int = Field(60, ge=1, description="run a late job if at most this late")
+    notice_window_s: float = Field(7200.0, gt=0, description="upload → notice deadline")
+    deadline_warning_s: float = Field(1800.0, ge=0, description="flag cases this close to it")
+    queue_size: int = Field(32, ge=1, description="candidates held in memory (backpressure)")
+    max_backlog: int = Field(10000, ge=1, description="pending candidates before discovery pauses")
+    workers: int = Field(0, ge=0, description="fingerprinting processes; 0: one per core")
+    max_attempts: int = Field(5, ge=1, description="transient failures before a candidate fails")
+    shutdown_grace_s: float = Field(20.0, ge=0, description="in-flight work allowed to finish")
+    notice_channels: list[str] = Field(
+        default_factory=lambda: ["platform", "email"], description="platform complaint API, email"
+    )
+    claimant: str = Field("DramaGuard rights protection", description="who the notices speak for")
+    smtp_host: str = Field("127.0.0.1")
+    smtp_port: int = Field(25, ge=1, le=65535)
+    mail_from: str = Field("notices@dramaguard.local")
+    mail_to: str = Field("legal@dramaguard.local", description="mailbox that receives notice copies")
+    escalate_after_s: float = Field(86400.0, gt=0, description="still online this long → escalate")
+    health_host: str = Field("127.0.0.1")
+    health_port: int = Field(8378, ge=0, le=65535, description="/healthz; 0: any free port")
+
+
 class Settings(BaseSettings):
     """Top-level settings; ``home`` holds the SQLite database, the FAISS index and evidence."""
 
@@ -127,6 +168,7 @@ class Settings(BaseSettings):
     watermark: WatermarkSettings = WatermarkSettings()
     crawler: CrawlerSettings = CrawlerSettings()
     notices: NoticeSettings = NoticeSettings()
+    daemon: DaemonSettings = DaemonSettings()
 
     @property
     def resolved_database_url(self) -> str:

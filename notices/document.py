@@ -84,7 +84,8 @@ class NoticeDocument:
         if self.agent and not self.agent.authorization.strip():
             missing.append("agent authorization")
         if missing:
-            raise IncompleteNotice("notice is not legally sufficient; missing: " + ", ".join(missing))
+            raise IncompleteNotice(
+                "notice is not legally sufficient; missing: " + ", ".join(missing))
 
 
 def render_notice(doc: NoticeDocument) -> RenderedDocument:

@@ -22,6 +22,8 @@ class IncompleteNotice(NoticeError):
 class DeliveryError(NoticeError):
     """A channel could not deliver. ``retryable=False`` means retrying cannot help (e.g. 4xx)."""
 
-    def __init__(self, message: str, *, expected: bool = True, retryable: bool = True) -> None:
+    def __init__(self, message: str, *, expected: bool = True, retryable: bool = True,
+                 attempts: int = 1) -> None:
         super().__init__(message, expected=expected)
         self.retryable = retryable
+        self.attempts = attempts  # how many sends were tried before giving up

@@ -176,7 +176,8 @@ class Delivery(Base):
                                            unique=True)
     key: Mapped[str] = mapped_column(String(100), unique=True)
     channel: Mapped[str] = mapped_column(String(30))
-    status: Mapped[str] = mapped_column(String(10), index=True)  # sending | sent
+    # sending: due (again) | sent | failed: refused for good, a person must look
+    status: Mapped[str] = mapped_column(String(10), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     external_id: Mapped[str | None] = mapped_column(String(300))
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -381,7 +382,8 @@ def add_excluded_interval(session: Session, *, episode_id: int, start_ms: int, e
     return row
 
 
-def excluded_intervals(session: Session, *, episode_ids: list[int]) -> dict[int, list[tuple[int, int]]]:
+def excluded_intervals(session: Session, *,
+                       episode_ids: list[int]) -> dict[int, list[tuple[int, int]]]:
     out: dict[int, list[tuple[int, int]]] = {i: [] for i in episode_ids}
     rows = session.scalars(select(ExcludedInterval).where(
         ExcludedInterval.episode_id.in_(episode_ids)))

@@ -70,7 +70,7 @@ class Channel(ABC):
                 if final:
                     raise DeliveryError(
                         f"{self.name}: giving up after {attempt} attempt(s): {exc}",
-                        expected=exc.expected, retryable=exc.retryable,
+                        expected=exc.expected, retryable=exc.retryable, attempts=attempt,
                     ) from exc
                 await self._sleep(self.backoff(attempt))
             else:

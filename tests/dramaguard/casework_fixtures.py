@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from dramaguard.services import MatchReport
 from dramaguard.settings import NoticeSettings, Settings
 from notices.clock import ManualClock
 from notices.model import CandidateInfo
@@ -15,24 +16,6 @@ from storage.db import make_engine, session_factory, transaction, upgrade
 from storage.models import Episode, Fingerprint, RightsHolder, Work
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
-
-
-@dataclass
-class MatchReport:
-    """The shape of dramaguard.services.MatchReport (seconds at the edges)."""
-
-    work: str
-    work_id: int
-    episode: int
-    episode_id: int
-    reference: str
-    score: float
-    query_start: float
-    query_end: float
-    ref_start: float
-    ref_end: float
-    query_coverage: float
-    ref_coverage: float
 
 
 @dataclass
@@ -46,7 +29,8 @@ class World:
 
     def report(self, *, episode: int = 1, seconds: float = 80.0, score: float = 0.9,
                ref_start: float = 5.0, ref_share: float = 0.85) -> MatchReport:
-        return MatchReport("霸道总裁的契约新娘", self.work_id, episode, self.episode_ids[episode - 1],
+        return MatchReport("霸道总裁的契约新娘", self.work_id, episode,
+                           self.episode_ids[episode - 1],
                            f"ep{episode:02d}.mp4", score, 0.0, seconds, ref_start,
                            ref_start + seconds, 0.95, ref_share)
 
@@ -59,8 +43,10 @@ def candidate(video_id: str = "v1", **kw) -> CandidateInfo:
     return CandidateInfo(**base)
 
 
-def make_world(home: Path, notices: NoticeSettings, *, claimant: bool = True) -> World:
-    engine = make_engine(f"sqlite:///{home / 'dg.db'}")
+def make_world(home: Path, notices: NoticeSettings, *, claimant: bool = True,
+               database_url: str | None = None) -> World:
+    settings = Settings(home=home, notices=notices, database_url=database_url)
+    engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
     sessions = session_factory(engine)
     with transaction(sessions) as s:
@@ -85,5 +71,4 @@ def make_world(home: Path, notices: NoticeSettings, *, claimant: bool = True) ->
                                   phone="010-88886666", registration_id="91110105MA00000000",
                                   signatory="李明"))
         ids = (work.id, holder.id, [e.id for e in episodes])
-    settings = Settings(home=home, notices=notices)
     return World(sessions, settings, ManualClock(T0), ids[0], ids[1], ids[2])

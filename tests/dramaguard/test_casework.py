@@ -8,6 +8,7 @@ from datetime import timedelta
 from email import policy as email_policy
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 
@@ -19,12 +20,10 @@ from notices.evidence import KeyframePair
 from notices.lifecycle import CaseState
 from notices.policy import Action, PolicyRule
 from storage import cases as repo
-from storage.cases import Alert, Case, CaseEventRow, Delivery, Notice
+from storage.cases import Case, CaseEventRow, Delivery, Notice
 from storage.db import transaction
 from tests.dramaguard.casework_fixtures import World, candidate, make_world
 from tests.notices.servers import ComplaintServer, SmtpSink, start_smtp
-
-import numpy as np
 
 
 def http_world(tmp_path: Path, base_url: str = "http://127.0.0.1:9", **kw) -> World:
@@ -150,6 +149,22 @@ def test_matches_inside_excluded_credits_are_not_evidence(tmp_path) -> None:
     assert case.matched_ms == 20_000 and partly.action == "review"  # 40 s − 20 s of credits
 
 
+def test_each_aligned_segment_is_evidence_and_credits_are_cut(tmp_path) -> None:
+    world = http_world(tmp_path)
+    with transaction(world.sessions) as s:
+        repo.add_excluded_interval(s, episode_id=world.episode_ids[0], start_ms=0,
+                                   end_ms=10_000, reason="opening credits")
+    report = world.report(seconds=90, ref_start=0.0)
+    report.segments = [{"query": [0.0, 30.0], "ref": [0.0, 30.0], "similarity": 0.9},
+                       {"query": [40.0, 90.0], "ref": [45.0, 95.0], "similarity": 0.8}]
+    [outcome] = ingest(world, candidate("v1"), report)
+    case = case_of(world, outcome.case_id)
+    spans = [(g["query_start_ms"], g["query_end_ms"], g["ref_start_ms"], g["score"])
+             for g in case.matches[0]["segments"]]
+    assert spans == [(10_000, 30_000, 10_000, 0.9), (40_000, 90_000, 45_000, 0.8)]
+    assert case.matched_ms == 70_000
+
+
 def test_one_notice_for_several_urls_sent_exactly_once(tmp_path) -> None:
     async def run():
         async with ComplaintServer().running() as server:
@@ -234,6 +249,28 @@ def test_failed_delivery_raises_one_alert_and_is_retried_next_run(tmp_path) -> N
     with transaction(world.sessions) as s:
         assert [a.kind for a in repo.alerts(s)] == ["delivery_failed"]
         assert s.scalar(select(Delivery)).attempts == 3
+
+
+def test_permanent_refusal_is_not_resent_every_run(tmp_path) -> None:
+    async def run():
+        async with ComplaintServer(fail_next=[403]).running() as server:
+            world = http_world(tmp_path, server.base_url)
+            ingest(world, candidate("v1"), world.report())
+            channels = {"http": HttpComplaintChannel(sleep=no_sleep)}
+            settings = world.settings.notices
+            runs = [await casework.dispatch_notices(world.sessions, channels=channels,
+                                                    clock=world.clock, settings=settings)
+                    for _ in range(2)]
+            return world, server, runs
+
+    world, server, runs = asyncio.run(run())
+    assert [r.status for r in runs[0]] == ["failed"] and runs[1] == []
+    assert len(server.requests) == 1 and states(world) == {"v1": "detected"}
+    with transaction(world.sessions) as s:
+        delivery = s.scalar(select(Delivery))
+        assert (delivery.status, delivery.attempts) == ("failed", 1)
+        [alert] = repo.alerts(s)
+        assert "never without a person" in alert.message
 
 
 def test_email_dispatch_over_real_smtp(tmp_path) -> None:

@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from notices.evidence import PANEL_HEIGHT, KeyframePair, build_evidence_package, side_by_side, timecode
+from notices.evidence import (
+    PANEL_HEIGHT,
+    KeyframePair,
+    build_evidence_package,
+    side_by_side,
+    timecode,
+)
 from notices.model import CandidateInfo, EpisodeMatch, Segment
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)

@@ -25,7 +25,8 @@ AGENT = Agent(Party("明理律师事务所", "上海市浦东新区明理路8号
 
 def item(n: int) -> NoticeItem:
     return NoticeItem(
-        url=f"https://v.example.com/watch/{n}?t=1&x=<b>", title=f"盗版第{n}集", uploader=f"pirate{n}",
+        url=f"https://v.example.com/watch/{n}?t=1&x=<b>", title=f"盗版第{n}集",
+        uploader=f"pirate{n}",
         episode_number=n, matched="00:05.0–01:40.0 ↔ 00:03.0–01:38.0", score=0.93,
         evidence_id=f"DG-E-00000{n}", evidence_sha256=f"{n}" * 64,
         receipt_id=f"DG-R-00000{n}", receipt_sha256="c" * 64, captured_at="2026-11-22 08:00 UTC",
@@ -34,7 +35,8 @@ def item(n: int) -> NoticeItem:
 
 def notice(lang: str = "zh", **kw) -> NoticeDocument:
     base = dict(notice_id="DG-ABC123", language=lang, platform="douyin", recipient="抖音",
-                holder=HOLDER, work_title="霸道总裁的契约新娘", registration_number="国作登字-2026-I-00000001",
+                holder=HOLDER, work_title="霸道总裁的契约新娘",
+                registration_number="国作登字-2026-I-00000001",
                 items=(item(1), item(2)), signatory="李明", signed_on=date(2026, 11, 22),
                 agent=AGENT, rights_documents=("著作权登记证书 国作登字-2026-I-00000001",))
     base.update(kw)
