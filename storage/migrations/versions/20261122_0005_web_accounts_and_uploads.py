@@ -1,7 +1,7 @@
 """web: users, API tokens, UI sessions, login attempts, episode upload jobs
 
 Revision ID: 20261122_0005
-Revises: 20261122_0003
+Revises: 20261122_0006
 Create Date: 2026-11-22 00:57:29.872192
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision = '20261122_0005'
-down_revision = '20261122_0003'
+down_revision = '20261122_0006'
 branch_labels = None
 depends_on = None
 
