@@ -19,7 +19,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from dramaguard import cli_daemon
 from dramaguard.logs import configure_logging
 from dramaguard.services import RegisterResult, Services
 from dramaguard.settings import Settings
@@ -27,7 +26,6 @@ from dramaguard.settings import Settings
 app = typer.Typer(help="DramaGuard: find pirated copies of registered short dramas.", no_args_is_help=True)
 works_app = typer.Typer(help="Registered works.", no_args_is_help=True)
 app.add_typer(works_app, name="works")
-cli_daemon.register(app)
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -268,9 +266,9 @@ def restore_command(
 
 def _register_plugins() -> None:
     """Command groups that live in their own modules."""
-    from dramaguard import cli_cases, cli_crawl, cli_watermark
+    from dramaguard import cli_cases, cli_crawl, cli_daemon, cli_serve, cli_watermark
 
-    for module in (cli_cases, cli_crawl, cli_watermark):
+    for module in (cli_cases, cli_crawl, cli_daemon, cli_serve, cli_watermark):
         module.register(app)
 
 
