@@ -1,0 +1,113 @@
+"""Accuracy and speed on the development benchmark (../shared/bench/dev).
+
+Registers the references in a temporary home, scans every query through the same code path as
+``dramaguard scan --json --min-score 0``, writes predictions and prints the scorer's output, then
+the fingerprinting speed next to the decoder's own time on the same files.
+
+    .venv/bin/python -m benchmarks.accuracy [--bench ../shared/bench] [--split dev] [--keep DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import av
+
+from dramaguard.services import Services
+from dramaguard.settings import Settings
+from fingerprint import fingerprint_video
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def predictions(split: Path, home: Path) -> tuple[list[dict], list[str]]:
+    """Our predictions (every pair the matcher considered) and the per-file errors."""
+    settings = Settings(home=home)
+    rows, errors = [], []
+    with Services.open(settings) as services:
+        refs = sorted((split / "refs").glob("*.mp4"))
+        for result in services.register_files(refs, work="benchmark"):
+            if result.error:
+                errors.append(result.error)
+        for query in sorted((split / "queries").glob("*.mp4")):
+            report = services.scan_file(query, min_score=0.0)
+            if report.error:
+                errors.append(report.error)
+            for m in report.matches:
+                rows.append(
+                    {
+                        "query": f"queries/{query.name}",
+                        "reference": f"refs/{m.reference}",
+                        "score": m.score,
+                        "segments": [{"query": s["query"], "ref": s["ref"]} for s in m.segments],
+                    }
+                )
+    return rows, errors
+
+
+def decode_seconds(path: Path) -> float:
+    """CPU time of the decoder alone: decode every frame, convert nothing."""
+    start = time.process_time()
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        for _ in container.decode(stream):
+            pass
+    return time.process_time() - start
+
+
+def speed(split: Path) -> dict:
+    files = sorted((split / "refs").glob("*.mp4")) + sorted((split / "queries").glob("*.mp4"))
+    video_s = decode_cpu = fp_cpu = 0.0
+    for path in files:
+        decode_cpu += decode_seconds(path)
+        start = time.process_time()
+        fp = fingerprint_video(path)
+        fp_cpu += time.process_time() - start
+        video_s += fp.duration_ms / 1000
+    return {
+        "files": len(files),
+        "video_seconds": round(video_s, 1),
+        "decode_cpu_s": round(decode_cpu, 2),
+        "fingerprint_cpu_s": round(fp_cpu, 2),
+        "fingerprint_over_decode": round(fp_cpu / decode_cpu, 2),
+        "video_seconds_per_cpu_second": round(video_s / fp_cpu, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bench", type=Path, default=REPO.parent / "shared" / "bench")
+    parser.add_argument("--split", default="dev")
+    parser.add_argument("--threshold", type=float, help="score at this threshold (default: settings)")
+    parser.add_argument("--keep", type=Path, help="write predictions here instead of a temp dir")
+    args = parser.parse_args()
+    split = args.bench / args.split
+    threshold = Settings().matcher.notify_score if args.threshold is None else args.threshold
+    with tempfile.TemporaryDirectory() as tmp:
+        out = args.keep or Path(tmp)
+        out.mkdir(parents=True, exist_ok=True)
+        start = time.monotonic()
+        rows, errors = predictions(split, out / "home")
+        elapsed = time.monotonic() - start
+        pred = out / "predictions.jsonl"
+        pred.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        scorer = [sys.executable, str(args.bench / "score.py"), str(pred), str(split / "truth.jsonl")]
+        print(f"== DramaGuard on {split} (register + scan took {elapsed:.1f} s wall)")
+        for error in errors:
+            print(f"error: {error}")
+        print("-- best operating point (scorer's choice at precision >= 0.9):")
+        subprocess.run(scorer, check=True)
+        print(f"-- at the configured notice threshold {threshold}:")
+        subprocess.run([*scorer, "--threshold", str(threshold)], check=True)
+    print("== fingerprinting speed (CPU seconds, same files):")
+    print(json.dumps(speed(split)))
+
+
+if __name__ == "__main__":
+    main()

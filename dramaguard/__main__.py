@@ -1,0 +1,4 @@
+"""``python -m dramaguard`` runs the CLI."""
+from dramaguard.cli import app
+
+app()

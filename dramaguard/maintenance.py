@@ -1,0 +1,169 @@
+"""Operator tools: consistency check/repair, and backup/restore of a data home.
+
+A backup is one ``.tar.gz`` holding a consistent SQLite snapshot (taken with SQLite's online
+backup API, so it is safe while the service runs), every other file of the home (the FAISS index,
+evidence, ...) and a manifest with each file's SHA-256; restore verifies the manifest before
+anything is written, then unpacks into an empty home. For PostgreSQL the database is backed up
+with the server's own tools (``pg_dump``), and the archive carries the rest of the home.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import sqlite3
+import tarfile
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+
+from dramaguard.services import Services
+from dramaguard.settings import Settings
+from sqlalchemy import select
+
+from storage import registry
+from storage.db import transaction
+from storage.models import Fingerprint
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "MANIFEST.json"
+SKIP_SUFFIXES = ("-wal", "-shm", "-journal", ".tmp")
+
+
+class MaintenanceError(Exception):
+    expected = True
+
+
+@dataclass
+class CheckReport:
+    episodes: int = 0
+    indexed: int = 0
+    missing_from_index: list[int] = field(default_factory=list)
+    orphans_in_index: list[int] = field(default_factory=list)
+    bad_digests: list[int] = field(default_factory=list)
+    repaired: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing_from_index or self.orphans_in_index or self.bad_digests)
+
+
+def check(settings: Settings, *, repair: bool = False) -> CheckReport:
+    """Compare the database with the index and verify every stored fingerprint's digest."""
+    services = Services(settings, reconcile=False)
+    try:
+        report = CheckReport()
+        with transaction(services.sessions) as session:
+            registered = registry.episode_ids(session=session)
+            for row in session.scalars(select(Fingerprint).execution_options(yield_per=200)):
+                if not registry.digest_matches(row):
+                    report.bad_digests.append(row.episode_id)
+        indexed = services.index.episode_ids()
+        report.episodes, report.indexed = len(registered), len(indexed)
+        report.missing_from_index = sorted(registered - indexed)
+        report.orphans_in_index = sorted(indexed - registered)
+        if repair and (report.missing_from_index or report.orphans_in_index):
+            services.reconcile()
+            report.repaired = True
+        return report
+    finally:
+        services.close()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _sqlite_path(settings: Settings) -> Path | None:
+    url = settings.resolved_database_url
+    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+
+
+def backup(settings: Settings, archive: Path) -> dict:
+    """Write a verified archive of the home; returns the manifest."""
+    home = settings.home
+    if not home.is_dir():
+        raise MaintenanceError(f"{home}: no data home to back up")
+    db_file = _sqlite_path(settings)
+    with tempfile.TemporaryDirectory() as tmp:
+        staging = Path(tmp) / "home"
+        staging.mkdir()
+        for path in sorted(home.rglob("*")):
+            if not path.is_file() or path.name.endswith(SKIP_SUFFIXES) or path == db_file:
+                continue
+            target = staging / path.relative_to(home)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+        if db_file is not None and db_file.exists():
+            if not db_file.is_relative_to(home):
+                raise MaintenanceError(f"{db_file}: the SQLite database lives outside the home")
+            source = sqlite3.connect(db_file)
+            target = sqlite3.connect(staging / db_file.relative_to(home))
+            with target:
+                source.backup(target)
+            source.close()
+            target.close()
+        files = {
+            str(PurePosixPath(*p.relative_to(staging).parts)): _sha256(p)
+            for p in sorted(staging.rglob("*"))
+            if p.is_file()
+        }
+        manifest = {
+            "created_at": datetime.now(UTC).isoformat(),
+            "database": "sqlite" if db_file else "external (back up with the server's tools)",
+            "files": files,
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2))
+        archive.parent.mkdir(parents=True, exist_ok=True)
+        partial = archive.with_name(archive.name + ".partial")
+        with tarfile.open(partial, "w:gz") as tar:
+            for path in sorted(staging.rglob("*")):
+                if path.is_file():
+                    tar.add(path, arcname=str(PurePosixPath(*path.relative_to(staging).parts)))
+        partial.replace(archive)
+    return manifest
+
+
+def restore(archive: Path, settings: Settings, *, force: bool = False) -> dict:
+    """Unpack a backup into the home after verifying every file against the manifest."""
+    home = settings.home
+    if home.exists() and any(home.iterdir()) and not force:
+        raise MaintenanceError(f"{home}: not empty; restore into a new home or pass --force")
+    try:
+        tar = tarfile.open(archive, "r:gz")
+    except (OSError, tarfile.TarError) as exc:
+        raise MaintenanceError(f"{archive}: not a readable backup ({exc})") from exc
+    with tar, tempfile.TemporaryDirectory() as tmp:
+        staging = Path(tmp)
+        try:
+            tar.extractall(staging, filter="data")  # refuses absolute paths, '..' and links out
+        except (tarfile.TarError, OSError) as exc:
+            raise MaintenanceError(f"{archive}: unsafe or damaged archive ({exc})") from exc
+        manifest_path = staging / MANIFEST
+        if not manifest_path.exists():
+            raise MaintenanceError(f"{archive}: no {MANIFEST}; not a DramaGuard backup")
+        manifest = json.loads(manifest_path.read_text())
+        present = {
+            str(PurePosixPath(*p.relative_to(staging).parts))
+            for p in staging.rglob("*")
+            if p.is_file() and p != manifest_path
+        }
+        if present != set(manifest["files"]):
+            raise MaintenanceError(f"{archive}: files do not match the manifest")
+        for name, digest in manifest["files"].items():
+            if _sha256(staging / name) != digest:
+                raise MaintenanceError(f"{archive}: {name} is corrupt (checksum mismatch)")
+        home.mkdir(parents=True, exist_ok=True)
+        for name in manifest["files"]:
+            target = home / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(staging / name, target)
+    log.info("restored %d files into %s", len(manifest["files"]), home)
+    return manifest

@@ -1,0 +1,330 @@
+"""The registry and scanner service: the one place that joins fingerprint, matcher and storage.
+
+Consistency between the database and the FAISS index: the database is the source of truth (it
+keeps every episode's descriptors). An episode is committed to the database and then written to
+the index file atomically; :meth:`Services.reconcile` runs on every open and repairs whatever a
+crash left between the two (adds missing episodes from the stored descriptors, drops orphans).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from dramaguard.settings import Settings
+from fingerprint import DecodeError, FingerprintParams, VideoFingerprint, fingerprint_video
+from fingerprint.descriptor import DIM
+from fingerprint.media import DecodeLimits
+from matcher.index import FaissFrameIndex
+from matcher.match import MatchParams, QueryMatcher
+from storage import registry
+from storage.db import make_engine, session_factory, transaction, upgrade
+
+log = logging.getLogger(__name__)
+
+POOL_MIN_FILES = 3  # below this, starting worker processes costs more than it saves
+
+
+class RegistrationError(Exception):
+    """A file could not be registered (conflict with an existing registration)."""
+
+    expected = True
+
+
+@dataclass
+class MatchReport:
+    work: str
+    work_id: int
+    episode: int
+    episode_id: int
+    reference: str
+    score: float
+    query_start: float
+    query_end: float
+    ref_start: float
+    ref_end: float
+    query_coverage: float
+    ref_coverage: float
+    flipped: bool = False
+    segments: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class ScanReport:
+    query: str
+    matches: list[MatchReport]
+    error: str | None = None
+
+    def as_json(self) -> dict:
+        return {
+            "query": self.query,
+            "matches": [asdict(m) for m in self.matches],
+            "error": self.error,
+        }
+
+
+@dataclass
+class RegisterResult:
+    path: str
+    episode: int | None = None
+    episode_id: int | None = None
+    created: bool = False
+    error: str | None = None
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size
+
+
+def _fingerprint_job(path: str, params: FingerprintParams, limits: DecodeLimits):
+    """Process-pool entry point: returns the fingerprint or the decode error, never raises it."""
+    try:
+        return fingerprint_video(Path(path), params, limits)
+    except DecodeError as exc:
+        return exc
+
+
+class Services:
+    """Engine, sessions, index and matcher built from one ``Settings``; a context manager."""
+
+    def __init__(self, settings: Settings, *, reconcile: bool = True) -> None:
+        self.settings = settings
+        settings.home.mkdir(parents=True, exist_ok=True)
+        self.engine = make_engine(settings.resolved_database_url)
+        upgrade(self.engine)
+        self.sessions: sessionmaker[Session] = session_factory(self.engine)
+        self.index = FaissFrameIndex(settings.index_dir, DIM)
+        self.fp_params = FingerprintParams(interval_ms=settings.fingerprint.interval_ms)
+        self.limits = DecodeLimits(
+            max_pixels=settings.fingerprint.max_pixels,
+            max_duration_ms=int(settings.fingerprint.max_duration_s * 1000),
+            max_file_bytes=settings.fingerprint.max_file_bytes,
+        )
+        self.matcher = QueryMatcher(self.index, MatchParams(neighbours=settings.matcher.neighbours))
+        self._catalogue: dict[int, tuple[str, int, int, str, float]] = {}
+        if reconcile:
+            self.reconcile()
+        else:
+            with transaction(self.sessions) as session:
+                self._catalogue = registry.episode_catalogue(session=session)
+
+    @classmethod
+    def open(cls, settings: Settings) -> Services:
+        return cls(settings)
+
+    def __enter__(self) -> Services:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- consistency -------------------------------------------------------------------------
+    def reconcile(self) -> tuple[int, int]:
+        """Make the index hold exactly the registered episodes; returns (added, removed)."""
+        with transaction(self.sessions) as session:
+            registered = registry.episode_ids(session=session)
+            indexed = self.index.episode_ids()
+            missing = registered - indexed
+            stored = registry.fingerprints_for(missing, session=session)
+            self._catalogue = registry.episode_catalogue(session=session)
+        orphans = indexed - registered
+        for episode_id in orphans:
+            self.index.remove(episode_id)
+        for fp in stored:
+            self.index.add(fp.episode_id, fp.times_ms, fp.vectors)
+        if missing or orphans:
+            self.index.save()
+            log.warning(
+                "index repaired: %d episodes added from the database, %d orphans removed",
+                len(stored),
+                len(orphans),
+            )
+        return len(stored), len(orphans)
+
+    # -- registration ------------------------------------------------------------------------
+    def fingerprint_many(self, paths: list[Path]) -> Iterator[tuple[Path, VideoFingerprint | DecodeError]]:
+        """Fingerprint files on every core, yielding results in the given order.
+
+        Workers are spawned (not forked: FAISS and FFmpeg threads do not survive a fork). A file
+        that kills its worker (a decoder crash) is reported as a decode error and a fresh pool
+        takes the rest of the batch.
+        """
+        workers = min(len(paths), os.cpu_count() or 1)
+        if workers <= 1 or len(paths) < POOL_MIN_FILES:
+            for path in paths:
+                yield path, _fingerprint_job(str(path), self.fp_params, self.limits)
+            return
+        pending = list(paths)
+        context = multiprocessing.get_context("spawn")
+        while pending:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                futures = [pool.submit(_fingerprint_job, str(p), self.fp_params, self.limits) for p in pending]
+                for i, (path, future) in enumerate(zip(pending, futures)):
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool:
+                        yield path, DecodeError(str(path), "the decoder crashed on this file")
+                        pending = pending[i + 1 :]
+                        break
+                    yield path, outcome
+                else:
+                    pending = []
+
+    def register_files(
+        self,
+        paths: Iterable[Path],
+        *,
+        work: str,
+        holder: str = "default",
+        episode_start: int = 1,
+        progress: Callable[[RegisterResult], None] | None = None,
+    ) -> list[RegisterResult]:
+        """Register files as consecutive episodes; each episode is atomic, errors do not stop the batch."""
+        paths = [Path(p) for p in paths]
+        results = []
+        for number, (path, outcome) in enumerate(self.fingerprint_many(paths), start=episode_start):
+            result = RegisterResult(str(path), episode=number)
+            try:
+                if isinstance(outcome, DecodeError):
+                    raise outcome
+                self._register_one(path, outcome, work=work, holder=holder, number=number, result=result)
+            except (DecodeError, RegistrationError, OSError) as exc:
+                result.error = str(exc) if not isinstance(exc, OSError) else f"{path}: {exc.strerror or exc}"
+                log.info("not registered: %s", result.error)
+            results.append(result)
+            if progress:
+                progress(result)
+        return results
+
+    def _register_one(
+        self, path: Path, fp: VideoFingerprint, *, work: str, holder: str, number: int, result: RegisterResult
+    ) -> None:
+        sha, size = sha256_file(path)
+        with transaction(self.sessions) as session:
+            existing = registry.find_episode_by_sha(sha, session=session)
+            if existing is not None:
+                if existing.work.title != work or existing.number != number:
+                    raise RegistrationError(
+                        f"{path}: already registered as episode {existing.number} of "
+                        f"'{existing.work.title}'"
+                    )
+                result.episode_id, result.created = existing.id, False
+                return
+            holder_row = registry.get_or_create_holder(holder, session=session)
+            work_row = registry.get_or_create_work(work, holder_row, session=session)
+            if registry.find_episode(work_row, number, session=session) is not None:
+                raise RegistrationError(
+                    f"{path}: episode {number} of '{work}' is already registered with another file"
+                )
+            if len(fp) == 0:
+                raise RegistrationError(f"{path}: no informative frames to fingerprint (blank video?)")
+            episode = registry.add_episode(
+                work_row,
+                number=number,
+                source_name=path.name,
+                duration_s=fp.duration_ms / 1000,
+                sha256=sha,
+                size_bytes=size,
+                algorithm=fp.algorithm,
+                version=fp.version,
+                params=fp.params,
+                times_ms=fp.times_ms,
+                vectors=fp.vectors,
+                session=session,
+            )
+            episode_id = episode.id
+            # The index file is written before the commit; if the commit fails the episode is
+            # taken out again, and a crash in between is repaired by reconcile() on next open.
+            self.index.add(episode_id, fp.times_ms, fp.vectors)
+            try:
+                self.index.save()
+            except Exception:
+                self.index.remove(episode_id)
+                raise
+            self._catalogue[episode_id] = (work, work_row.id, number, path.name, fp.duration_ms / 1000)
+        result.episode_id, result.created = episode_id, True
+
+    def remove_works(self, title: str, *, holder: str | None = None) -> int:
+        """Delete works (and their episodes) by title; the index follows after the commit."""
+        with transaction(self.sessions) as session:
+            works = registry.find_works(title, holder=holder, session=session)
+            gone = [e.id for w in works for e in w.episodes]
+            for work in works:
+                session.delete(work)
+        for episode_id in gone:
+            self.index.remove(episode_id)
+            self._catalogue.pop(episode_id, None)
+        self.index.save()
+        return len(works)
+
+    # -- scanning ----------------------------------------------------------------------------
+    def scan_file(self, path: Path, *, min_score: float | None = None) -> ScanReport:
+        """Is this file a copy of something registered? Decode errors come back in ``error``."""
+        threshold = self.settings.matcher.min_score if min_score is None else min_score
+        try:
+            fp = fingerprint_video(Path(path), self.fp_params, self.limits)
+        except DecodeError as exc:
+            return ScanReport(str(path), [], str(exc))
+        return ScanReport(str(path), self.match_fingerprint(fp, min_score=threshold))
+
+    def match_fingerprint(self, fp: VideoFingerprint, *, min_score: float) -> list[MatchReport]:
+        durations = {e: int(info[4] * 1000) for e, info in self._catalogue.items()}
+        reports = []
+        for match in self.matcher.match(fp, durations, step_ms=self.fp_params.interval_ms):
+            if match.score < min_score or match.episode_id not in self._catalogue:
+                continue
+            title, work_id, number, source, _ = self._catalogue[match.episode_id]
+            a = match.alignment
+            first, last = a.segments[0], a.segments[-1]
+            reports.append(
+                MatchReport(
+                    work=title,
+                    work_id=work_id,
+                    episode=number,
+                    episode_id=match.episode_id,
+                    reference=source,
+                    score=round(match.score, 4),
+                    query_start=first.query_start_ms / 1000,
+                    query_end=last.query_end_ms / 1000,
+                    ref_start=min(s.ref_start_ms for s in a.segments) / 1000,
+                    ref_end=max(s.ref_end_ms for s in a.segments) / 1000,
+                    query_coverage=round(a.query_coverage, 4),
+                    ref_coverage=round(a.ref_coverage, 4),
+                    flipped=match.flipped,
+                    segments=[
+                        {
+                            "query": [s.query_start_ms / 1000, s.query_end_ms / 1000],
+                            "ref": [s.ref_start_ms / 1000, s.ref_end_ms / 1000],
+                            "similarity": round(s.similarity, 4),
+                        }
+                        for s in a.segments
+                    ],
+                )
+            )
+        return reports
+
+
+@contextmanager
+def open_services(settings: Settings) -> Iterator[Services]:
+    services = Services.open(settings)
+    try:
+        yield services
+    finally:
+        services.close()

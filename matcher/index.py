@@ -1,0 +1,151 @@
+"""The reference frame index: FAISS behind a small interface that owns the id mapping.
+
+Each vector's FAISS id encodes ``(episode_id << 32) | time_ms``, so the index file alone says which
+episode and which millisecond every vector belongs to — no side table to drift out of step, and
+removing an episode is one id-range removal. Persisted with FAISS's own writer, atomically
+(write to a temporary file, fsync, rename), never with pickle.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import faiss
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+TIME_BITS = 32
+TIME_MASK = (1 << TIME_BITS) - 1
+
+
+class IndexError_(Exception):
+    """The index file is unreadable or does not fit the descriptors (our state, not user input)."""
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """k nearest references for each query row: episode ids, reference times, similarities."""
+
+    episode_ids: np.ndarray  # int64 (n, k), -1 where no neighbour
+    times_ms: np.ndarray  # int64 (n, k)
+    similarities: np.ndarray  # float32 (n, k), inner product of unit vectors
+
+
+def encode_ids(episode_id: int, times_ms: np.ndarray) -> np.ndarray:
+    if np.any(times_ms < 0) or np.any(times_ms > TIME_MASK):
+        raise ValueError("frame times must fit in 32 bits of milliseconds")
+    return (np.int64(episode_id) << TIME_BITS) | times_ms.astype(np.int64)
+
+
+class FrameIndex(ABC):
+    """Nearest-neighbour search over registered episodes' frame descriptors."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def add(self, episode_id: int, times_ms: np.ndarray, vectors: np.ndarray) -> None: ...
+
+    @abstractmethod
+    def remove(self, episode_id: int) -> int: ...
+
+    @abstractmethod
+    def episode_ids(self) -> set[int]: ...
+
+    @abstractmethod
+    def search(self, vectors: np.ndarray, k: int) -> Neighbours: ...
+
+    @abstractmethod
+    def save(self) -> None: ...
+
+    @property
+    @abstractmethod
+    def size(self) -> int: ...
+
+    def is_ready(self) -> bool:
+        return self.size > 0
+
+    def is_stale(self, registered: set[int]) -> bool:
+        """True when the index and the registry disagree about which episodes exist."""
+        return self.episode_ids() != registered
+
+
+class FaissFrameIndex(FrameIndex):
+    """Exact inner-product search (``IndexFlatIP``) with explicit ids (``IndexIDMap2``)."""
+
+    name: ClassVar[str] = "faiss-flat"
+    FILENAME: ClassVar[str] = "frames.faiss"
+
+    def __init__(self, directory: Path | None, dim: int) -> None:
+        self.directory = directory
+        self.dim = dim
+        self._index = self._load() if directory else None
+        if self._index is None:
+            self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+
+    @property
+    def path(self) -> Path | None:
+        return self.directory / self.FILENAME if self.directory else None
+
+    def _load(self) -> faiss.Index | None:
+        path = self.path
+        if path is None or not path.exists():
+            return None
+        try:
+            index = faiss.read_index(str(path))
+        except RuntimeError as exc:
+            raise IndexError_(f"cannot read index {path}: {exc}") from exc
+        if index.d != self.dim:
+            raise IndexError_(f"index {path} has dimension {index.d}, descriptors have {self.dim}")
+        return index
+
+    @property
+    def size(self) -> int:
+        return int(self._index.ntotal)
+
+    def _ids(self) -> np.ndarray:
+        return faiss.vector_to_array(self._index.id_map).astype(np.int64)
+
+    def episode_ids(self) -> set[int]:
+        return {int(e) for e in np.unique(self._ids() >> TIME_BITS)}
+
+    def add(self, episode_id: int, times_ms: np.ndarray, vectors: np.ndarray) -> None:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or vectors.shape[1] != self.dim:
+            raise ValueError(f"expected vectors of shape (n, {self.dim}), got {vectors.shape}")
+        if len(vectors) != len(times_ms):
+            raise ValueError("one time per vector")
+        self.remove(episode_id)
+        self._index.add_with_ids(vectors, encode_ids(episode_id, np.asarray(times_ms)))
+
+    def remove(self, episode_id: int) -> int:
+        low = int(episode_id) << TIME_BITS
+        selector = faiss.IDSelectorRange(low, low + (1 << TIME_BITS))
+        return int(self._index.remove_ids(selector))
+
+    def search(self, vectors: np.ndarray, k: int) -> Neighbours:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if self.size == 0 or len(vectors) == 0:
+            empty = np.full((len(vectors), 0), -1, np.int64)
+            return Neighbours(empty, empty.copy(), np.zeros((len(vectors), 0), np.float32))
+        sims, ids = self._index.search(vectors, min(k, self.size))
+        valid = ids >= 0
+        episodes = np.where(valid, ids >> TIME_BITS, -1)
+        times = np.where(valid, ids & TIME_MASK, -1)
+        return Neighbours(episodes, times, sims)
+
+    def save(self) -> None:
+        """Write atomically: a reader or a crash sees the old file or the new, never half."""
+        if self.path is None:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        faiss.write_index(self._index, str(tmp))
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.path)
+        log.debug("saved index with %d vectors to %s", self.size, self.path)

@@ -1,0 +1,143 @@
+"""Repository functions for the registry (holders, works, episodes, fingerprints).
+
+All take ``session`` keyword-only; the caller owns the transaction (see ``storage.db.transaction``).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from storage.models import Episode, Fingerprint, RightsHolder, Work
+
+
+@dataclass(frozen=True)
+class StoredFingerprint:
+    episode_id: int
+    times_ms: np.ndarray
+    vectors: np.ndarray
+
+
+def pack_fingerprint(times_ms: np.ndarray, vectors: np.ndarray) -> tuple[bytes, bytes, str]:
+    """Little-endian raw arrays and the SHA-256 over both (the digest receipts cite)."""
+    times = np.ascontiguousarray(times_ms, dtype="<i8").tobytes()
+    vecs = np.ascontiguousarray(vectors, dtype="<f4").tobytes()
+    return times, vecs, hashlib.sha256(times + vecs).hexdigest()
+
+
+def digest_matches(row: Fingerprint) -> bool:
+    """True when the stored arrays still hash to the digest recorded at registration."""
+    return hashlib.sha256(row.times_ms + row.vectors).hexdigest() == row.digest
+
+
+def unpack_fingerprint(row: Fingerprint) -> StoredFingerprint:
+    times = np.frombuffer(row.times_ms, dtype="<i8").astype(np.int64)
+    vectors = np.frombuffer(row.vectors, dtype="<f4").reshape(-1, row.dim).astype(np.float32)
+    return StoredFingerprint(row.episode_id, times, vectors)
+
+
+def get_or_create_holder(name: str, *, session: Session) -> RightsHolder:
+    holder = session.scalar(select(RightsHolder).where(RightsHolder.name == name))
+    if holder is None:
+        holder = RightsHolder(name=name)
+        session.add(holder)
+        session.flush()
+    return holder
+
+
+def get_or_create_work(title: str, holder: RightsHolder, *, session: Session) -> Work:
+    work = session.scalar(select(Work).where(Work.holder_id == holder.id, Work.title == title))
+    if work is None:
+        work = Work(holder=holder, title=title, aliases=[], licensed_accounts=[])
+        session.add(work)
+        session.flush()
+    return work
+
+
+def find_episode_by_sha(sha256: str, *, session: Session) -> Episode | None:
+    return session.scalar(
+        select(Episode).where(Episode.sha256 == sha256).options(selectinload(Episode.work))
+    )
+
+
+def find_episode(work: Work, number: int, *, session: Session) -> Episode | None:
+    return session.scalar(select(Episode).where(Episode.work_id == work.id, Episode.number == number))
+
+
+def add_episode(
+    work: Work,
+    *,
+    number: int,
+    source_name: str,
+    duration_s: float,
+    sha256: str,
+    size_bytes: int,
+    algorithm: str,
+    version: int,
+    params: dict,
+    times_ms: np.ndarray,
+    vectors: np.ndarray,
+    session: Session,
+) -> Episode:
+    times, vecs, digest = pack_fingerprint(times_ms, vectors)
+    episode = Episode(
+        work=work,
+        number=number,
+        source_name=source_name,
+        duration_s=duration_s,
+        sha256=sha256,
+        size_bytes=size_bytes,
+        fp_algorithm=algorithm,
+        fp_version=version,
+        fp_params=params,
+    )
+    episode.fingerprint = Fingerprint(
+        frame_count=len(times_ms),
+        dim=int(vectors.shape[1]),
+        times_ms=times,
+        vectors=vecs,
+        digest=digest,
+    )
+    session.add(episode)
+    session.flush()
+    return episode
+
+
+def list_works(*, session: Session) -> list[Work]:
+    return list(
+        session.scalars(
+            select(Work)
+            .options(selectinload(Work.episodes), selectinload(Work.holder))
+            .order_by(Work.title)
+        )
+    )
+
+
+def find_works(title: str, *, holder: str | None = None, session: Session) -> list[Work]:
+    query = select(Work).where(Work.title == title).options(selectinload(Work.episodes))
+    if holder is not None:
+        query = query.join(Work.holder).where(RightsHolder.name == holder)
+    return list(session.scalars(query))
+
+
+def episode_catalogue(*, session: Session) -> dict[int, tuple[str, int, int, str, float]]:
+    """episode id → (work title, work id, episode number, source name, duration s)."""
+    rows = session.execute(
+        select(Episode.id, Work.title, Work.id, Episode.number, Episode.source_name, Episode.duration_s)
+        .join(Episode.work)
+    )
+    return {r[0]: (r[1], r[2], r[3], r[4], r[5]) for r in rows}
+
+
+def fingerprints_for(episode_ids: set[int], *, session: Session) -> list[StoredFingerprint]:
+    if not episode_ids:
+        return []
+    rows = session.scalars(select(Fingerprint).where(Fingerprint.episode_id.in_(episode_ids)))
+    return [unpack_fingerprint(row) for row in rows]
+
+
+def episode_ids(*, session: Session) -> set[int]:
+    return set(session.scalars(select(Episode.id)))

@@ -1,0 +1,88 @@
+"""Decoding on a millisecond grid with the real decoder, and clear errors for bad files."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from fingerprint import DecodeError, fingerprint_video
+from fingerprint.media import DecodeLimits, OpenCVSource, PyAVSource, sample_frames
+
+
+def test_frames_follow_the_millisecond_grid(sample_media):
+    frames = sample_frames(sample_media["ep1"], interval_ms=250, max_side=128)
+    times = [f.time_ms for f in frames]
+    assert times[0] == 0
+    assert 22 <= len(times) <= 25  # 6 s at 4 samples per second
+    steps = np.diff(times)
+    assert steps.min() >= 250 and steps.max() <= 250 + 42  # one 24 fps frame of slack
+    assert max(frames[0].grey.shape) == 128
+
+
+def test_opencv_backend_samples_the_same_grid(sample_media):
+    kwargs = dict(interval_ms=500, max_side=64, limits=DecodeLimits())
+    pyav = [f.time_ms for f in PyAVSource().sample(sample_media["ep1"], **kwargs)]
+    cv = [f.time_ms for f in OpenCVSource().sample(sample_media["ep1"], **kwargs)]
+    assert len(pyav) == len(cv) and np.abs(np.array(pyav) - np.array(cv)).max() <= 42
+
+
+def _audio_only(path: Path) -> Path:
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("aac", rate=44100)
+        samples = (np.sin(np.arange(44100) / 10) * 0.3).astype(np.float32).reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(samples, format="fltp", layout="mono")
+        frame.sample_rate = 44100
+        for packet in stream.encode(frame):
+            container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def bad_files(tmp: Path, sample: Path) -> dict[str, tuple[Path, str]]:
+    (tmp / "empty.mp4").write_bytes(b"")
+    (tmp / "notes.mp4").write_text("this is not a video\n" * 50)
+    (tmp / "truncated.mp4").write_bytes(sample.read_bytes()[:1500])
+    corrupt = bytearray(sample.read_bytes())
+    corrupt[: len(corrupt) // 2] = bytes(len(corrupt) // 2)
+    (tmp / "corrupt.mp4").write_bytes(bytes(corrupt))
+    return {
+        "missing": (tmp / "missing.mp4", "no such file"),
+        "empty": (tmp / "empty.mp4", "empty file"),
+        "text": (tmp / "notes.mp4", "not a readable media file"),
+        "truncated": (tmp / "truncated.mp4", "truncated"),
+        "corrupt": (tmp / "corrupt.mp4", "not a readable media file"),
+        "audio": (_audio_only(tmp / "sound.m4a"), "audio-only"),
+        "directory": (tmp, "not a regular file"),
+    }
+
+
+@pytest.mark.parametrize("kind", ["missing", "empty", "text", "truncated", "corrupt", "audio", "directory"])
+def test_bad_input_raises_a_clear_error_naming_the_file(tmp_path, sample_media, kind):
+    path, reason = bad_files(tmp_path, sample_media["ep1"])[kind]
+    with pytest.raises(DecodeError) as info:
+        fingerprint_video(path)
+    assert str(path) in str(info.value)
+    assert reason in str(info.value)
+
+
+def test_resolution_and_size_limits_refuse_before_decoding(sample_media):
+    with pytest.raises(DecodeError, match="absurd resolution 360x640"):
+        fingerprint_video(sample_media["ep1"], limits=DecodeLimits(max_pixels=1000))
+    with pytest.raises(DecodeError, match="file too large"):
+        fingerprint_video(sample_media["ep1"], limits=DecodeLimits(max_file_bytes=100))
+
+
+def test_black_frames_are_skipped(tmp_path):
+    from dramaguard import samples
+
+    def frames():
+        yield from (np.zeros((320, 180, 3), np.uint8) for _ in range(48))
+        yield from samples.episode_frames(5, 2, size=(180, 320))
+
+    path = samples.write_video(tmp_path / "fade.mp4", frames())
+    fp = fingerprint_video(path)
+    assert len(fp) > 0
+    assert fp.times_ms.min() >= 2000  # the two black seconds give no descriptors

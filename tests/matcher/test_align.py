@@ -1,0 +1,50 @@
+"""Temporal alignment on constructed frame pairs (pure function)."""
+from __future__ import annotations
+
+import numpy as np
+
+from matcher.align import align
+
+
+def _pairs(slope: float, offset: float, n: int = 40, noise: int = 60, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    tq = np.arange(n) * 250.0
+    tr = slope * tq + offset
+    # true pairs plus three random wrong neighbours per frame
+    q = np.concatenate([tq] + [tq] * 3)
+    r = np.concatenate([tr] + [rng.uniform(0, 60000, n) for _ in range(3)])
+    s = np.concatenate([np.full(n, 0.95), rng.uniform(0.75, 0.9, 3 * n)])
+    return q, r, s
+
+
+def test_recovers_speed_and_offset():
+    q, r, s = _pairs(1.25, 7000)
+    a = align(q, r, s, query_duration_ms=10000, ref_duration_ms=30000, step_ms=250)
+    assert a is not None
+    assert abs(a.slope - 1.25) < 0.03 and abs(a.offset_ms - 7000) < 400
+    seg = a.segments[0]
+    assert abs(seg.query_start_ms - 0) <= 250 and abs(seg.query_end_ms - 10000) <= 250
+    assert abs(seg.ref_start_ms - 7000) <= 400 and abs(seg.ref_end_ms - 19500) <= 500
+    assert a.query_coverage > 0.95 and 0.38 < a.ref_coverage < 0.45
+
+
+def test_random_pairs_do_not_align():
+    rng = np.random.default_rng(1)
+    q = np.repeat(np.arange(40) * 250.0, 3)
+    r = rng.uniform(0, 60000, len(q))
+    s = rng.uniform(0.75, 0.9, len(q))
+    a = align(q, r, s, query_duration_ms=10000, ref_duration_ms=60000, step_ms=250)
+    assert a is None or a.inlier_frames < 8
+
+
+def test_gap_in_the_query_splits_segments():
+    q, r, s = _pairs(1.0, 0, n=60)
+    keep = (q < 5000) | (q >= 10000)
+    a = align(q[keep], r[keep], s[keep], query_duration_ms=15000, ref_duration_ms=15000, step_ms=250)
+    assert a is not None and len(a.segments) == 2
+    assert a.segments[0].query_end_ms <= 5250 and a.segments[1].query_start_ms >= 10000
+
+
+def test_too_few_frames_is_no_alignment():
+    q, r, s = _pairs(1.0, 0, n=2)
+    assert align(q, r, s, query_duration_ms=500, ref_duration_ms=500, step_ms=250) is None
