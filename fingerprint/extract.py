@@ -1,4 +1,9 @@
-"""Video → timed frame descriptors: sample, trim pirate borders, drop empty frames, describe."""
+"""Video → timed frame descriptors: sample, trim pirate borders, drop empty frames, describe.
+
+A frame may be described more than once ("views"): the whole trimmed picture, and the inside of
+a picture-in-picture window when the clip has one. Views share the frame's time, so the matcher
+simply keeps whichever view agrees best with a reference; no caller needs to know about them.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,9 +14,10 @@ import numpy as np
 from fingerprint import descriptor
 from fingerprint.borders import Box, content_box
 from fingerprint.media import DecodeLimits, duration_ms, sample_frames
+from fingerprint.windows import find_window
 
 ALGORITHM = "dct-grey"
-VERSION = 1
+VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -21,6 +27,7 @@ class FingerprintParams:
     interval_ms: int = 250
     max_side: int = 256
     min_information: float = 6.0
+    window_cover: float = 0.85  # share of each side of a PiP window that must be a steady edge
 
     def as_dict(self) -> dict:
         return {
@@ -29,6 +36,7 @@ class FingerprintParams:
             "min_information": self.min_information,
             "grid": descriptor.GRID,
             "block": descriptor.BLOCK,
+            "window_cover": self.window_cover,
         }
 
 
@@ -40,6 +48,7 @@ class VideoFingerprint:
     vectors: np.ndarray  # float32 (n, dim), unit rows
     duration_ms: int
     content: Box = field(default_factory=Box)
+    window: Box | None = None  # picture-in-picture window described as a second view
     algorithm: str = ALGORITHM
     version: int = VERSION
     params: dict = field(default_factory=dict)
@@ -59,18 +68,23 @@ def fingerprint_video(
     frames = sample_frames(
         Path(path), interval_ms=params.interval_ms, max_side=params.max_side, limits=limits
     )
-    box = content_box([f.grey for f in frames])
+    greys = [f.grey for f in frames]
+    box = content_box(greys)
+    window = find_window(greys, min_cover=params.window_cover)
+    views = [box] if window is None else [box, window]
     times, vectors = [], []
     for frame in frames:
-        picture = box.crop(frame.grey)
-        if descriptor.information(picture) < params.min_information:
-            continue
-        times.append(frame.time_ms)
-        vectors.append(descriptor.describe(picture))
+        for view in views:
+            picture = view.crop(frame.grey)
+            if descriptor.information(picture) < params.min_information:
+                continue
+            times.append(frame.time_ms)
+            vectors.append(descriptor.describe(picture))
     return VideoFingerprint(
         times_ms=np.asarray(times, dtype=np.int64),
         vectors=np.asarray(vectors, dtype=np.float32).reshape(-1, descriptor.DIM),
         duration_ms=duration_ms(frames, params.interval_ms),
         content=box,
+        window=window,
         params=params.as_dict(),
     )
