@@ -134,7 +134,13 @@ def main() -> None:
         if not args.no_peer:
             peer_side_by_side(split, out, rows, threshold, args.bench / "score.py")
     print("== fingerprinting speed (CPU seconds, same files):")
-    print(json.dumps(speed(split)))
+    figures = speed(split)
+    print(json.dumps(figures))
+    ours = compare.figures(rows, compare.load_jsonl(split / "truth.jsonl"), threshold)
+    checks = compare.targets(ours, figures["fingerprint_over_decode"])
+    print(f"== targets (issue 3) on {args.split}: {sum(ok for _, ok in checks)}/{len(checks)} met")
+    for text, ok in checks:
+        print(f"  {'MET ' if ok else 'MISS'} {text}")
 
 
 if __name__ == "__main__":

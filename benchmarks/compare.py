@@ -25,6 +25,8 @@ class Figures:
     false_positives: int
     hard_negatives: str
     per_transform: dict[str, tuple[int, int]]
+    query_iou: float | None = None  # mean over localized true positives at the threshold
+    ref_iou: float | None = None
 
 
 def load_jsonl(path: Path) -> list[dict]:
@@ -60,6 +62,13 @@ def figures(preds: list[dict], truth: list[dict], threshold: float | None) -> Fi
         for name in set(t["transforms"]) | {"ALL", "combo" if len(t["transforms"]) > 1 else "single"}:
             per[name][0] += key in hit
             per[name][1] += 1
+    q_ious, r_ious = [], []
+    for key, t in pos.items():
+        p = best.get(key)
+        if p and p["score"] >= thr and p.get("segments"):
+            g = t["segments"][0]
+            q_ious.append(max(_iou(x["query"], g["query"]) for x in p["segments"]))
+            r_ious.append(max(_iou(x["ref"], g["ref"]) for x in p["segments"]))
     hn = [t for t in truth if t["label"] == "hard_negative"]
     hn_hit = sum(1 for t in hn if (t["query"], t.get("related_reference")) in hit)
     return Figures(
@@ -72,7 +81,39 @@ def figures(preds: list[dict], truth: list[dict], threshold: float | None) -> Fi
         false_positives=fp_n,
         hard_negatives=f"{hn_hit}/{len(hn)}",
         per_transform={k: (v[0], v[1]) for k, v in per.items()},
+        query_iou=float(np.mean(q_ious)) if q_ious else None,
+        ref_iou=float(np.mean(r_ious)) if r_ious else None,
     )
+
+
+def _iou(a: list[float], b: list[float]) -> float:
+    inter = max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
+    union = max(a[1], b[1]) - min(a[0], b[0])
+    return inter / union if union > 0 else 0.0
+
+
+# transforms held to the lower bar of the issue (several edits chained, picture-in-picture)
+LOWER_BAR = {"pip": 0.85, "combo": 0.85}
+
+
+def targets(ours: Figures, speed_ratio: float | None = None) -> list[tuple[str, bool]]:
+    """The issue's targets, each with whether this run meets it."""
+    checks = [
+        (f"uAP {ours.uap:.4f} >= 0.97", ours.uap >= 0.97),
+        (f"precision {ours.precision:.3f} >= 0.99 at the settings threshold", ours.precision >= 0.99),
+        (f"recall {ours.recall:.3f} >= 0.95 at the settings threshold", ours.recall >= 0.95),
+    ]
+    for name, (hit, n) in sorted(ours.per_transform.items()):
+        bar = LOWER_BAR.get(name, 0.95)
+        checks.append((f"recall {name} {hit}/{n} >= {bar}", hit / n >= bar))
+    checks.append((f"false positives {ours.false_positives} == 0", ours.false_positives == 0))
+    checks.append((f"hard negatives matched {ours.hard_negatives} == 0", ours.hard_negatives.startswith("0/")))
+    for side, value in (("query", ours.query_iou), ("reference", ours.ref_iou)):
+        checks.append((f"mean {side}-side IoU {value if value is None else round(value, 3)} >= 0.85",
+                       value is not None and value >= 0.85))
+    if speed_ratio is not None:
+        checks.append((f"fingerprinting / decoding CPU {speed_ratio:.2f} <= 1.5", speed_ratio <= 1.5))
+    return checks
 
 
 def markdown_table(ours: Figures, peer: Figures, names: tuple[str, str] = ("DramaGuard", "vPDQ")) -> str:
