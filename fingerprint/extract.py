@@ -1,6 +1,7 @@
 """Video → timed frame descriptors: sample, trim pirate borders, drop empty frames, describe.
 
-A frame may be described more than once ("views"): the whole trimmed picture, and the inside of
+A frame may be described more than once ("views"): the whole trimmed picture, its centre (so a
+cropped or zoomed copy meets a view of the same extent), and the inside of
 a picture-in-picture window when the clip has one. Views share the frame's time, so the matcher
 simply keeps whichever view agrees best with a reference; no caller needs to know about them.
 """
@@ -28,6 +29,7 @@ class FingerprintParams:
     max_side: int = 256
     min_information: float = 6.0
     window_cover: float = 0.85  # share of each side of a PiP window that must be a steady edge
+    zoom: float = 0.8  # side of the centre-crop view, share of the picture
 
     def as_dict(self) -> dict:
         return {
@@ -37,6 +39,7 @@ class FingerprintParams:
             "grid": descriptor.GRID,
             "block": descriptor.BLOCK,
             "window_cover": self.window_cover,
+            "zoom": self.zoom,
         }
 
 
@@ -61,6 +64,13 @@ class VideoFingerprint:
         return len(self.times_ms)
 
 
+def _centre(box: Box, share: float) -> Box:
+    """The central ``share`` of a box on both axes."""
+    mx = (box.right - box.left) * (1 - share) / 2
+    my = (box.bottom - box.top) * (1 - share) / 2
+    return Box(box.left + mx, box.top + my, box.right - mx, box.bottom - my)
+
+
 def fingerprint_video(
     path: Path, params: FingerprintParams = FingerprintParams(), limits: DecodeLimits = DecodeLimits()
 ) -> VideoFingerprint:
@@ -71,7 +81,7 @@ def fingerprint_video(
     greys = [f.grey for f in frames]
     box = content_box(greys)
     window = find_window(greys, min_cover=params.window_cover)
-    views = [box] if window is None else [box, window]
+    views = [box, _centre(box, params.zoom)] + ([] if window is None else [window])
     times, vectors = [], []
     for frame in frames:
         for view in views:
