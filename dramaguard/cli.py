@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from dramaguard import cli_daemon
 from dramaguard.logs import configure_logging
 from dramaguard.services import RegisterResult, Services
 from dramaguard.settings import Settings
@@ -26,6 +27,7 @@ from dramaguard.settings import Settings
 app = typer.Typer(help="DramaGuard: find pirated copies of registered short dramas.", no_args_is_help=True)
 works_app = typer.Typer(help="Registered works.", no_args_is_help=True)
 app.add_typer(works_app, name="works")
+cli_daemon.register(app)
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -197,11 +199,13 @@ def works_remove(
 def demo(
     ctx: typer.Context,
     episodes: Annotated[int, typer.Option(min=1, max=10)] = 3,
+    time_scale: Annotated[float, typer.Option("--time-scale", min=0.1, help="stretch every interval")] = 1.0,
 ) -> None:
-    """Generate a small drama and pirated copies, register the drama, scan the copies."""
+    """Run the daemon against a simulated platform with pirated uploads, end to end."""
     from dramaguard.demo import run_demo
 
-    run_demo(ctx.obj, episodes=episodes, console=out)
+    if not run_demo(ctx.obj, episodes=episodes, console=out, time_scale=time_scale):
+        raise typer.Exit(1)
 
 
 @app.command("check")
@@ -260,3 +264,14 @@ def restore_command(
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from exc
     out.print(f"restored {len(manifest['files'])} files into {ctx.obj.home}", highlight=False)
+
+
+def _register_plugins() -> None:
+    """Command groups that live in their own modules."""
+    from dramaguard import cli_cases, cli_crawl, cli_watermark
+
+    for module in (cli_cases, cli_crawl, cli_watermark):
+        module.register(app)
+
+
+_register_plugins()
