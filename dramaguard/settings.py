@@ -30,6 +30,9 @@ class MatcherSettings(BaseModel):
     neighbours: int = Field(16, ge=1, le=256)
     min_score: float = Field(0.05, ge=0.0, le=1.0, description="drop matches below this score")
     notify_score: float = Field(0.5, ge=0.0, le=1.0, description="operating threshold for notices")
+    audio_confirm_score: float = Field(
+        0.8, ge=0.0, le=1.0, description="audio landmark score that confirms a copy on its own"
+    )
 
 
 class WebSettings(BaseModel):
