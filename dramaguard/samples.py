@@ -56,13 +56,23 @@ def episode_frames(seed: int, seconds: float, size: tuple[int, int] = (WIDTH, HE
             frame_no += 1
 
 
-def write_video(path: Path, frames: Iterator[np.ndarray], *, fps: float = FPS, crf: int = 23) -> Path:
-    """Encode RGB frames as H.264 MP4 (moov first, so ranged sampling works)."""
+def write_video(
+    path: Path,
+    frames: Iterator[np.ndarray],
+    *,
+    fps: float = FPS,
+    crf: int = 23,
+    audio: np.ndarray | None = None,
+    audio_rate: int = 8000,
+) -> Path:
+    """Encode RGB frames as H.264 MP4 (moov first, so ranged sampling works), with an optional
+    mono float32 sound track (AAC)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     rate = Fraction(fps).limit_denominator(1001)
     with av.open(str(path), "w", options={"movflags": "faststart"}) as container:
         stream = None
+        sound = container.add_stream("aac", rate=audio_rate, layout="mono") if audio is not None else None
         for frame in frames:
             if stream is None:
                 stream = container.add_stream("libx264", rate=rate)
@@ -75,7 +85,19 @@ def write_video(path: Path, frames: Iterator[np.ndarray], *, fps: float = FPS, c
         if stream is not None:
             for packet in stream.encode():
                 container.mux(packet)
+        if sound is not None:
+            _encode_audio(container, sound, np.clip(audio, -1, 1).astype(np.float32), audio_rate)
     return path
+
+
+def _encode_audio(container, stream, samples: np.ndarray, rate: int) -> None:
+    for start in range(0, len(samples), 1024):
+        frame = av.AudioFrame.from_ndarray(samples[None, start : start + 1024], format="fltp", layout="mono")
+        frame.sample_rate, frame.pts = rate, start
+        for packet in stream.encode(frame):
+            container.mux(packet)
+    for packet in stream.encode(None):
+        container.mux(packet)
 
 
 def read_frames(path: Path) -> tuple[list[np.ndarray], float]:

@@ -18,16 +18,20 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
+from dramaguard.audio_matching import AudioLibrary, fused_score
 from dramaguard.settings import Settings
 from dramaguard.watermarking import find_watermark
+from fingerprint.audio import AudioFingerprint, fingerprint_audio
 from fingerprint import DecodeError, FingerprintParams, VideoFingerprint, fingerprint_video
 from fingerprint.descriptor import DIM
 from fingerprint.media import DecodeLimits
 from matcher.index import FaissFrameIndex
 from matcher.match import MatchParams, QueryMatcher
 from storage import registry
+from storage.audio import add_audio_fingerprint
 from storage.db import make_engine, session_factory, transaction, upgrade
 
 log = logging.getLogger(__name__)
@@ -57,6 +61,9 @@ class MatchReport:
     ref_coverage: float
     flipped: bool = False
     segments: list[dict] = field(default_factory=list)
+    video_score: float | None = None  # the picture's evidence alone
+    audio_score: float | None = None  # the sound's evidence alone (None: no sound matched)
+    confirmed: bool = False  # both signals independently above their thresholds
 
 
 @dataclass
@@ -102,12 +109,26 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+@dataclass(frozen=True)
+class EpisodePrints:
+    """Both fingerprints of one file: the picture's (required) and the sound's (may be empty)."""
+
+    video: VideoFingerprint
+    audio: AudioFingerprint
+
+
 def _fingerprint_job(path: str, params: FingerprintParams, limits: DecodeLimits):
-    """Process-pool entry point: returns the fingerprint or the decode error, never raises it."""
+    """Process-pool entry point: returns the fingerprints or the decode error, never raises it."""
     try:
-        return fingerprint_video(Path(path), params, limits)
+        video = fingerprint_video(Path(path), params, limits)
     except DecodeError as exc:
         return exc
+    try:
+        audio = fingerprint_audio(Path(path))
+    except DecodeError as exc:  # a damaged sound track never costs the picture's registration
+        log.warning("audio not fingerprinted: %s", exc)
+        audio = AudioFingerprint(np.zeros(0, np.int64), np.zeros(0, np.int64), 0)
+    return EpisodePrints(video, audio)
 
 
 class Services:
@@ -128,6 +149,9 @@ class Services:
         )
         self.matcher = QueryMatcher(self.index, MatchParams(neighbours=settings.matcher.neighbours))
         self._catalogue: dict[int, tuple[str, int, int, str, float]] = {}
+        self.audio = AudioLibrary()
+        with transaction(self.sessions) as session:
+            self.audio.load(session=session)
         if reconcile:
             self.reconcile()
         else:
@@ -171,7 +195,7 @@ class Services:
         return len(stored), len(orphans)
 
     # -- registration ------------------------------------------------------------------------
-    def fingerprint_many(self, paths: list[Path]) -> Iterator[tuple[Path, VideoFingerprint | DecodeError]]:
+    def fingerprint_many(self, paths: list[Path]) -> Iterator[tuple[Path, EpisodePrints | DecodeError]]:
         """Fingerprint files on every core, yielding results in the given order.
 
         Workers are spawned (not forked: FAISS and FFmpeg threads do not survive a fork). A file
@@ -216,7 +240,9 @@ class Services:
             try:
                 if isinstance(outcome, DecodeError):
                     raise outcome
-                self._register_one(path, outcome, work=work, holder=holder, number=number, result=result)
+                self._register_one(path, outcome.video, work=work, holder=holder, number=number, result=result)
+                if result.created:
+                    self._register_audio(result.episode_id, outcome.audio)
             except (DecodeError, RegistrationError, OSError) as exc:
                 result.error = str(exc) if not isinstance(exc, OSError) else f"{path}: {exc.strerror or exc}"
                 log.info("not registered: %s", result.error)
@@ -273,6 +299,14 @@ class Services:
             self._catalogue[episode_id] = (work, work_row.id, number, path.name, fp.duration_ms / 1000)
         result.episode_id, result.created = episode_id, True
 
+    def _register_audio(self, episode_id: int, fp: AudioFingerprint) -> None:
+        """Store the episode's sound landmarks; an episode without sound is matched by picture only."""
+        if len(fp) == 0:
+            return
+        with transaction(self.sessions) as session:
+            add_audio_fingerprint(episode_id, fp, session=session)
+        self.audio.add(episode_id, fp)
+
     def remove_works(self, title: str, *, holder: str | None = None) -> int:
         """Delete works (and their episodes) by title; the index follows after the commit."""
         with transaction(self.sessions) as session:
@@ -283,6 +317,7 @@ class Services:
         for episode_id in gone:
             self.index.remove(episode_id)
             self._catalogue.pop(episode_id, None)
+            self.audio.remove(episode_id)
         self.index.save()
         return len(works)
 
@@ -294,7 +329,9 @@ class Services:
             fp = fingerprint_video(Path(path), self.fp_params, self.limits)
         except DecodeError as exc:
             return ScanReport(str(path), [], str(exc))
-        matches = self.match_fingerprint(fp, min_score=threshold)
+        matches = self.match_fingerprint(fp, min_score=0.0)
+        matches = self._with_audio(Path(path), fp.duration_ms, matches)
+        matches = [m for m in matches if m.score >= threshold]
         return ScanReport(str(path), matches, watermark=self._leak(Path(path), matches))
 
     def _leak(self, path: Path, matches: list[MatchReport]) -> LeakReport | None:
@@ -307,6 +344,43 @@ class Services:
         if found is None:
             return None
         return LeakReport(found.payload.recipient, found.payload.episode, round(found.confidence, 3))
+
+    def _with_audio(self, path: Path, query_ms: int, matches: list[MatchReport]) -> list[MatchReport]:
+        """Fuse the sound's evidence into the picture's matches; add matches found by sound only."""
+        try:
+            heard = {m.episode_id: m for m in self.audio.match(path)}
+        except DecodeError as exc:
+            log.warning("audio not matched: %s", exc)
+            heard = {}
+        fused = []
+        for report in matches:
+            fusion = fused_score(report.score, heard.pop(report.episode_id, None), self.settings.matcher)
+            report.video_score, report.audio_score = fusion.video, fusion.audio
+            report.score, report.confirmed = round(fusion.score, 4), fusion.confirmed
+            fused.append(report)
+        for episode_id, audio in heard.items():
+            if episode_id in self._catalogue:
+                fused.append(self._audio_only_report(audio, query_ms))
+        return sorted(fused, key=lambda m: -m.score)
+
+    def _audio_only_report(self, audio, query_ms: int) -> MatchReport:
+        """A match heard but not seen (picture hidden or covered): spans from the audio offset."""
+        title, work_id, number, source, ref_s = self._catalogue[audio.episode_id]
+        ref_start = max(0.0, audio.offset_ms / 1000)
+        ref_end = min(ref_s, (audio.offset_ms + audio.speed * query_ms) / 1000)
+        query_start = max(0.0, (ref_start * 1000 - audio.offset_ms) / audio.speed / 1000)
+        query_end = max(query_start, (ref_end * 1000 - audio.offset_ms) / audio.speed / 1000)
+        fusion = fused_score(None, audio, self.settings.matcher)
+        return MatchReport(
+            work=title, work_id=work_id, episode=number, episode_id=audio.episode_id,
+            reference=source, score=round(fusion.score, 4),
+            query_start=round(query_start, 3), query_end=round(query_end, 3),
+            ref_start=round(ref_start, 3), ref_end=round(ref_end, 3),
+            query_coverage=round(min(1.0, (query_end - query_start) * 1000 / max(query_ms, 1)), 4),
+            ref_coverage=round(min(1.0, (ref_end - ref_start) / max(ref_s, 1e-3)), 4),
+            segments=[{"query": [query_start, query_end], "ref": [ref_start, ref_end], "similarity": None}],
+            video_score=None, audio_score=round(audio.score, 4), confirmed=False,
+        )
 
     def match_fingerprint(self, fp: VideoFingerprint, *, min_score: float) -> list[MatchReport]:
         durations = {e: int(info[4] * 1000) for e, info in self._catalogue.items()}

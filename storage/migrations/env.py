@@ -10,6 +10,7 @@ import storage.auth  # noqa: F401
 import storage.uploads  # noqa: F401
 import storage.cases  # noqa: F401
 import storage.crawl  # noqa: F401
+import storage.audio  # noqa: F401
 import storage.daemon  # noqa: F401
 
 config = context.config
