@@ -24,7 +24,7 @@ from dramaguard.settings import Settings
 from fingerprint import DecodeError, FingerprintParams, VideoFingerprint, fingerprint_video
 from fingerprint.descriptor import DIM
 from fingerprint.media import DecodeLimits
-from matcher.index import FaissFrameIndex
+from matcher.backends import make_index
 from matcher.match import MatchParams, QueryMatcher
 from storage import registry
 from storage.db import make_engine, session_factory, transaction, upgrade
@@ -107,7 +107,7 @@ class Services:
         self.engine = make_engine(settings.resolved_database_url)
         upgrade(self.engine)
         self.sessions: sessionmaker[Session] = session_factory(self.engine)
-        self.index = FaissFrameIndex(settings.index_dir, DIM)
+        self.index = make_index(settings.index, DIM, settings.index_dir)
         self.fp_params = FingerprintParams(interval_ms=settings.fingerprint.interval_ms)
         self.limits = DecodeLimits(
             max_pixels=settings.fingerprint.max_pixels,
