@@ -164,8 +164,14 @@ class Services:
 
         Workers are spawned (not forked: FAISS and FFmpeg threads do not survive a fork). A file
         that kills its worker (a decoder crash) is reported as a decode error and a fresh pool
-        takes the rest of the batch.
+        takes the rest of the batch. With ``settings.ray.address`` set, the files are
+        fingerprinted as Ray tasks instead (:mod:`dramaguard.ray_tasks`).
         """
+        if self.settings.ray.address:
+            from dramaguard import ray_tasks
+
+            yield from ray_tasks.fingerprint_many(list(paths), self.fp_params, self.limits, self.settings.ray)
+            return
         workers = min(len(paths), os.cpu_count() or 1)
         if workers <= 1 or len(paths) < POOL_MIN_FILES:
             for path in paths:
@@ -283,6 +289,15 @@ class Services:
         except DecodeError as exc:
             return ScanReport(str(path), [], str(exc))
         return ScanReport(str(path), self.match_fingerprint(fp, min_score=threshold))
+
+    def scan_files(self, paths: Iterable[Path], *, min_score: float | None = None) -> Iterator[ScanReport]:
+        """Scan many files: fingerprinted on every core (or on Ray), matched here, in order."""
+        threshold = self.settings.matcher.min_score if min_score is None else min_score
+        for path, outcome in self.fingerprint_many([Path(p) for p in paths]):
+            if isinstance(outcome, DecodeError):
+                yield ScanReport(str(path), [], str(outcome))
+            else:
+                yield ScanReport(str(path), self.match_fingerprint(outcome, min_score=threshold))
 
     def match_fingerprint(self, fp: VideoFingerprint, *, min_score: float) -> list[MatchReport]:
         durations = {e: int(info[4] * 1000) for e, info in self._catalogue.items()}

@@ -116,6 +116,11 @@ class FaissIndexBase(FrameIndex):
             raise ValueError("one time per vector")
         return vectors
 
+    def add_many(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Bulk load of already-encoded ids (a rebuild or a benchmark): no replace semantics."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self._index.add_with_ids(vectors, np.ascontiguousarray(ids, dtype=np.int64))
+
     def _remove_range(self, index: faiss.Index, episode_id: int) -> int:
         low = int(episode_id) << TIME_BITS
         return int(index.remove_ids(faiss.IDSelectorRange(low, low + (1 << TIME_BITS))))
