@@ -41,9 +41,11 @@ class IndexSettings(BaseModel):
     """
 
     backend: Literal["faiss-flat", "faiss-ivf", "milvus"] = "faiss-flat"
-    factory: str = Field("IVF{nlist},SQ8", description="FAISS factory string of an IVF index")
+    factory: str = Field(
+        "IVF{nlist},PQ{dim}x4fs", description="FAISS IVF factory; {dim} is the padded dimension"
+    )
     nlist: int = Field(4096, ge=1, description="k-means cells (fewer if the sample is small)")
-    nprobe: int = Field(16, ge=1, description="cells scanned per query: recall vs time")
+    nprobe: int = Field(64, ge=1, description="cells scanned per query: recall vs time")
     train_size: int = Field(100_000, ge=1, description="descriptors stored before IVF training")
     milvus_uri: str | None = Field(None, description="http://host:19530 for a Milvus cluster")
     milvus_collection: str = "dramaguard_frames"

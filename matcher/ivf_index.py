@@ -38,9 +38,9 @@ class FaissIvfFrameIndex(FaissIndexBase):
         directory: Path | None,
         dim: int,
         *,
-        factory: str = "IVF{nlist},SQ8",
+        factory: str = "IVF{nlist},PQ{dim}x4fs",
         nlist: int = 4096,
-        nprobe: int = 16,
+        nprobe: int = 64,
         train_size: int = 100_000,
     ) -> None:
         self.factory, self.nlist, self.nprobe, self.train_size = factory, nlist, nprobe, train_size
