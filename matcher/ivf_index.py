@@ -3,7 +3,8 @@
 Exact search reads every stored vector for every query; at tens of millions of reference frames
 that is seconds per candidate. An IVF index clusters the vectors (k-means, ``nlist`` cells) and
 scans only the ``nprobe`` cells nearest each query; the codes in the cells are compressed
-(``SQ8``: one byte per dimension, or PQ) so 50 M frames fit in a few GB.
+(default: 4-bit fast-scan PQ, one sub-quantizer per dimension, 32 bytes + an 8-byte id per frame)
+so 50 M frames fit in about 2 GB.
 
 k-means needs data, so a new library starts exact (the flat index) and trains itself once it
 holds ``train_size`` descriptors, on a random sample of them; later episodes are added to the
@@ -29,7 +30,7 @@ SIMD_WIDTH = 16
 
 
 class FaissIvfFrameIndex(FaissIndexBase):
-    """IVF index built from a FAISS factory string such as ``IVF{nlist},SQ8``."""
+    """IVF index built from a FAISS factory string such as ``IVF{nlist},PQ{dim}x4fs``."""
 
     name: ClassVar[str] = "faiss-ivf"
 
@@ -44,7 +45,8 @@ class FaissIvfFrameIndex(FaissIndexBase):
         train_size: int = 100_000,
     ) -> None:
         self.factory, self.nlist, self.nprobe, self.train_size = factory, nlist, nprobe, train_size
-        self._build(max(MIN_POINTS_PER_CELL, nlist * MIN_POINTS_PER_CELL), probe=True, dim=dim)
+        self.dim = dim
+        self._build(nlist * MIN_POINTS_PER_CELL)  # a bad factory string fails now, not at training
         super().__init__(directory, dim)
         self._configure()
         self._episodes = {int(e) for e in np.unique(self._all_ids() >> TIME_BITS)}
@@ -53,7 +55,7 @@ class FaissIvfFrameIndex(FaissIndexBase):
     def _empty(self) -> faiss.Index:
         return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
 
-    def _build(self, n_train: int, *, probe: bool = False, dim: int | None = None) -> faiss.Index:
+    def _build(self, n_train: int) -> faiss.Index:
         """An untrained IVF index with as many cells as ``n_train`` points can support.
 
         FAISS's SIMD scanners want a dimension that is a multiple of 16 (63 runs the scalar
@@ -61,7 +63,7 @@ class FaissIvfFrameIndex(FaissIndexBase):
         the index: inner products are unchanged and the file still says the input dimension.
         ``{dim}`` in the factory string is the padded dimension (e.g. ``PQ{dim}x4fs``).
         """
-        dim = dim or self.dim
+        dim = self.dim
         padded = -(-dim // SIMD_WIDTH) * SIMD_WIDTH
         nlist = max(1, min(self.nlist, n_train // MIN_POINTS_PER_CELL))
         try:
