@@ -162,6 +162,27 @@ def _hits(found_ids: list[np.ndarray], truth_ids: np.ndarray) -> np.ndarray:
     return hit
 
 
+def measure(index, planted, in_exact_top_k: np.ndarray, evidence: np.ndarray, k: int, repeats: int):
+    """Search every candidate as the matcher does; (wall times, CPU times, recall by frame set)."""
+    latencies, cpu_times, found_hits, exact_hits = [], [], [], []
+    for j, (q, truth) in enumerate(planted):
+        for _ in range(repeats):
+            start, cpu = time.perf_counter(), time.process_time()
+            direct, flipped = index.search(q, k), index.search(mirrored(q), k)
+            latencies.append(time.perf_counter() - start)
+            cpu_times.append(time.process_time() - cpu)
+        found = [(d.episode_ids << 32) | d.times_ms for d in (direct, flipped)]
+        found_hits.append(_hits(found, truth))
+        hit = in_exact_top_k[j * 2 * len(q) : (j + 1) * 2 * len(q)]
+        exact_hits.append(hit[: len(q)] | hit[len(q) :])
+    found_hits, exact_hits = np.concatenate(found_hits), np.concatenate(exact_hits)
+    recall = {
+        "all": (float(found_hits.mean()), float(exact_hits.mean())),
+        "evidence": (float(found_hits[evidence].mean()), float(exact_hits[evidence].mean())),
+    }
+    return latencies, cpu_times, recall
+
+
 def run(size: int, stats: Stats, args: argparse.Namespace) -> dict:
     chunks = -(-size // (CHUNK_EPISODES * FRAMES_PER_EPISODE))
     last_eps = (size - (chunks - 1) * CHUNK_EPISODES * FRAMES_PER_EPISODE) // FRAMES_PER_EPISODE
@@ -223,22 +244,7 @@ def run(size: int, stats: Stats, args: argparse.Namespace) -> dict:
     save_s = time.perf_counter() - start
     index_bytes = index.path.stat().st_size
 
-    latencies, cpu_times, found_hits, exact_hits = [], [], [], []
-    for j, (q, truth) in enumerate(planted):
-        for repeat in range(args.repeats):
-            start, cpu = time.perf_counter(), time.process_time()
-            direct, flipped = index.search(q, k), index.search(mirrored(q), k)
-            latencies.append(time.perf_counter() - start)
-            cpu_times.append(time.process_time() - cpu)
-        found = [(d.episode_ids << 32) | d.times_ms for d in (direct, flipped)]
-        found_hits.append(_hits(found, truth))
-        hit = in_exact_top_k[j * 2 * len(q) : (j + 1) * 2 * len(q)]
-        exact_hits.append(hit[: len(q)] | hit[len(q) :])
-    found_hits, exact_hits = np.concatenate(found_hits), np.concatenate(exact_hits)
-    recall = {
-        "all": (float(found_hits.mean()), float(exact_hits.mean())),
-        "evidence": (float(found_hits[evidence].mean()), float(exact_hits[evidence].mean())),
-    }
+    latencies, cpu_times, recall = measure(index, planted, in_exact_top_k, evidence, k, args.repeats)
     faiss.omp_set_num_threads(1)
     start, cpu = time.perf_counter(), time.process_time()
     index.search(planted[0][0], k), index.search(mirrored(planted[0][0]), k)
@@ -282,6 +288,22 @@ def run(size: int, stats: Stats, args: argparse.Namespace) -> dict:
         "recall_loss_all": round(1 - recall["all"][0] / recall["all"][1], 4) if not args.no_exact else None,
         "exact_search_s": round(timings["exact_s"], 1),
     }
+    sweep = []
+    for nprobe in args.sweep if args.backend == "faiss-ivf" else []:
+        index.nprobe = nprobe
+        index._configure()
+        lat, cpu_t, rec = measure(index, planted, in_exact_top_k, evidence, k, args.repeats)
+        sweep.append(
+            {
+                "nprobe": nprobe,
+                "query_cpu_ms_median": round(statistics.median(cpu_t) * 1000, 1),
+                "query_ms_median": round(statistics.median(lat) * 1000, 1),
+                "recall_loss_evidence": round(1 - rec["evidence"][0] / rec["evidence"][1], 4),
+                "recall_loss_all": round(1 - rec["all"][0] / rec["all"][1], 4),
+            }
+        )
+    if sweep:
+        result["nprobe_sweep"] = sweep
     shutil.rmtree(home, ignore_errors=True)
     return result
 
@@ -293,6 +315,7 @@ def main() -> None:
     parser.add_argument("--factory", default="IVF{nlist},PQ{dim}x4fs")
     parser.add_argument("--nlist", type=int, default=4096)
     parser.add_argument("--nprobe", type=int, default=16)
+    parser.add_argument("--sweep", nargs="*", type=int, default=[], help="also measure these nprobe")
     parser.add_argument("--train", type=int, default=200_000, help="training sample size")
     parser.add_argument("--k", type=int, default=16)
     parser.add_argument("--candidates", type=int, default=2, help="2-minute planted candidates")
