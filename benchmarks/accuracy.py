@@ -2,10 +2,12 @@
 
 Registers the references in a temporary home, scans every query through the same code path as
 ``dramaguard scan --json --min-score 0``, writes predictions and prints the scorer's output, then
-the fingerprinting speed next to the decoder's own time on the same files.
+the fingerprinting speed next to the decoder's own time on the same files. Unless ``--no-peer``,
+the same run also scores Meta's vPDQ (the open peer, ``benchmarks.vpdq_baseline``) and prints
+both systems side by side in one Markdown table (the one kept in RESULTS.md).
 
     .venv/bin/python -m benchmarks.accuracy [--bench ../shared/bench] [--split dev] [--keep DIR]
-        [--backend faiss-flat|faiss-ivf|milvus] [--no-speed]
+                                            [--no-peer] [--backend faiss-flat|faiss-ivf|milvus] [--no-speed]
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from pathlib import Path
 
 import av
 
+from benchmarks import compare
 from dramaguard.services import Services
 from dramaguard.settings import Settings
 from fingerprint import fingerprint_video
@@ -81,12 +84,34 @@ def speed(split: Path) -> dict:
     }
 
 
+def peer_side_by_side(
+    split: Path, out: Path, ours: list[dict], threshold: float, score_py: Path
+) -> None:
+    """Score vPDQ on the same split and print both systems in one table."""
+    from benchmarks import vpdq_baseline
+
+    start = time.monotonic()
+    peer = vpdq_baseline.predictions(split)
+    elapsed = time.monotonic() - start
+    pred = out / "vpdq_predictions.jsonl"
+    pred.write_text("".join(json.dumps(r) + "\n" for r in peer))
+    print(f"== vPDQ (Meta, PyPI vpdq, default thresholds) on {split} ({elapsed:.1f} s wall)")
+    subprocess.run([sys.executable, str(score_py), str(pred), str(split / "truth.jsonl")], check=True)
+    truth = compare.load_jsonl(split / "truth.jsonl")
+    table = compare.markdown_table(
+        compare.figures(ours, truth, threshold), compare.figures(peer, truth, None)
+    )
+    print("== side by side (per-transform recall at each system's threshold):")
+    print(table)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bench", type=Path, default=REPO.parent / "shared" / "bench")
     parser.add_argument("--split", default="dev")
     parser.add_argument("--threshold", type=float, help="score at this threshold (default: settings)")
     parser.add_argument("--keep", type=Path, help="write predictions here instead of a temp dir")
+    parser.add_argument("--no-peer", action="store_true", help="skip the vPDQ comparison")
     parser.add_argument("--backend", default="faiss-flat", choices=["faiss-flat", "faiss-ivf", "milvus"])
     parser.add_argument("--no-speed", action="store_true", help="skip the fingerprinting speed part")
     args = parser.parse_args()
@@ -108,9 +133,18 @@ def main() -> None:
         subprocess.run(scorer, check=True)
         print(f"-- at the configured notice threshold {threshold}:")
         subprocess.run([*scorer, "--threshold", str(threshold)], check=True)
-    if not args.no_speed:
-        print("== fingerprinting speed (CPU seconds, same files):")
-        print(json.dumps(speed(split)))
+        if not args.no_peer:
+            peer_side_by_side(split, out, rows, threshold, args.bench / "score.py")
+    if args.no_speed:
+        return
+    print("== fingerprinting speed (CPU seconds, same files):")
+    figures = speed(split)
+    print(json.dumps(figures))
+    ours = compare.figures(rows, compare.load_jsonl(split / "truth.jsonl"), threshold)
+    checks = compare.targets(ours, figures["fingerprint_over_decode"])
+    print(f"== targets (issue 3) on {args.split}: {sum(ok for _, ok in checks)}/{len(checks)} met")
+    for text, ok in checks:
+        print(f"  {'MET ' if ok else 'MISS'} {text}")
 
 
 if __name__ == "__main__":

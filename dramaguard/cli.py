@@ -197,11 +197,13 @@ def works_remove(
 def demo(
     ctx: typer.Context,
     episodes: Annotated[int, typer.Option(min=1, max=10)] = 3,
+    time_scale: Annotated[float, typer.Option("--time-scale", min=0.1, help="stretch every interval")] = 1.0,
 ) -> None:
-    """Generate a small drama and pirated copies, register the drama, scan the copies."""
+    """Run the daemon against a simulated platform with pirated uploads, end to end."""
     from dramaguard.demo import run_demo
 
-    run_demo(ctx.obj, episodes=episodes, console=out)
+    if not run_demo(ctx.obj, episodes=episodes, console=out, time_scale=time_scale):
+        raise typer.Exit(1)
 
 
 @app.command("check")
@@ -260,3 +262,14 @@ def restore_command(
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from exc
     out.print(f"restored {len(manifest['files'])} files into {ctx.obj.home}", highlight=False)
+
+
+def _register_plugins() -> None:
+    """Command groups that live in their own modules."""
+    from dramaguard import cli_cases, cli_crawl, cli_daemon, cli_serve, cli_watermark
+
+    for module in (cli_cases, cli_crawl, cli_daemon, cli_serve, cli_watermark):
+        module.register(app)
+
+
+_register_plugins()

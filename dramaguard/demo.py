@@ -1,94 +1,268 @@
-"""`dramaguard demo`: the README's main job on the embedded defaults (SQLite + local FAISS).
+"""`dramaguard demo`: the product's main job, end to end, on the embedded defaults.
 
-Generates a small drama and pirate-style copies, registers the drama, scans every upload and
-prints what was found, with the verdict each should get. Generated media is kept in the home
-(``demo-media/``) so a second run is fast; the home stays browsable afterwards.
+It generates a small drama and registers it, starts the simulated platform and a local SMTP
+mailbox on loopback, and runs the real daemon against them while uploads appear over time:
+pirated copies (mirrored + cropped, padded + sped up, a "全集" compilation) among innocent videos
+and one upload by the licensed account. The daemon discovers, matches, opens cases, sends notices
+(platform complaint + e-mail), and the platform removes the copies, which the daemon's re-check
+verifies. Then a timeline per upload and a summary are printed. Everything stays in the data home
+(database, index, samples, ``mailbox/*.eml``) for the API and UI to browse.
+
+``time_scale`` stretches every interval and delay (1.0 is the quick default). The pieces
+(:class:`Mailbox`, :func:`demo_settings`, :func:`timeline`) are shared by the tests and benchmark.
 """
 from __future__ import annotations
 
+import asyncio
+import email
+import email.policy
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
+from aiosmtpd.smtp import SMTP
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import select
 
+from crawler.simulated.server import PlatformSim
 from dramaguard import samples
+from dramaguard.daemon import Daemon
+from dramaguard.daemon_casework import DaemonCasework
 from dramaguard.services import Services
 from dramaguard.settings import Settings
+from storage.daemon import DaemonCase, DaemonNotice, QueuedCandidate
+from storage.db import transaction
+from storage.models import Work
 
 TITLE = "霸道总裁的契约新娘"
+HOLDER = "示例影视有限公司"
+LICENSED_ACCOUNT = "official_studio"
+EPISODE_SECONDS = 8
 
 
 @dataclass(frozen=True)
 class Upload:
     name: str
+    title: str
     description: str
-    expected_episodes: tuple[int, ...]  # empty: innocent
+    kind: str  # pirated | innocent | licensed
+    uploader: str = "user_{n}"
 
 
-def _uploads(episodes: int) -> list[Upload]:
-    uploads = [
-        Upload("copy_flip_crop.mp4", "mirrored + 10 % crop", (1,)),
-        Upload("copy_pad_speed.mp4", "padded to 16:9 + 1.25× speed", (min(2, episodes),)),
-        Upload("compilation.mp4", "'全集' compilation of all episodes", tuple(range(1, episodes + 1))),
-        Upload("innocent_1.mp4", "unrelated drama", ()),
-        Upload("innocent_2.mp4", "unrelated drama", ()),
+def uploads_for(episodes: int) -> list[Upload]:
+    last = min(2, episodes)
+    return [
+        Upload("copy_flip_crop.mp4", f"{TITLE} 第1集", "flip+crop ep1", "pirated"),
+        Upload("innocent_1.mp4", "我的周末vlog", "unrelated", "innocent"),
+        Upload("copy_pad_speed.mp4", f"{TITLE} 第{last}集 高清", f"pad+1.25× ep{last}", "pirated"),
+        Upload("licensed.mp4", f"{TITLE} 第{last}集 官方", f"ep{last}, licensee", "licensed",
+               LICENSED_ACCOUNT),
+        Upload("innocent_2.mp4", "另一部短剧 第3集", "other drama", "innocent"),
+        Upload("compilation.mp4", f"{TITLE} 全集", f"全集 ep1–{episodes}", "pirated"),
     ]
-    return uploads
 
 
-def generate(media: Path, episodes: int, console: Console) -> tuple[list[Path], list[tuple[Upload, Path]]]:
-    """Make the episodes and the uploads (skipping files that already exist)."""
+def generate(media: Path, episodes: int) -> tuple[list[Path], dict[str, Path]]:
+    """Make the episodes and the uploads (files already there are reused)."""
     media.mkdir(parents=True, exist_ok=True)
     eps = []
     for n in range(1, episodes + 1):
         path = media / f"episode_{n:02d}.mp4"
         if not path.exists():
-            samples.make_episode(path, seed=n, seconds=10)
+            samples.make_episode(path, seed=n, seconds=EPISODE_SECONDS)
         eps.append(path)
+    last = eps[min(2, episodes) - 1]
     makers = {
         "copy_flip_crop.mp4": lambda p: samples.pirate_copy(eps[0], p, transforms=(samples.hflip, samples.crop(0.10))),
-        "copy_pad_speed.mp4": lambda p: samples.pirate_copy(
-            eps[min(2, episodes) - 1], p, transforms=(samples.pad_16x9,), speed=1.25
-        ),
+        "copy_pad_speed.mp4": lambda p: samples.pirate_copy(last, p, transforms=(samples.pad_16x9,), speed=1.25),
         "compilation.mp4": lambda p: samples.compilation(eps, p),
-        "innocent_1.mp4": lambda p: samples.make_episode(p, seed=1001, seconds=8),
-        "innocent_2.mp4": lambda p: samples.make_episode(p, seed=1002, seconds=8),
+        "licensed.mp4": lambda p: samples.pirate_copy(last, p),
+        "innocent_1.mp4": lambda p: samples.make_episode(p, seed=1001, seconds=6),
+        "innocent_2.mp4": lambda p: samples.make_episode(p, seed=1002, seconds=6),
     }
-    uploads = []
-    for upload in _uploads(episodes):
-        path = media / "uploads" / upload.name
+    files = {}
+    for name, make in makers.items():
+        path = media / "uploads" / name
         if not path.exists():
-            console.print(f"generating {upload.name} ({upload.description})")
-            makers[upload.name](path)
-        uploads.append((upload, path))
-    return eps, uploads
+            make(path)
+        files[name] = path
+    return eps, files
 
 
-def run_demo(settings: Settings, *, episodes: int, console: Console) -> None:
+class Mailbox:
+    """A real SMTP server (aiosmtpd) on loopback, in the running event loop; keeps every message."""
+
+    def __init__(self, directory: Path | None = None):
+        self.directory = directory
+        self.messages: list[email.message.EmailMessage] = []
+        self._server: asyncio.Server | None = None
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append(message)
+        if self.directory is not None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            (self.directory / f"{len(self.messages):04d}.eml").write_bytes(envelope.content)
+        return "250 Message accepted for delivery"
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(lambda: SMTP(self, hostname="mailbox.local"), host, port)
+        return self._server.sockets[0].getsockname()[1]
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    def notice_keys(self) -> list[str]:
+        return [str(m["X-DramaGuard-Notice"]) for m in self.messages]
+
+
+def demo_settings(settings: Settings, *, platform_url: str, smtp_port: int, scale: float = 1.0) -> Settings:
+    """The daemon on a fast clock, watching the simulated platform on loopback."""
+    crawler = settings.crawler.model_copy(update={
+        "allow_private_addresses": True, "rate_per_s": 0.0, "retries": 2, "backoff_s": 0.1,
+        "platforms": {**settings.crawler.platforms, "simulated": {"base_url": platform_url}},
+    })
+    daemon = settings.daemon.model_copy(update={
+        "platforms": ["simulated"], "search_works": False,
+        "new_uploads_interval_s": 1.0 * scale, "feed_interval_s": 0.5 * scale,
+        "dispatch_interval_s": 0.5 * scale, "recheck_interval_s": 1.0 * scale,
+        "watchdog_interval_s": 5.0 * scale, "index_refresh_interval_s": 10.0 * scale,
+        "misfire_grace_s": max(1, int(5 * scale)), "smtp_port": smtp_port, "health_port": 0,
+        "shutdown_grace_s": 5.0,
+    })
+    return settings.model_copy(update={"crawler": crawler, "daemon": daemon})
+
+
+@dataclass
+class Row:
+    video_id: str
+    upload: Upload
+    uploaded: datetime
+    discovered: datetime | None = None
+    matched: datetime | None = None
+    notified: datetime | None = None
+    removed: datetime | None = None
+    outcome: str = "pending"
+    notices: list[str] = field(default_factory=list)
+
+
+def timeline(services: Services, uploaded: dict[str, tuple[Upload, datetime]]) -> list[Row]:
+    """What happened to each upload (by platform video id), read back from the database."""
+    rows = {vid: Row(vid, up, at) for vid, (up, at) in uploaded.items()}
+    with transaction(services.sessions) as session:
+        for c in session.scalars(select(QueuedCandidate).where(QueuedCandidate.video_id.in_(rows))):
+            row = rows[c.video_id]
+            row.discovered = c.discovered_at
+            row.outcome = c.outcome or c.state
+            row.matched = c.processed_at if c.outcome == "matched" else None
+            for case in session.scalars(select(DaemonCase).where(DaemonCase.candidate_id == c.id)):
+                row.notified, row.removed = case.notified_at, case.removed_at
+                row.outcome = case.state
+                row.notices = [f"{n.channel}:{n.state}" for n in session.scalars(
+                    select(DaemonNotice).where(DaemonNotice.case_id == case.id))]
+    return list(rows.values())
+
+
+def finished(rows: list[Row]) -> bool:
+    """Every pirated upload removed, every other upload processed."""
+    return all(
+        r.removed is not None if r.upload.kind == "pirated" else r.outcome not in ("pending", "retry")
+        for r in rows
+    )
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """Environment that gives a daemon subprocess these crawler and daemon sections."""
+    return {"DRAMAGUARD_CRAWLER": settings.crawler.model_dump_json(),
+            "DRAMAGUARD_DAEMON": settings.daemon.model_dump_json()}
+
+
+@dataclass
+class Outcome:
+    rows: list[Row]
+    sim: PlatformSim
+    mailbox: Mailbox
+
+
+async def run_scenario(settings: Settings, *, episodes: int, scale: float, console: Console,
+                       timeout_s: float = 100.0) -> Outcome:
+    eps, files = await asyncio.to_thread(generate, settings.home / "demo-media", episodes)
+    with Services.open(settings) as services:
+        results = services.register_files(eps, work=TITLE, holder=HOLDER)
+        with transaction(services.sessions) as session:
+            work = session.scalar(select(Work).where(Work.title == TITLE))
+            work.licensed_accounts = [LICENSED_ACCOUNT]
+        console.print(f"registered {sum(not r.error for r in results)} episodes of '{TITLE}' "
+                      f"({EPISODE_SECONDS} s each); licensed account: {LICENSED_ACCOUNT}")
+    sim = PlatformSim(takedown_delay_s=1.0 * scale)
+    mailbox = Mailbox(settings.home / "mailbox")
+    platform_url = await sim.start()
+    smtp_port = await mailbox.start()
+    console.print(f"simulated platform {platform_url}; SMTP mailbox 127.0.0.1:{smtp_port}")
+    run_settings = demo_settings(settings, platform_url=platform_url, smtp_port=smtp_port, scale=scale)
+    stop = asyncio.Event()
+    daemon = Daemon(run_settings, DaemonCasework)
+    daemon_task = asyncio.create_task(daemon.run(stop))
+    uploaded: dict[str, tuple[Upload, datetime]] = {}
+    try:
+        for n, upload in enumerate(uploads_for(episodes), start=1):
+            await asyncio.sleep(1.0 * scale)
+            video = sim.add_video(files[upload.name].read_bytes(), title=upload.title,
+                                  uploader_id=upload.uploader.format(n=n))
+            uploaded[video.id] = (upload, video.uploaded_at)
+            console.print(f"  upload {video.id}: {upload.title} ({upload.description}) by {video.uploader_id}")
+        deadline = time.monotonic() + timeout_s
+        with Services.open(settings) as services:
+            while time.monotonic() < deadline and not daemon_task.done():
+                rows = timeline(services, uploaded)
+                if finished(rows):
+                    break
+                await asyncio.sleep(0.5)
+            rows = timeline(services, uploaded)
+    finally:
+        stop.set()
+        await daemon_task
+        await sim.close()
+        await mailbox.close()
+    return Outcome(rows, sim, mailbox)
+
+
+def print_timeline(rows: list[Row], console: Console) -> None:
+    def after(start: datetime, at: datetime | None) -> str:
+        return f"{(at - start).total_seconds():.1f}s" if at else "—"
+
+    table = Table("upload", "kind", "edit", "found", "matched", "notified", "removed", "outcome")
+    for r in rows:
+        table.add_row(r.video_id, r.upload.kind, r.upload.description, after(r.uploaded, r.discovered),
+                      after(r.uploaded, r.matched), after(r.uploaded, r.notified),
+                      after(r.uploaded, r.removed), r.outcome)
+    console.print(table)
+
+
+def run_demo(settings: Settings, *, episodes: int, console: Console, time_scale: float = 1.0) -> bool:
+    """Run the scenario and print the timeline; True when every upload was handled correctly."""
     started = time.monotonic()
     console.print(f"[bold]DramaGuard demo[/bold] — data home {settings.home}")
-    eps, uploads = generate(settings.home / "demo-media", episodes, console)
-    with Services.open(settings) as services:
-        results = services.register_files(eps, work=TITLE, holder="示例影视有限公司")
-        for r in results:
-            console.print(f"registered episode {r.episode}: {Path(r.path).name}" + (f" [red]{r.error}[/red]" if r.error else ""))
-        table = Table("upload", "edit", "found", "expected", "verdict")
-        correct = 0
-        for upload, path in uploads:
-            report = services.scan_file(path, min_score=settings.matcher.notify_score)
-            found = tuple(sorted(m.episode for m in report.matches))
-            detail = ", ".join(
-                f"ep{m.episode} {m.score:.2f} q{m.query_start:.0f}-{m.query_end:.0f}s/r{m.ref_start:.0f}-{m.ref_end:.0f}s"
-                for m in sorted(report.matches, key=lambda m: m.episode)
-            ) or (report.error or "no match")
-            ok = found == tuple(sorted(upload.expected_episodes))
-            correct += ok
-            expected = ", ".join(f"ep{e}" for e in upload.expected_episodes) or "innocent"
-            table.add_row(upload.name, upload.description, detail, expected, "[green]ok[/green]" if ok else "[red]wrong[/red]")
-        console.print(table)
+    rows = asyncio.run(run_scenario(settings, episodes=episodes, scale=time_scale, console=console)).rows
+    console.print("times are seconds after each upload appeared on the platform:")
+    print_timeline(rows, console)
+    pirated = [r for r in rows if r.upload.kind == "pirated"]
+    others = [r for r in rows if r.upload.kind != "pirated"]
+    found = sum(r.matched is not None for r in pirated)
+    notified = sum(r.notified is not None for r in pirated)
+    removed = sum(r.removed is not None for r in pirated)
+    left_alone = sum(r.notified is None and r.outcome in ("no_match", "licensed") for r in others)
+    ok = found == notified == removed == len(pirated) and left_alone == len(others)
     console.print(
-        f"{correct}/{len(uploads)} uploads judged correctly in {time.monotonic() - started:.1f} s; "
-        f"inspect with: dramaguard --home {settings.home} works list"
+        f"copies found {found}/{len(pirated)}, notices sent {notified}, removals verified {removed}; "
+        f"innocent and licensed uploads left alone {left_alone}/{len(others)} — "
+        f"{'[green]all correct[/green]' if ok else '[red]NOT all correct[/red]'} "
+        f"in {time.monotonic() - started:.1f} s"
     )
+    console.print(f"notice copies: {settings.home / 'mailbox'}; health: dramaguard --home {settings.home} status")
+    return ok

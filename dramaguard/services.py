@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from dramaguard.settings import Settings
+from dramaguard.watermarking import find_watermark
 from fingerprint import DecodeError, FingerprintParams, VideoFingerprint, fingerprint_video
 from fingerprint.descriptor import DIM
 from fingerprint.media import DecodeLimits
@@ -59,16 +60,27 @@ class MatchReport:
 
 
 @dataclass
+class LeakReport:
+    """The forensic watermark read from a matched copy: whose distributed copy leaked."""
+
+    recipient: int
+    episode: int
+    confidence: float
+
+
+@dataclass
 class ScanReport:
     query: str
     matches: list[MatchReport]
     error: str | None = None
+    watermark: LeakReport | None = None
 
     def as_json(self) -> dict:
         return {
             "query": self.query,
             "matches": [asdict(m) for m in self.matches],
             "error": self.error,
+            "watermark": asdict(self.watermark) if self.watermark else None,
         }
 
 
@@ -288,7 +300,22 @@ class Services:
             fp = fingerprint_video(Path(path), self.fp_params, self.limits)
         except DecodeError as exc:
             return ScanReport(str(path), [], str(exc))
-        return ScanReport(str(path), self.match_fingerprint(fp, min_score=threshold))
+        return self._report(Path(path), fp, threshold)
+
+    def _report(self, path: Path, fp: VideoFingerprint, threshold: float) -> ScanReport:
+        matches = self.match_fingerprint(fp, min_score=threshold)
+        return ScanReport(str(path), matches, watermark=self._leak(path, matches))
+
+    def _leak(self, path: Path, matches: list[MatchReport]) -> LeakReport | None:
+        """Read the watermark over the best match's span (only for matches worth a notice)."""
+        notable = [m for m in matches if m.score >= self.settings.matcher.notify_score]
+        if not notable:
+            return None
+        top = notable[0]
+        found = find_watermark(self.settings, path, start_s=top.query_start, end_s=top.query_end)
+        if found is None:
+            return None
+        return LeakReport(found.payload.recipient, found.payload.episode, round(found.confidence, 3))
 
     def scan_files(self, paths: Iterable[Path], *, min_score: float | None = None) -> Iterator[ScanReport]:
         """Scan many files: fingerprinted on every core (or on Ray), matched here, in order."""
@@ -297,7 +324,7 @@ class Services:
             if isinstance(outcome, DecodeError):
                 yield ScanReport(str(path), [], str(outcome))
             else:
-                yield ScanReport(str(path), self.match_fingerprint(outcome, min_score=threshold))
+                yield self._report(path, outcome, threshold)
 
     def match_fingerprint(self, fp: VideoFingerprint, *, min_score: float) -> list[MatchReport]:
         durations = {e: int(info[4] * 1000) for e, info in self._catalogue.items()}

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from crawler.terms import PIRATE_WORDS
 
 
 class FingerprintSettings(BaseModel):
@@ -29,6 +30,128 @@ class MatcherSettings(BaseModel):
     neighbours: int = Field(16, ge=1, le=256)
     min_score: float = Field(0.05, ge=0.0, le=1.0, description="drop matches below this score")
     notify_score: float = Field(0.5, ge=0.0, le=1.0, description="operating threshold for notices")
+    audio_confirm_score: float = Field(
+        0.8, ge=0.0, le=1.0, description="audio landmark score that confirms a copy on its own"
+    )
+
+
+class WebSettings(BaseModel):
+    """The HTTP API and review UI (``dramaguard serve``)."""
+
+    host: str = Field("127.0.0.1", description="interface to listen on")
+    port: int = Field(8000, ge=0, le=65535)
+    max_upload_bytes: int = Field(1024**3, ge=1, description="largest episode upload accepted")
+    session_hours: float = Field(12.0, gt=0, description="UI login lifetime")
+    secure_cookies: bool = Field(False, description="mark cookies Secure (set behind HTTPS)")
+    login_max_failures: int = Field(5, ge=1, description="failed logins per account or address")
+    login_window_s: int = Field(900, ge=1, description="window for the failure count")
+
+
+class WatermarkSettings(BaseModel):
+    """Forensic watermarking; the key decides the pattern, so it is a secret (never logged)."""
+
+    key: SecretStr | None = Field(None, description="secret key; required to embed or detect")
+    strength: float = Field(5.0, gt=0, le=20, description="coefficient amplitude (luma units)")
+    crf: int = Field(12, ge=0, le=51, description="x264 quality of marked copies")
+
+
+class WorkSearchSettings(BaseModel):
+    """Per-work search terms: the words pirates add, episodes to search one by one, extra terms."""
+
+    words: list[str] = Field(default_factory=lambda: list(PIRATE_WORDS))
+    episodes: list[int] = Field(default_factory=list, description="search '<title> 第N集' for these")
+    extra_terms: list[str] = Field(default_factory=list)
+
+
+class CrawlerSettings(BaseModel):
+    """Crawler limits and politeness; ``platforms`` holds each plugin's own options."""
+
+    allow_private_addresses: bool = Field(
+        False, description="allow loopback/private/link-local targets (tests, the local demo)"
+    )
+    trusted_hosts: list[str] = Field(default_factory=list, description="hosts exempt from the guard")
+    concurrency: int = Field(4, ge=1, le=64, description="requests in flight per platform")
+    rate_per_s: float = Field(5.0, ge=0, description="request starts per second per platform; 0: off")
+    retries: int = Field(3, ge=0, le=10)
+    backoff_s: float = Field(0.5, gt=0, description="first retry delay; doubles, with jitter")
+    request_timeout_s: float = Field(20.0, gt=0)
+    user_agent: str = "DramaGuard/0.1 (+copyright monitoring)"
+    sample_seconds: float = Field(20.0, gt=0, description="fetch the first N seconds")
+    sample_windows: int = Field(3, ge=0, description="plus this many spaced windows")
+    window_seconds: float = Field(4.0, gt=0)
+    size_cap_bytes: int = Field(64 * 1024**2, ge=1024)
+    max_pages: int = Field(5, ge=1, description="listing pages per source and run")
+    poll_interval_s: float = Field(300.0, gt=0, description="pause between passes without --once")
+    platforms: dict[str, dict[str, Any]] = Field(
+        default_factory=lambda: {"simulated": {"base_url": "http://127.0.0.1:8377"}}
+    )
+    works: dict[str, WorkSearchSettings] = Field(
+        default_factory=dict, description="search settings by work title"
+    )
+
+
+class NoticeSettings(BaseModel):
+    """Notice deadlines and delivery. Platform maps are keyed by the crawler's platform name."""
+
+    deadline_hours: float = Field(2.0, gt=0, description="notice due this long after detection")
+    warn_before_minutes: float = Field(30.0, ge=0, description="watchdog warns this much ahead")
+    recheck_interval_minutes: float = Field(60.0, gt=0, description="re-check cadence after notice")
+    removal_window_hours: float = Field(24.0, gt=0, description="escalate if still up after this")
+    counter_notice_days: float = Field(15.0, gt=0, description="wait after a counter-notice")
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool | None = Field(None, description="None: use STARTTLS if offered")
+    sender: str = "notices@dramaguard.invalid"
+    default_channel: str = Field("email", description="email | http")
+    platform_channels: dict[str, str] = Field(default_factory=dict)
+    email_recipients: dict[str, str] = Field(default_factory=dict, description="platform → address")
+    complaint_api_urls: dict[str, str] = Field(default_factory=dict, description="platform → base")
+    platform_languages: dict[str, str] = Field(
+        default_factory=dict, description="platform → zh | en (default zh)"
+    )
+
+
+class DaemonSettings(BaseModel):
+    """The monitoring daemon: what it watches, how often, and how much work it holds at once.
+
+    Works registered within ``fresh_work_days`` are searched every ``fresh_work_interval_s``, older
+    ones every ``old_work_interval_s``: a new release is pirated hardest in its first days.
+    """
+
+    platforms: list[str] = Field(
+        default_factory=lambda: ["simulated"], description="platforms watched (see crawler.platforms)"
+    )
+    search_works: bool = Field(True, description="also search each platform for the works' titles")
+    new_uploads_interval_s: float = Field(60.0, gt=0, description="poll each platform's new uploads")
+    fresh_work_interval_s: float = Field(300.0, gt=0)
+    old_work_interval_s: float = Field(3600.0, gt=0)
+    fresh_work_days: float = Field(14.0, ge=0)
+    feed_interval_s: float = Field(5.0, gt=0, description="move pending candidates into the queue")
+    dispatch_interval_s: float = Field(10.0, gt=0)
+    recheck_interval_s: float = Field(300.0, gt=0)
+    watchdog_interval_s: float = Field(60.0, gt=0)
+    index_refresh_interval_s: float = Field(60.0, gt=0)
+    misfire_grace_s: int = Field(60, ge=1, description="run a late job if at most this late")
+    notice_window_s: float = Field(7200.0, gt=0, description="upload → notice deadline")
+    deadline_warning_s: float = Field(1800.0, ge=0, description="flag cases this close to it")
+    queue_size: int = Field(32, ge=1, description="candidates held in memory (backpressure)")
+    max_backlog: int = Field(10000, ge=1, description="pending candidates before discovery pauses")
+    workers: int = Field(0, ge=0, description="fingerprinting processes; 0: one per core")
+    max_attempts: int = Field(5, ge=1, description="transient failures before a candidate fails")
+    shutdown_grace_s: float = Field(20.0, ge=0, description="in-flight work allowed to finish")
+    notice_channels: list[str] = Field(
+        default_factory=lambda: ["platform", "email"], description="platform complaint API, email"
+    )
+    claimant: str = Field("DramaGuard rights protection", description="who the notices speak for")
+    smtp_host: str = Field("127.0.0.1")
+    smtp_port: int = Field(25, ge=1, le=65535)
+    mail_from: str = Field("notices@dramaguard.local")
+    mail_to: str = Field("legal@dramaguard.local", description="mailbox that receives notice copies")
+    escalate_after_s: float = Field(86400.0, gt=0, description="still online this long → escalate")
+    health_host: str = Field("127.0.0.1")
+    health_port: int = Field(8378, ge=0, le=65535, description="/healthz; 0: any free port")
 
 
 class IndexSettings(BaseModel):
@@ -74,6 +197,11 @@ class Settings(BaseSettings):
     )
     fingerprint: FingerprintSettings = FingerprintSettings()
     matcher: MatcherSettings = MatcherSettings()
+    web: WebSettings = WebSettings()
+    watermark: WatermarkSettings = WatermarkSettings()
+    crawler: CrawlerSettings = CrawlerSettings()
+    notices: NoticeSettings = NoticeSettings()
+    daemon: DaemonSettings = DaemonSettings()
     index: IndexSettings = IndexSettings()
     ray: RaySettings = RaySettings()
 

@@ -1,4 +1,10 @@
-"""Video → timed frame descriptors: sample, trim pirate borders, drop empty frames, describe."""
+"""Video → timed frame descriptors: sample, trim pirate borders, drop empty frames, describe.
+
+A frame may be described more than once ("views"): the whole trimmed picture, its centre (so a
+cropped or zoomed copy meets a view of the same extent), and the inside of
+a picture-in-picture window when the clip has one. Views share the frame's time, so the matcher
+simply keeps whichever view agrees best with a reference; no caller needs to know about them.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,9 +15,10 @@ import numpy as np
 from fingerprint import descriptor
 from fingerprint.borders import Box, content_box
 from fingerprint.media import DecodeLimits, duration_ms, sample_frames
+from fingerprint.windows import find_window
 
 ALGORITHM = "dct-grey"
-VERSION = 1
+VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -21,6 +28,8 @@ class FingerprintParams:
     interval_ms: int = 250
     max_side: int = 256
     min_information: float = 6.0
+    window_cover: float = 0.85  # share of each side of a PiP window that must be a steady edge
+    zoom: float = 0.8  # side of the centre-crop view, share of the picture
 
     def as_dict(self) -> dict:
         return {
@@ -29,6 +38,8 @@ class FingerprintParams:
             "min_information": self.min_information,
             "grid": descriptor.GRID,
             "block": descriptor.BLOCK,
+            "window_cover": self.window_cover,
+            "zoom": self.zoom,
         }
 
 
@@ -40,6 +51,7 @@ class VideoFingerprint:
     vectors: np.ndarray  # float32 (n, dim), unit rows
     duration_ms: int
     content: Box = field(default_factory=Box)
+    window: Box | None = None  # picture-in-picture window described as a second view
     algorithm: str = ALGORITHM
     version: int = VERSION
     params: dict = field(default_factory=dict)
@@ -52,6 +64,13 @@ class VideoFingerprint:
         return len(self.times_ms)
 
 
+def _centre(box: Box, share: float) -> Box:
+    """The central ``share`` of a box on both axes."""
+    mx = (box.right - box.left) * (1 - share) / 2
+    my = (box.bottom - box.top) * (1 - share) / 2
+    return Box(box.left + mx, box.top + my, box.right - mx, box.bottom - my)
+
+
 def fingerprint_video(
     path: Path, params: FingerprintParams = FingerprintParams(), limits: DecodeLimits = DecodeLimits()
 ) -> VideoFingerprint:
@@ -59,18 +78,23 @@ def fingerprint_video(
     frames = sample_frames(
         Path(path), interval_ms=params.interval_ms, max_side=params.max_side, limits=limits
     )
-    box = content_box([f.grey for f in frames])
+    greys = [f.grey for f in frames]
+    box = content_box(greys)
+    window = find_window(greys, min_cover=params.window_cover)
+    views = [box, _centre(box, params.zoom)] + ([] if window is None else [window])
     times, vectors = [], []
     for frame in frames:
-        picture = box.crop(frame.grey)
-        if descriptor.information(picture) < params.min_information:
-            continue
-        times.append(frame.time_ms)
-        vectors.append(descriptor.describe(picture))
+        for view in views:
+            picture = view.crop(frame.grey)
+            if descriptor.information(picture) < params.min_information:
+                continue
+            times.append(frame.time_ms)
+            vectors.append(descriptor.describe(picture))
     return VideoFingerprint(
         times_ms=np.asarray(times, dtype=np.int64),
         vectors=np.asarray(vectors, dtype=np.float32).reshape(-1, descriptor.DIM),
         duration_ms=duration_ms(frames, params.interval_ms),
         content=box,
+        window=window,
         params=params.as_dict(),
     )

@@ -6,6 +6,8 @@ fallback for files PyAV refuses. Both sit behind the :class:`VideoSource` protoc
 from __future__ import annotations
 
 import logging
+import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,11 @@ from fingerprint.errors import DecodeError
 
 log = logging.getLogger(__name__)
 
+# OpenCV's bundled FFmpeg prints every damaged packet to stderr; our errors say it once, clearly.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+
+MAX_DAMAGED_PACKETS = 200
+
 
 @dataclass(frozen=True)
 class DecodeLimits:
@@ -25,6 +32,7 @@ class DecodeLimits:
     max_pixels: int = 8192 * 8192
     max_duration_ms: int = 4 * 3600 * 1000
     max_file_bytes: int = 4 * 1024**3
+    max_decode_s: float = 600.0  # wall clock; stops endless or pathologically slow streams
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,8 @@ class PyAVSource:
                 kind = "audio-only media" if container.streams.audio else "no video stream"
                 raise DecodeError(str(path), kind)
             stream = container.streams.video[0]
+            if stream.codec_context is None:
+                raise DecodeError(str(path), "video stream with an unknown or damaged codec")
             stream.thread_type = "AUTO"
             width, height = stream.codec_context.width, stream.codec_context.height
             if width <= 0 or height <= 0:
@@ -92,25 +102,46 @@ class PyAVSource:
             out_w, out_h = _scaled_size(width, height, max_side)
             next_ms = 0
             produced = 0
-            try:
-                for frame in container.decode(stream):
-                    if frame.pts is None or frame.time is None:
-                        continue
-                    time_ms = int(round(frame.time * 1000))
-                    if time_ms > limits.max_duration_ms:
-                        raise DecodeError(str(path), "stream longer than the duration limit")
-                    if time_ms < next_ms:
-                        continue
-                    next_ms = (time_ms // interval_ms + 1) * interval_ms
-                    grey = frame.reformat(width=out_w, height=out_h, format="gray").to_ndarray()
-                    produced += 1
-                    yield SampledFrame(time_ms, grey)
-            except av.FFmpegError as exc:
-                if produced == 0:
-                    raise DecodeError(str(path), f"corrupt video ({_reason(exc)})") from exc
-                log.warning("%s: decoding stopped early at frame %d: %s", path, produced, exc)
+            deadline = time.monotonic() + limits.max_decode_s
+            damaged = 0
+            for frame in self._frames(container, stream, path):
+                if frame is None:  # a damaged packet: skip it, the decoder resyncs at the next one
+                    damaged += 1
+                    if damaged > MAX_DAMAGED_PACKETS and produced == 0:
+                        raise DecodeError(str(path), "corrupt video (no packet decodes)")
+                    continue
+                if time.monotonic() > deadline:
+                    raise DecodeError(str(path), f"decoding took longer than {limits.max_decode_s:.0f} s")
+                if frame.pts is None or frame.time is None:
+                    continue
+                time_ms = int(round(frame.time * 1000))
+                if time_ms > limits.max_duration_ms:
+                    raise DecodeError(str(path), "stream longer than the duration limit")
+                if time_ms < next_ms:
+                    continue
+                next_ms = (time_ms // interval_ms + 1) * interval_ms
+                grey = frame.reformat(width=out_w, height=out_h, format="gray").to_ndarray()
+                produced += 1
+                yield SampledFrame(time_ms, grey)
+            if damaged:
+                log.warning("%s: skipped %d damaged packets", path, damaged)
             if produced == 0:
                 raise DecodeError(str(path), "no decodable video frames (truncated or corrupt)")
+
+
+    @staticmethod
+    def _frames(container, stream, path: Path) -> Iterator:
+        """Decoded frames, with ``None`` in place of each packet the decoder rejects."""
+        import av
+
+        try:
+            for packet in container.demux(stream):
+                try:
+                    yield from packet.decode()
+                except av.FFmpegError:
+                    yield None
+        except av.FFmpegError as exc:  # the container itself breaks off (truncation)
+            log.info("%s: container ends early: %s", path, _reason(exc))
 
 
 class OpenCVSource:

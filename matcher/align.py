@@ -18,6 +18,9 @@ class AlignParams:
     min_slope: float = 0.5
     max_slope: float = 2.0
     slopes: int = 41
+    # support lost per octave away from normal speed: on near-static footage many slopes fit
+    # equally well and the unedited speed is then the likeliest, so ties go to slope 1
+    speed_prior: float = 0.002
     max_gap_ms: int = 2500  # a longer gap in the query splits segments
     min_frames: int = 3
 
@@ -74,20 +77,30 @@ def align(
         return None
     best: tuple[float, float, float] | None = None  # (support, slope, offset)
     bin_ms = params.tolerance_ms
+    frame = np.unique(tq, return_inverse=True)[1]
+    # strongest pairs first, so np.unique's first occurrence below is a frame's best pair
+    order = np.argsort(-sim, kind="stable")
+    frame_o, tq_o, tr_o, sim_o = frame[order], tq[order], tr[order], sim[order]
     for slope in np.geomspace(params.min_slope, params.max_slope, params.slopes):
-        offsets = tr - slope * tq
+        offsets = tr_o - slope * tq_o
         bins = np.floor(offsets / bin_ms).astype(np.int64)
-        lo = bins.min()
-        votes = np.bincount(bins - lo, weights=sim)
-        # a line may straddle two bins: score adjacent pairs
-        pair = votes[:-1] + votes[1:] if len(votes) > 1 else votes
-        j = int(np.argmax(pair))
-        support = float(pair[j])
+        lo = bins.min() - 1
+        # a line may straddle two bins: window j holds bins j and j+1, so each pair votes for
+        # windows bin-1 and bin. A query frame votes once per window (with its best pair):
+        # near-static footage has many similar pairs per frame, and counting them all lets
+        # wrong slopes win.
+        window = np.concatenate([bins - lo - 1, bins - lo])
+        key = np.concatenate([frame_o, frame_o]) * (bins.max() - lo + 2) + window
+        _, first = np.unique(key, return_index=True)
+        votes = np.bincount(window[first], weights=np.concatenate([sim_o, sim_o])[first])
+        j = int(np.argmax(votes))
+        support = float(votes[j]) * (1.0 - params.speed_prior * abs(np.log2(slope)))
         if best is None or support > best[0]:
-            chosen = (bins - lo == j) | (bins - lo == j + 1)
+            chosen = (bins - lo - 1 == j) | (bins - lo == j)
             best = (support, float(slope), float(np.median(offsets[chosen])))
     assert best is not None
     _, slope, offset = best
+    slope, offset = _refine(tq, tr, frame, slope, offset, params)
     residual = np.abs(tr - (slope * tq + offset))
     inlier = residual <= params.tolerance_ms
     # one pair per query frame: the most similar
@@ -115,6 +128,32 @@ def align(
         ref_coverage=min(1.0, matched_r / max(ref_duration_ms, 1)),
         inliers=tuple(used),
     )
+
+
+def _refine(
+    tq: np.ndarray, tr: np.ndarray, frame: np.ndarray, slope: float, offset: float, params: AlignParams
+) -> tuple[float, float]:
+    """Least-squares line through each query frame's pair nearest to the voted line.
+
+    The vote only knows the slope to a grid step and the offset to a bin; a few seconds of
+    drift fit inside one bin. Nearest (not most similar) pairs keep near-static footage, where
+    every frame resembles every other, from pulling the line away.
+    """
+    for _ in range(2):
+        residual = np.abs(tr - (slope * tq + offset))
+        near = residual <= params.tolerance_ms
+        if not near.any():
+            break
+        idx = np.flatnonzero(near)[np.argsort(residual[near], kind="stable")]
+        _, first = np.unique(frame[idx], return_index=True)
+        pick = idx[first]
+        if len(pick) < params.min_frames or np.ptp(tq[pick]) <= 0:
+            break
+        fit_slope, fit_offset = np.polyfit(tq[pick], tr[pick], 1)
+        if not params.min_slope <= fit_slope <= params.max_slope:
+            break
+        slope, offset = float(fit_slope), float(fit_offset)
+    return slope, offset
 
 
 def _segments(

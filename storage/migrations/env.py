@@ -6,6 +6,11 @@ from sqlalchemy import create_engine
 
 from storage.base import Base
 import storage.models  # noqa: F401  (registers the tables on Base.metadata)
+import storage.auth  # noqa: F401
+import storage.uploads  # noqa: F401
+import storage.cases  # noqa: F401
+import storage.crawl  # noqa: F401
+import storage.daemon  # noqa: F401
 
 config = context.config
 target_metadata = Base.metadata

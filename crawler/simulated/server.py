@@ -1,0 +1,545 @@
+"""The simulated short-video platform: a real aiohttp application with a Python API for seeding.
+
+Endpoints (all JSON unless said):
+- ``GET /api/search?q=&page=&per_page=``: live videos whose titles hold every word of ``q``,
+  newest first; ``{"items", "page", "next_page"}``.
+- ``GET /api/videos?cursor=&limit=``: uploads after ``cursor``, oldest first;
+  ``{"items", "next_cursor", "has_more"}``. ``GET /api/users/{uid}/videos`` likewise per uploader.
+- ``GET /api/videos/{id}``, ``GET /v/{id}`` (HTML page with ``<video>`` and og:video),
+  ``GET /media/{id}.mp4`` (Range support): 404 once deleted, 410 once taken down.
+- ``POST /api/videos`` (multipart: file, title, uploader_id, uploader_name): an upload.
+- ``POST /api/complaints`` / ``GET /api/complaints``: the takedown protocol shared with notices/.
+- ``GET /feed.rss``, ``/feed.atom``, ``/feed.json``: the newest uploads as feeds.
+
+Faults: per-request latency, random 503s and 429s (with ``Retry-After``), a request-rate limit
+answering 429, a per-response media bandwidth, and one-shot injections
+(:meth:`PlatformSim.inject`) for tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import logging
+import random
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Literal
+
+from aiohttp import web
+
+from crawler.simulated.media import probe_duration
+
+log = logging.getLogger(__name__)
+TRUNCATE = web.RequestKey("truncate", bool)
+VIDEO_ID = re.compile(r"/(?:v|media|api/videos)/([A-Za-z0-9_-]+)")
+
+
+@dataclass
+class Faults:
+    latency_s: tuple[float, float] = (0.0, 0.0)
+    error_rate: float = 0.0  # share of requests answered 503
+    rate_429: float = 0.0  # share of requests answered 429
+    retry_after_s: int = 1
+    max_rps: float = 0.0  # > 0: a global request rate above which requests get 429
+    bandwidth_bps: float = 0.0  # > 0: media bytes per second per response
+
+
+@dataclass
+class Injection:
+    prefix: str
+    status: int | None = None
+    body: bytes | None = None
+    retry_after: str | None = None
+    truncate: bool = False
+    redirect_to: str | None = None
+
+
+@dataclass
+class SimVideo:
+    id: str
+    seq: int
+    title: str
+    uploader_id: str
+    uploader_name: str
+    uploaded_at: datetime
+    data: bytes
+    duration_s: float | None
+    views: int = 0
+    state: Literal["live", "deleted", "taken_down"] = "live"
+
+
+@dataclass
+class Complaint:
+    complaint_id: str
+    idempotency_key: str
+    urls: list[str]
+    claimant: str
+    notice_id: str
+    body: str
+    received_at: datetime
+    video_ids: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "complaint_id": self.complaint_id,
+            "status": "received",
+            "urls": self.urls,
+            "claimant": self.claimant,
+            "notice_id": self.notice_id,
+            "received_at": self.received_at.isoformat(),
+            "video_ids": self.video_ids,
+        }
+
+
+class PlatformSim:
+    """State and behaviour of the platform; :meth:`make_app` serves it, :meth:`start` runs it.
+
+    The app carries its platform as ``app[SIM]``, so code holding only the app can seed it.
+    """
+
+    def __init__(
+        self, *, faults: Faults | None = None, takedown_delay_s: float = 0.0, seed: int = 0
+    ):
+        self.faults = faults or Faults()
+        self.takedown_delay_s = takedown_delay_s
+        self.videos: dict[str, SimVideo] = {}
+        self.complaints: dict[str, Complaint] = {}  # by idempotency key
+        self.requests: list[tuple[str, str, str | None]] = []  # (method, path, Range)
+        self.bytes_served = 0
+        self.throttled = 0  # requests answered 429
+        self._injections: list[Injection] = []
+        self._random = random.Random(seed)
+        self._seq = 0
+        self._bucket = (float("inf"), time.monotonic())  # starts full (capped at max_rps)
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    # ---- Python API ----
+
+    def add_video(
+        self,
+        data: bytes,
+        *,
+        title: str,
+        uploader_id: str = "u1",
+        uploader_name: str | None = None,
+        uploaded_at: datetime | None = None,
+        video_id: str | None = None,
+        views: int = 0,
+    ) -> SimVideo:
+        self._seq += 1
+        video = SimVideo(
+            id=video_id or f"v{self._seq:05d}",
+            seq=self._seq,
+            title=title,
+            uploader_id=uploader_id,
+            uploader_name=uploader_name or uploader_id,
+            uploaded_at=uploaded_at or datetime.now(UTC),
+            data=data,
+            duration_s=probe_duration(data),
+            views=views,
+        )
+        self.videos[video.id] = video
+        return video
+
+    def seed_dir(self, directory: Path) -> list[SimVideo]:
+        """Upload every video in ``directory``; a ``NAME.json`` beside ``NAME.mp4`` gives fields."""
+        added = []
+        for path in sorted(directory.iterdir()):
+            if path.suffix.lower() not in (".mp4", ".mov", ".m4v", ".webm", ".mkv"):
+                continue
+            sidecar = path.with_suffix(".json")
+            fields = json.loads(sidecar.read_text("utf-8")) if sidecar.exists() else {}
+            added.append(
+                self.add_video(
+                    path.read_bytes(),
+                    title=fields.get("title", path.stem),
+                    uploader_id=fields.get("uploader_id", "seed"),
+                    uploader_name=fields.get("uploader_name"),
+                )
+            )
+        return added
+
+    def delete(self, video_id: str) -> None:
+        self.videos[video_id].state = "deleted"
+
+    def take_down(self, video_id: str) -> None:
+        self.videos[video_id].state = "taken_down"
+
+    def inject(self, prefix: str, **kwargs) -> None:
+        """The next request whose path starts with ``prefix`` gets this fault (once)."""
+        self._injections.append(Injection(prefix, **kwargs))
+
+    def page_url(self, video: SimVideo) -> str:
+        return f"{self.base_url}/v/{video.id}"
+
+    def media_url(self, video: SimVideo) -> str:
+        return f"{self.base_url}/media/{video.id}.mp4"
+
+    # ---- serving ----
+
+    def make_app(self) -> web.Application:
+        app = web.Application(middlewares=[self._faults_middleware], client_max_size=512 * 1024**2)
+        app[SIM] = self
+        app.add_routes(
+            [
+                web.get("/api/search", self._search),
+                web.get("/api/videos", self._list_new),
+                web.post("/api/videos", self._upload),
+                web.get("/api/videos/{id}", self._video_json),
+                web.get("/api/users/{uid}/videos", self._list_user),
+                web.get("/v/{id}", self._video_page),
+                web.get("/media/{name}", self._media),
+                web.post("/api/complaints", self._complain),
+                web.get("/api/complaints", self._complaints),
+                web.get("/feed.rss", self._feed_rss),
+                web.get("/feed.atom", self._feed_atom),
+                web.get("/feed.json", self._feed_json),
+            ]
+        )
+        return app
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        self._runner = web.AppRunner(self.make_app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        bound = self._runner.addresses[0]
+        self.base_url = f"http://{host}:{bound[1]}"
+        return self.base_url
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @web.middleware
+    async def _faults_middleware(self, request: web.Request, handler):
+        self.requests.append((request.method, request.path, request.headers.get("Range")))
+        low, high = self.faults.latency_s
+        if high > 0:
+            await asyncio.sleep(self._random.uniform(low, high))
+        injection = next((i for i in self._injections if request.path.startswith(i.prefix)), None)
+        if injection is not None:
+            self._injections.remove(injection)
+            if injection.redirect_to:
+                raise web.HTTPFound(injection.redirect_to)
+            if injection.status is not None or injection.body is not None:
+                headers = {"Retry-After": injection.retry_after} if injection.retry_after else {}
+                return web.Response(
+                    status=injection.status or 200,
+                    body=injection.body or b"",
+                    headers=headers,
+                    content_type="application/json",
+                )
+            request[TRUNCATE] = injection.truncate
+        if self._over_rate() or self._random.random() < self.faults.rate_429:
+            self.throttled += 1
+            return web.json_response(
+                {"error": "rate limited"},
+                status=429,
+                headers={"Retry-After": str(self.faults.retry_after_s)},
+            )
+        if self._random.random() < self.faults.error_rate:
+            return web.json_response({"error": "unavailable"}, status=503)
+        return await handler(request)
+
+    def _over_rate(self) -> bool:
+        rate = self.faults.max_rps
+        if rate <= 0:
+            return False
+        tokens, last = self._bucket
+        now = time.monotonic()
+        tokens = min(rate, tokens + (now - last) * rate)
+        if tokens < 1:
+            self._bucket = (tokens, now)
+            return True
+        self._bucket = (tokens - 1, now)
+        return False
+
+    # ---- handlers ----
+
+    def _live(self) -> list[SimVideo]:
+        return [v for v in self.videos.values() if v.state == "live"]
+
+    def _json(self, video: SimVideo) -> dict:
+        return {
+            "id": video.id,
+            "title": video.title,
+            "url": self.page_url(video),
+            "media_url": self.media_url(video),
+            "uploader": {"id": video.uploader_id, "name": video.uploader_name},
+            "uploaded_at": video.uploaded_at.isoformat(),
+            "duration": video.duration_s,
+            "views": video.views,
+            "size": len(video.data),
+        }
+
+    def _get(self, request: web.Request, video_id: str) -> SimVideo:
+        video = self.videos.get(video_id)
+        if video is None or video.state == "deleted":
+            raise web.HTTPNotFound(text="no such video")
+        if video.state == "taken_down":
+            raise web.HTTPGone(text="this video was removed after a copyright complaint")
+        return video
+
+    async def _search(self, request: web.Request) -> web.Response:
+        words = request.query.get("q", "").lower().split()
+        page, per_page = _int(request, "page", 1), _int(request, "per_page", 10)
+        hits = [v for v in self._live() if words and all(w in v.title.lower() for w in words)]
+        hits.sort(key=lambda v: v.seq, reverse=True)
+        chunk = hits[(page - 1) * per_page : page * per_page]
+        more = page * per_page < len(hits)
+        return web.json_response(
+            {
+                "items": [self._json(v) for v in chunk],
+                "page": page,
+                "next_page": page + 1 if more else None,
+            }
+        )
+
+    def _after(self, request: web.Request, videos: list[SimVideo]) -> web.Response:
+        cursor, limit = _int(request, "cursor", 0), _int(request, "limit", 20)
+        later = sorted((v for v in videos if v.seq > cursor), key=lambda v: v.seq)
+        chunk = later[:limit]
+        return web.json_response(
+            {
+                "items": [self._json(v) for v in chunk],
+                "next_cursor": str(chunk[-1].seq if chunk else cursor),
+                "has_more": len(later) > limit,
+            }
+        )
+
+    async def _list_new(self, request: web.Request) -> web.Response:
+        return self._after(request, self._live())
+
+    async def _list_user(self, request: web.Request) -> web.Response:
+        uid = request.match_info["uid"]
+        return self._after(request, [v for v in self._live() if v.uploader_id == uid])
+
+    async def _video_json(self, request: web.Request) -> web.Response:
+        return web.json_response(self._json(self._get(request, request.match_info["id"])))
+
+    async def _video_page(self, request: web.Request) -> web.Response:
+        video = self._get(request, request.match_info["id"])
+        title, media = html.escape(video.title), html.escape(self.media_url(video))
+        body = f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{title}</title>
+<meta property="og:title" content="{title}">
+<meta property="og:type" content="video.other">
+<meta property="og:video" content="{media}">
+<meta property="og:video:type" content="video/mp4">
+</head><body><h1>{title}</h1><p class="uploader">{html.escape(video.uploader_name)}</p>
+<video controls src="{media}"><source src="{media}" type="video/mp4"></video>
+</body></html>"""
+        return web.Response(text=body, content_type="text/html")
+
+    async def _media(self, request: web.Request) -> web.StreamResponse:
+        video = self._get(request, request.match_info["name"].rsplit(".", 1)[0])
+        data, size = video.data, len(video.data)
+        start, end, status = 0, size - 1, 200
+        header = request.headers.get("Range")
+        if header:
+            parsed = _parse_range(header, size)
+            if parsed is None:
+                raise web.HTTPRequestRangeNotSatisfiable(
+                    headers={"Content-Range": f"bytes */{size}"}
+                )
+            start, end, status = *parsed, 206
+        response = web.StreamResponse(status=status)
+        response.content_type = "video/mp4"
+        response.content_length = end - start + 1
+        response.headers["Accept-Ranges"] = "bytes"
+        if status == 206:
+            response.headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+        await response.prepare(request)
+        if request.method == "HEAD":
+            return response
+        body = data[start : end + 1]
+        if request.get(TRUNCATE, False):
+            body = body[: len(body) // 2]
+        self.bytes_served += len(body)
+        await self._send(response, body)
+        if request.get(TRUNCATE, False):
+            request.transport.close()  # a dropped connection mid-body
+            return response
+        await response.write_eof()
+        return response
+
+    async def _send(self, response: web.StreamResponse, body: bytes) -> None:
+        """Write the body, paced to ``faults.bandwidth_bps`` when set."""
+        chunk = 64 * 1024
+        for start in range(0, len(body), chunk):
+            piece = body[start : start + chunk]
+            await response.write(piece)
+            if self.faults.bandwidth_bps > 0:
+                await asyncio.sleep(len(piece) / self.faults.bandwidth_bps)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        try:
+            form = await request.post()
+        except ValueError as exc:
+            return web.json_response({"error": f"bad multipart body: {exc}"}, status=400)
+        upload, title = form.get("file"), form.get("title")
+        if not isinstance(upload, web.FileField) or not isinstance(title, str) or not title:
+            return web.json_response({"error": "need a file and a title"}, status=400)
+        uploader_id = str(form.get("uploader_id") or "anonymous")
+        video = self.add_video(
+            upload.file.read(),
+            title=title,
+            uploader_id=uploader_id,
+            uploader_name=str(form.get("uploader_name") or uploader_id),
+        )
+        return web.json_response(self._json(video), status=201)
+
+    async def _complain(self, request: web.Request) -> web.Response:
+        key = request.headers.get("Idempotency-Key")
+        if not key:
+            return web.json_response({"error": "missing Idempotency-Key header"}, status=400)
+        try:
+            payload = json.loads(await request.text())
+        except json.JSONDecodeError as exc:
+            return web.json_response({"error": f"invalid JSON: {exc}"}, status=400)
+        problem = _check_complaint(payload)
+        if problem:
+            return web.json_response({"error": problem}, status=400)
+        if key in self.complaints:
+            return web.json_response(
+                {"complaint_id": self.complaints[key].complaint_id, "status": "received"}
+            )
+        complaint = Complaint(
+            complaint_id=f"c-{uuid.uuid4().hex[:12]}",
+            idempotency_key=key,
+            urls=payload["urls"],
+            claimant=payload["claimant"],
+            notice_id=payload["notice_id"],
+            body=payload["body"],
+            received_at=datetime.now(UTC),
+        )
+        for url in complaint.urls:
+            match = VIDEO_ID.search(url)
+            if match and match[1] in self.videos:
+                complaint.video_ids.append(match[1])
+        self.complaints[key] = complaint
+        self._schedule_takedown(complaint.video_ids)
+        return web.json_response(
+            {"complaint_id": complaint.complaint_id, "status": "received"}, status=201
+        )
+
+    def _schedule_takedown(self, video_ids: list[str]) -> None:
+        def act() -> None:
+            for video_id in video_ids:
+                if self.videos[video_id].state == "live":
+                    self.take_down(video_id)
+
+        if self.takedown_delay_s <= 0:
+            act()
+        else:
+            asyncio.get_running_loop().call_later(self.takedown_delay_s, act)
+
+    async def _complaints(self, request: web.Request) -> web.Response:
+        return web.json_response({"items": [c.to_json() for c in self.complaints.values()]})
+
+    def _newest(self, limit: int = 50) -> list[SimVideo]:
+        return sorted(self._live(), key=lambda v: v.seq, reverse=True)[:limit]
+
+    async def _feed_rss(self, request: web.Request) -> web.Response:
+        items = "".join(
+            f"<item><title>{html.escape(v.title)}</title><link>{self.page_url(v)}</link>"
+            f'<guid isPermaLink="false">{v.id}</guid>'
+            f"<pubDate>{format_datetime(v.uploaded_at)}</pubDate>"
+            f"<author>{html.escape(v.uploader_name)}</author>"
+            f'<enclosure url="{self.media_url(v)}" length="{len(v.data)}" type="video/mp4"/>'
+            "</item>"
+            for v in self._newest()
+        )
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            f"<title>Simulated uploads</title><link>{self.base_url}/</link>"
+            f"<description>new uploads</description>{items}</channel></rss>"
+        )
+        return web.Response(text=body, content_type="application/rss+xml")
+
+    async def _feed_atom(self, request: web.Request) -> web.Response:
+        entries = "".join(
+            f"<entry><id>{v.id}</id><title>{html.escape(v.title)}</title>"
+            f'<link rel="alternate" href="{self.page_url(v)}"/>'
+            f'<link rel="enclosure" type="video/mp4" href="{self.media_url(v)}"/>'
+            f"<published>{v.uploaded_at.isoformat()}</published>"
+            f"<updated>{v.uploaded_at.isoformat()}</updated>"
+            f"<author><name>{html.escape(v.uploader_name)}</name></author></entry>"
+            for v in self._newest()
+        )
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+            f"<title>Simulated uploads</title><id>{self.base_url}/</id>"
+            f"<updated>{datetime.now(UTC).isoformat()}</updated>{entries}</feed>"
+        )
+        return web.Response(text=body, content_type="application/atom+xml")
+
+    async def _feed_json(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "version": "https://jsonfeed.org/version/1.1",
+                "title": "Simulated uploads",
+                "items": [
+                    {
+                        "id": v.id,
+                        "url": self.page_url(v),
+                        "title": v.title,
+                        "date_published": v.uploaded_at.isoformat(),
+                        "authors": [{"name": v.uploader_name}],
+                        "attachments": [
+                            {
+                                "url": self.media_url(v),
+                                "mime_type": "video/mp4",
+                                "size_in_bytes": len(v.data),
+                            }
+                        ],
+                    }
+                    for v in self._newest()
+                ],
+            }
+        )
+
+
+def _int(request: web.Request, key: str, default: int) -> int:
+    try:
+        return max(0, int(request.query.get(key, default)))
+    except ValueError:
+        raise web.HTTPBadRequest(text=f"{key} must be an integer") from None
+
+
+def _parse_range(header: str, size: int) -> tuple[int, int] | None:
+    """A single ``bytes=`` range as inclusive (start, end), or None when unsatisfiable."""
+    match = re.fullmatch(r"bytes=(\d*)-(\d*)", header.strip())
+    if not match or (not match[1] and not match[2]):
+        return None
+    if not match[1]:
+        length = int(match[2])
+        return (max(0, size - length), size - 1) if length else None
+    start = int(match[1])
+    end = min(int(match[2]), size - 1) if match[2] else size - 1
+    return (start, end) if start <= end else None
+
+
+def _check_complaint(payload: object) -> str | None:
+    if not isinstance(payload, dict):
+        return "body must be a JSON object"
+    urls = payload.get("urls")
+    if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
+        return "urls must be a non-empty list of strings"
+    for key in ("claimant", "notice_id", "body"):
+        if not isinstance(payload.get(key), str) or not payload[key]:
+            return f"{key} must be a non-empty string"
+    return None
+
+
+SIM = web.AppKey("sim", PlatformSim)

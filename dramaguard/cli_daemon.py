@@ -1,0 +1,84 @@
+"""CLI: ``dramaguard daemon`` (the monitoring process) and ``dramaguard status`` (its health).
+
+``status`` exits 0 when healthy, 1 when degraded (index not ready, a job failing, a deadline
+close), so it can serve as a container health check.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from dramaguard.settings import Settings
+
+
+def register(app: typer.Typer) -> None:
+    app.command("daemon")(daemon_command)
+    app.command("status")(status_command)
+
+
+def daemon_command(
+    ctx: typer.Context,
+    health_port: Annotated[int | None, typer.Option("--health-port", help="/healthz port; 0: any free")] = None,
+    log_json: Annotated[bool, typer.Option("--log-json", help="one JSON object per log line")] = False,
+) -> None:
+    """Watch the configured platforms until SIGTERM/SIGINT: discover, match, notify, re-check."""
+    from dramaguard.daemon import Daemon
+    from dramaguard.daemon_casework import DaemonCasework
+    from dramaguard.logs import configure_logging
+
+    settings: Settings = ctx.obj
+    if health_port is not None:
+        settings = settings.model_copy(
+            update={"daemon": settings.daemon.model_copy(update={"health_port": health_port})}
+        )
+    root = logging.getLogger()
+    configure_logging(min(root.level, logging.INFO), json_lines=log_json)
+    logging.getLogger("apscheduler.executors").setLevel(max(root.level, logging.WARNING))
+    asyncio.run(Daemon(settings, DaemonCasework).run())
+
+
+def status_command(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="print the snapshot as JSON")] = False,
+) -> None:
+    """Queue sizes, last run of each job, index readiness, cases close to their deadline."""
+    from dramaguard.daemon_casework import DaemonCasework
+    from dramaguard.health import snapshot
+    from dramaguard.services import Services
+
+    with Services.open(ctx.obj) as services:
+        near = DaemonCasework(services, {}).near_deadline()
+        snap = snapshot(services, near_deadline=near)
+    if as_json:
+        typer.echo(json.dumps(snap, ensure_ascii=False))
+    else:
+        _print(snap)
+    if snap["status"] != "ok":
+        raise typer.Exit(1)
+
+
+def _print(snap: dict) -> None:
+    out = Console()
+    d, q, i = snap["daemon"], snap["queue"], snap["index"]
+    state = f"[green]running[/green] (pid {d['pid']})" if d["running"] else "[yellow]not running[/yellow]"
+    out.print(f"[bold]status:[/bold] {snap['status']}   daemon: {state}   last beat: {d['last_beat'] or '—'}")
+    out.print(f"index: {'ready' if i['ready'] else 'NOT READY'}{' (stale)' if i['stale'] else ''}, "
+              f"{i['episodes']} episodes")
+    out.print("queue: " + ", ".join(f"{k} {v}" for k, v in q.items()))
+    table = Table("job", "last finished", "ok", "s", "runs", "failures", "summary / error")
+    for j in snap["jobs"]:
+        detail = j["error"] or ", ".join(f"{k}={v}" for k, v in (j["summary"] or {}).items())
+        table.add_row(j["job"], (j["last_finished"] or "—")[:19], "✓" if j["ok"] else "✗",
+                      f"{j['duration_s'] or 0:.2f}", str(j["runs"]), str(j["failures"]), detail)
+    out.print(table)
+    for c in snap["cases_near_deadline"]:
+        out.print(f"[red]case {c['case']}[/red] {c['url']}: {c['seconds_left']} s to the notice deadline")
+    for c in snap["unprocessed_near_deadline"]:
+        out.print(f"[yellow]candidate {c['candidate']}[/yellow] {c['url']}: unprocessed, "
+                  f"{c['seconds_left']} s to the deadline")

@@ -1,0 +1,61 @@
+"""Legal review: approve (the notice goes out now) or reject (remembered; optionally allowlist).
+
+Approval does not wait for the daemon's next dispatch pass: the two-hour clock is running, so
+the request schedules a dispatch run right after it answers. Dispatching is idempotent and safe
+beside the daemon's (casework's outbox), so a notice is still sent exactly once.
+"""
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, HTTPException, status
+from sqlalchemy.orm import Session
+
+from dramaguard import casework
+from dramaguard.web.deps import Principal
+from notices.allowlist import AllowEntry, AllowKind
+from notices.clock import SystemClock
+from notices.lifecycle import CaseState
+from storage import cases as repo
+from storage.cases import Case
+
+log = logging.getLogger(__name__)
+
+
+def decide(
+    case: Case,
+    *,
+    approve: bool,
+    note: str,
+    principal: Principal,
+    session: Session,
+    allowlist_uploader: bool = False,
+) -> CaseState:
+    if case.state != CaseState.PENDING_REVIEW:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"case {case.id} is {case.state}, not waiting for review")
+    state = casework.review_case(
+        session, case.id, approve=approve, reviewer=principal.email, clock=SystemClock(), note=note
+    )
+    if not approve and allowlist_uploader:
+        uploader = case.uploader_id or case.uploader_name
+        if not uploader:
+            raise HTTPException(status.HTTP_409_CONFLICT, "the copy has no known uploader to allowlist")
+        entry = AllowEntry(AllowKind.ACCOUNT, uploader, case.platform, note=f"case {case.id}: {note}"[:500])
+        repo.add_allow_entry(session, entry, work_id=case.work_id)
+    log.info("case %s %s by user %s", case.id, "approved" if approve else "rejected", principal.user_id)
+    return state
+
+
+async def send_due_notices(app: FastAPI) -> None:
+    """One dispatch pass (claim due notices, deliver them); failures are recorded as alerts."""
+    services = app.state.services
+    try:
+        results = await casework.dispatch_notices(
+            services.sessions, channels=app.state.channels, clock=SystemClock(),
+            settings=services.settings.notices,
+        )
+    except Exception:
+        log.exception("notice dispatch after a review failed; the daemon will retry")
+        return
+    for result in results:
+        log.info("notice %s for cases %s: %s", result.notice_id, list(result.case_ids), result.status)

@@ -1,0 +1,110 @@
+"""Episode uploads: stream the body to a temporary file under a size cap, register it in the background.
+
+Registration runs on one worker thread: the FAISS index has a single writer, and the job rows in
+``upload_jobs`` say where each upload stands. A job that a stopped server left unfinished is marked
+failed on the next start (its temporary file is gone), so no upload silently disappears.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from fastapi import HTTPException, Request, status
+
+from dramaguard.services import Services
+from storage import cases as repo
+from storage.base import utcnow
+from storage.db import transaction
+from storage.models import Episode
+from storage.uploads import UploadState, fail_unfinished, set_state
+
+log = logging.getLogger(__name__)
+_UNSAFE = re.compile(r"[^\w.\- ]+")
+
+
+def safe_filename(name: str) -> str:
+    """A plain file name (no directories, no control characters) kept as the episode's source name."""
+    base = _UNSAFE.sub("_", Path(name.replace("\\", "/")).name).strip(" .")
+    return base[:200] or "upload.mp4"
+
+
+class UploadWorker:
+    def __init__(self, services: Services, limit_bytes: int) -> None:
+        self.services = services
+        self.limit_bytes = limit_bytes
+        self.root = services.settings.home / "uploads"
+        shutil.rmtree(self.root, ignore_errors=True)
+        self.root.mkdir(parents=True)
+        with transaction(services.sessions) as session:
+            lost = fail_unfinished("the server stopped before this upload was fingerprinted", session=session)
+        if lost:
+            log.warning("%d unfinished uploads from a previous run marked failed", lost)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dg-register")
+
+    def new_job_id(self) -> str:
+        return uuid.uuid4().hex
+
+    async def receive(self, request: Request, job_id: str, filename: str) -> tuple[Path, int]:
+        """Write the request body to ``uploads/<job>/<filename>``; 413 past the cap, 400 if empty."""
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.limit_bytes:
+            raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, self._too_large())
+        folder = self.root / job_id
+        folder.mkdir()
+        path = folder / safe_filename(filename)
+        size = 0
+        try:
+            with open(path, "wb") as handle:
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > self.limit_bytes:
+                        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, self._too_large())
+                    handle.write(chunk)
+            if size == 0:
+                raise HTTPException(status.HTTP_400_BAD_REQUEST, "the request body (the video file) is empty")
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        return path, size
+
+    def _too_large(self) -> str:
+        return f"upload larger than the limit of {self.limit_bytes} bytes"
+
+    def submit(self, job_id: str, path: Path, *, work: str, holder: str, number: int) -> None:
+        self._pool.submit(self._register, job_id, path, work, holder, number)
+
+    def _register(self, job_id: str, path: Path, work: str, holder: str, number: int) -> None:
+        try:
+            self._set(job_id, UploadState.FINGERPRINTING)
+            [result] = self.services.register_files([path], work=work, holder=holder, episode_start=number)
+            if result.error:
+                self._set(job_id, UploadState.FAILED, error=result.error.replace(str(path.parent) + "/", ""))
+            else:
+                self._issue_receipt(result.episode_id)
+                self._set(job_id, UploadState.REGISTERED, episode_id=result.episode_id)
+        except Exception:
+            log.exception("upload %s: registration crashed", job_id)
+            self._set(job_id, UploadState.FAILED, error="internal error while registering; try again")
+        finally:
+            shutil.rmtree(path.parent, ignore_errors=True)
+
+    def _issue_receipt(self, episode_id: int) -> None:
+        """The registration receipt (idempotent: an already issued one is kept)."""
+        with transaction(self.services.sessions) as session:
+            episode = session.get_one(Episode, episode_id)
+            repo.issue_receipt(session, episode=episode, issued_at=utcnow())
+
+    def _set(self, job_id: str, state: UploadState, **fields) -> None:
+        with transaction(self.services.sessions) as session:
+            set_state(job_id, state, session=session, **fields)
+
+    def close(self) -> None:
+        """Finish the running job, drop queued ones (marked failed), remove temporary files."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        with transaction(self.services.sessions) as session:
+            fail_unfinished("the server stopped before this upload was fingerprinted", session=session)
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -1,0 +1,70 @@
+"""Per-work match policy in the spirit of Content ID: ordered rules, first that applies wins."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from notices.model import EpisodeMatch
+
+
+class Action(StrEnum):
+    NOTIFY = "notify"  # send a notice automatically
+    REVIEW = "review"  # legal staff decide
+    TRACK = "track"  # record only
+
+
+@dataclass(frozen=True)
+class PolicyRule:
+    """Conditions are minimums; ``platforms`` empty means every platform."""
+
+    action: Action
+    priority: int = 100
+    min_matched_s: float = 0.0
+    min_query_share: float = 0.0
+    min_ref_share: float = 0.0
+    min_score: float = 0.0
+    platforms: frozenset[str] = frozenset()
+    name: str = ""
+
+    def applies(self, match: EpisodeMatch, platform: str) -> bool:
+        return (
+            match.matched_ms / 1000 >= self.min_matched_s
+            and match.query_share >= self.min_query_share
+            and match.ref_share >= self.min_ref_share
+            and match.score >= self.min_score
+            and (not self.platforms or platform in self.platforms)
+        )
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    rule: PolicyRule | None
+
+    @property
+    def reason(self) -> str:
+        return self.rule.name if self.rule else "no rule applied"
+
+
+def default_rules(notify_score: float = 0.5) -> tuple[PolicyRule, ...]:
+    """A long, high-score match notifies; a short or partial one goes to review.
+
+    Episodes last 1–3 minutes, so 30 s and half the episode is a substantial copy.
+    """
+    return (
+        PolicyRule(
+            Action.NOTIFY, priority=10, min_matched_s=30.0, min_ref_share=0.5,
+            min_score=notify_score, name="default: long high-score match",
+        ),
+        PolicyRule(Action.REVIEW, priority=20, min_matched_s=5.0, name="default: partial match"),
+        PolicyRule(Action.TRACK, priority=30, name="default: fragment"),
+    )
+
+
+def decide(rules: tuple[PolicyRule, ...] | list[PolicyRule], match: EpisodeMatch,
+           platform: str) -> Decision:
+    """Apply the rules by ascending priority; nothing applies means track only."""
+    for rule in sorted(rules, key=lambda r: r.priority):
+        if rule.applies(match, platform):
+            return Decision(rule.action, rule)
+    return Decision(Action.TRACK, None)

@@ -1,0 +1,77 @@
+"""Templates (Jinja2) → a small block markup → HTML and PDF from the same blocks.
+
+One template per document and language, in a line markup (``# title``, ``## heading``,
+``- item``, ``> url``, blank line between paragraphs), so the HTML, the PDF and the plain-text
+body can never disagree about which legally required elements a notice contains.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from notices.pdf import Block, render_pdf
+
+_MARKS = (("# ", "title"), ("## ", "heading"), ("- ", "item"), ("> ", "url"))
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    title: str
+    text: str  # plain text (email body, complaint API body)
+    html: str
+    pdf: bytes
+
+
+def environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("notices", "templates"),
+        autoescape=select_autoescape(["html", "html.j2"], default_for_string=False, default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def parse_blocks(markup: str) -> list[Block]:
+    blocks: list[Block] = []
+    paragraph: list[str] = []
+
+    def flush() -> None:
+        if paragraph:
+            blocks.append(Block("para", " ".join(paragraph)))
+            paragraph.clear()
+
+    for raw in markup.splitlines():
+        line = raw.strip()
+        if not line:
+            flush()
+            continue
+        kind = next((k for mark, k in _MARKS if line.startswith(mark)), None)
+        if kind:
+            flush()
+            blocks.append(Block(kind, line[line.index(" ") + 1 :].strip()))
+        else:
+            paragraph.append(line)
+    flush()
+    return blocks
+
+
+def plain_text(blocks: list[Block]) -> str:
+    prefix = {"item": "- ", "url": "  "}
+    return "\n\n".join(prefix.get(b.kind, "") + b.text for b in blocks) + "\n"
+
+
+def render_document(template: str, context: dict[str, Any], *, lang: str) -> RenderedDocument:
+    env = environment()
+    blocks = parse_blocks(env.get_template(template).render(**context))
+    title = next((b.text for b in blocks if b.kind == "title"), template)
+    html = env.get_template("layout.html.j2").render(title=title, blocks=blocks, lang=lang)
+    return RenderedDocument(
+        title=title,
+        text=plain_text(blocks),
+        html=html,
+        pdf=render_pdf(blocks, title=title),
+    )

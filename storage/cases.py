@@ -1,0 +1,513 @@
+"""Casework tables and their repository functions: cases with an audit log, notices with an
+outbox of deliveries, review decisions and the memory of rejected matches, per-work policy,
+allowlists, excluded intervals, registration receipts and alerts.
+
+Exactly-once rests on two unique constraints: ``notice_items (case_id, stage)`` — a case is in
+at most one notice per stage — and ``deliveries.key`` — one delivery per notice, keyed for the
+receiver to dedupe on. See dramaguard.casework for the outbox steps.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from notices.allowlist import AllowEntry, AllowKind
+from notices.lifecycle import CaseEvent, CaseState, next_state
+from notices.policy import Action, PolicyRule
+from notices.receipts import RegistrationReceipt, RightsDocument
+from storage.base import Base, UTCDateTime, utcnow
+from storage.models import Episode, RightsHolder, Work
+
+
+class ClaimantProfile(Base):
+    """Who signs a rights holder's notices: identity, contacts and any agent's authorization."""
+
+    __tablename__ = "claimant_profiles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    holder_id: Mapped[int] = mapped_column(
+        ForeignKey("rights_holders.id", ondelete="CASCADE"), unique=True
+    )
+    legal_name: Mapped[str] = mapped_column(String(300))
+    address: Mapped[str] = mapped_column(String(500))
+    email: Mapped[str] = mapped_column(String(320))
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    registration_id: Mapped[str] = mapped_column(String(100), default="")
+    signatory: Mapped[str] = mapped_column(String(200))
+    agent_name: Mapped[str | None] = mapped_column(String(300))
+    agent_address: Mapped[str | None] = mapped_column(String(500))
+    agent_email: Mapped[str | None] = mapped_column(String(320))
+    agent_phone: Mapped[str | None] = mapped_column(String(50))
+    agent_authorization: Mapped[str | None] = mapped_column(String(500))
+
+
+class Case(Base):
+    """One suspected copy of one work on one platform."""
+
+    __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("work_id", "platform", "video_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("rights_holders.id", ondelete="CASCADE"))
+    work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"), index=True)
+    episode_id: Mapped[int | None] = mapped_column(ForeignKey("episodes.id", ondelete="SET NULL"))
+    platform: Mapped[str] = mapped_column(String(50), index=True)
+    video_id: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(2000))
+    title: Mapped[str] = mapped_column(String(500), default="")
+    uploader_id: Mapped[str | None] = mapped_column(String(200))
+    uploader_name: Mapped[str | None] = mapped_column(String(300))
+    channel_id: Mapped[str | None] = mapped_column(String(200))
+    uploaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    view_count: Mapped[int | None] = mapped_column(Integer)
+    captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    media_sha256: Mapped[str | None] = mapped_column(String(64))
+
+    state: Mapped[str] = mapped_column(String(30), index=True)
+    action: Mapped[str] = mapped_column(String(10))
+    policy_reason: Mapped[str] = mapped_column(String(200), default="")
+    score: Mapped[float] = mapped_column(Float)
+    matched_ms: Mapped[int] = mapped_column(Integer)
+    query_share: Mapped[float] = mapped_column(Float)
+    ref_share: Mapped[float] = mapped_column(Float)
+    matches: Mapped[list] = mapped_column(JSON, default=list)
+
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    notice_deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    counter_notice_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    legal_action: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    evidence_id: Mapped[str | None] = mapped_column(String(100))
+    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
+    evidence_dir: Mapped[str | None] = mapped_column(String(1000))
+
+    work: Mapped[Work] = relationship()
+    episode: Mapped[Episode | None] = relationship()
+    events: Mapped[list[CaseEventRow]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseEventRow.id"
+    )
+
+
+class CaseEventRow(Base):
+    """The audit log: who did what to a case, when, and the state it moved between."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(200))
+    event: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(30))
+    to_state: Mapped[str] = mapped_column(String(30))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+
+class Notice(Base):
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("rights_holders.id", ondelete="CASCADE"))
+    work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(50))
+    stage: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(5))
+    recipient: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    items: Mapped[list[NoticeItemRow]] = relationship(back_populates="notice",
+                                                      cascade="all, delete-orphan")
+    delivery: Mapped[Delivery | None] = relationship(back_populates="notice", uselist=False,
+                                                     cascade="all, delete-orphan")
+
+
+class NoticeItemRow(Base):
+    """A case listed in a notice; unique per (case, stage) so no case is noticed twice."""
+
+    __tablename__ = "notice_items"
+    __table_args__ = (UniqueConstraint("case_id", "stage"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"),
+                                           index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(20))
+
+    notice: Mapped[Notice] = relationship(back_populates="items")
+    case: Mapped[Case] = relationship()
+
+
+class Delivery(Base):
+    """The outbox row: ``sending`` is written (with its key) before the channel is called."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"),
+                                           unique=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    channel: Mapped[str] = mapped_column(String(30))
+    # sending: due (again) | sent | failed: refused for good, a person must look
+    status: Mapped[str] = mapped_column(String(10), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    external_id: Mapped[str | None] = mapped_column(String(300))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    notice: Mapped[Notice] = relationship(back_populates="delivery")
+
+
+class ReviewDecision(Base):
+    __tablename__ = "review_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    decision: Mapped[str] = mapped_column(String(10))  # approve | reject
+    reviewer: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RejectedMatch(Base):
+    """A copy legal staff judged not infringing: the same upload is never raised again."""
+
+    __tablename__ = "rejected_matches"
+    __table_args__ = (UniqueConstraint("work_id", "platform", "video_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(50))
+    video_id: Mapped[str] = mapped_column(String(200))
+    media_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    rejected_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PolicyRuleRow(Base):
+    __tablename__ = "policy_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"), index=True)
+    priority: Mapped[int] = mapped_column(Integer, default=100)
+    action: Mapped[str] = mapped_column(String(10))
+    min_matched_s: Mapped[float] = mapped_column(Float, default=0.0)
+    min_query_share: Mapped[float] = mapped_column(Float, default=0.0)
+    min_ref_share: Mapped[float] = mapped_column(Float, default=0.0)
+    min_score: Mapped[float] = mapped_column(Float, default=0.0)
+    platforms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    name: Mapped[str] = mapped_column(String(200), default="")
+
+    def to_rule(self) -> PolicyRule:
+        return PolicyRule(
+            Action(self.action), priority=self.priority, min_matched_s=self.min_matched_s,
+            min_query_share=self.min_query_share, min_ref_share=self.min_ref_share,
+            min_score=self.min_score, platforms=frozenset(self.platforms or ()),
+            name=self.name or f"rule {self.id}",
+        )
+
+
+class AllowlistEntry(Base):
+    """A licensed account, channel or domain, for one work or all of a holder's works."""
+
+    __tablename__ = "allowlist_entries"
+    __table_args__ = (
+        CheckConstraint("(holder_id IS NULL) != (work_id IS NULL)", name="one_scope"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    holder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rights_holders.id", ondelete="CASCADE"), index=True
+    )
+    work_id: Mapped[int | None] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"),
+                                                index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    value: Mapped[str] = mapped_column(String(500))
+    platform: Mapped[str | None] = mapped_column(String(50))
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+
+class ExcludedInterval(Base):
+    """Reference time that never counts as evidence (credits shared across episodes)."""
+
+    __tablename__ = "excluded_intervals"
+    __table_args__ = (CheckConstraint("end_ms > start_ms", name="ordered"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"),
+                                            index=True)
+    start_ms: Mapped[int] = mapped_column(Integer)
+    end_ms: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class RegistrationReceiptRow(Base):
+    __tablename__ = "registration_receipts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"),
+                                            unique=True)
+    receipt_id: Mapped[str] = mapped_column(String(100), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text, doc="the canonical JSON the digest covers")
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Alert(Base):
+    """Something a person must see (deadline near or breached, delivery failing); raised once
+    per ``dedupe_key``."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# ---- repository functions -------------------------------------------------------------------
+
+def transition(session: Session, case: Case, event: CaseEvent, *, actor: str, at: datetime,
+               detail: dict | None = None) -> CaseState:
+    """Apply a state-machine event and write the audit row; illegal events raise."""
+    before = CaseState(case.state)
+    after = next_state(before, event)
+    case.state = after.value
+    session.add(CaseEventRow(case_id=case.id, at=at, actor=actor, event=str(event),
+                             from_state=before.value, to_state=after.value, detail=detail or {}))
+    return after
+
+
+def open_case(session: Session, case: Case, *, actor: str, detail: dict | None = None) -> Case:
+    session.add(case)
+    session.flush()
+    session.add(CaseEventRow(case_id=case.id, at=case.detected_at, actor=actor, event="opened",
+                             from_state=None, to_state=case.state, detail=detail or {}))
+    return case
+
+
+def find_case(session: Session, *, work_id: int, platform: str, video_id: str) -> Case | None:
+    return session.scalar(select(Case).where(
+        Case.work_id == work_id, Case.platform == platform, Case.video_id == video_id))
+
+
+def list_cases(session: Session, *, state: str | None = None, platform: str | None = None,
+               limit: int = 100) -> list[Case]:
+    query = select(Case).order_by(Case.detected_at.desc(), Case.id.desc()).limit(limit)
+    if state:
+        query = query.where(Case.state == state)
+    if platform:
+        query = query.where(Case.platform == platform)
+    return list(session.scalars(query))
+
+
+def cases_in(session: Session, states: frozenset[CaseState] | set[CaseState]) -> list[Case]:
+    return list(session.scalars(
+        select(Case).where(Case.state.in_([s.value for s in states])).order_by(Case.id)))
+
+
+def add_policy_rule(session: Session, *, work_id: int, rule: PolicyRule) -> PolicyRuleRow:
+    row = PolicyRuleRow(work_id=work_id, priority=rule.priority, action=rule.action.value,
+                        min_matched_s=rule.min_matched_s, min_query_share=rule.min_query_share,
+                        min_ref_share=rule.min_ref_share, min_score=rule.min_score,
+                        platforms=sorted(rule.platforms), name=rule.name)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def policy_rules(session: Session, *, work_id: int) -> list[PolicyRule]:
+    rows = session.scalars(select(PolicyRuleRow).where(PolicyRuleRow.work_id == work_id))
+    return [row.to_rule() for row in rows]
+
+
+def add_allow_entry(session: Session, entry: AllowEntry, *, work_id: int | None = None,
+                    holder_id: int | None = None) -> AllowlistEntry:
+    if (work_id is None) == (holder_id is None):
+        raise ValueError("give exactly one of work_id or holder_id")
+    row = AllowlistEntry(work_id=work_id, holder_id=holder_id, kind=entry.kind.value,
+                         value=entry.value, platform=entry.platform, note=entry.note)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def allow_entries(session: Session, *, work: Work) -> list[AllowEntry]:
+    """Entries for the work and its holder, plus the work's ``licensed_accounts``."""
+    rows = session.scalars(select(AllowlistEntry).where(
+        (AllowlistEntry.work_id == work.id) | (AllowlistEntry.holder_id == work.holder_id)))
+    entries = [AllowEntry(AllowKind(r.kind), r.value, r.platform, r.note) for r in rows]
+    entries += [AllowEntry(AllowKind.ACCOUNT, account, note="work.licensed_accounts")
+                for account in work.licensed_accounts or ()]
+    return entries
+
+
+def add_excluded_interval(session: Session, *, episode_id: int, start_ms: int, end_ms: int,
+                          reason: str = "") -> ExcludedInterval:
+    row = ExcludedInterval(episode_id=episode_id, start_ms=start_ms, end_ms=end_ms, reason=reason)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def excluded_intervals(session: Session, *,
+                       episode_ids: list[int]) -> dict[int, list[tuple[int, int]]]:
+    out: dict[int, list[tuple[int, int]]] = {i: [] for i in episode_ids}
+    rows = session.scalars(select(ExcludedInterval).where(
+        ExcludedInterval.episode_id.in_(episode_ids)))
+    for row in rows:
+        out[row.episode_id].append((row.start_ms, row.end_ms))
+    return out
+
+
+def is_rejected(session: Session, *, work_id: int, platform: str, video_id: str,
+                media_sha256: str | None = None) -> bool:
+    """True when this upload (or the same media bytes re-uploaded) was rejected for the work."""
+    same_upload = (RejectedMatch.platform == platform) & (RejectedMatch.video_id == video_id)
+    condition = same_upload
+    if media_sha256:
+        condition = same_upload | (RejectedMatch.media_sha256 == media_sha256)
+    found = session.scalar(select(RejectedMatch.id).where(
+        RejectedMatch.work_id == work_id, condition).limit(1))
+    return found is not None
+
+
+def record_review(session: Session, case: Case, *, approve: bool, reviewer: str, at: datetime,
+                  note: str = "") -> CaseState:
+    """Legal staff's decision; a rejection is remembered so the upload is not raised again."""
+    event = CaseEvent.APPROVE if approve else CaseEvent.REJECT
+    state = transition(session, case, event, actor=reviewer, at=at, detail={"note": note})
+    session.add(ReviewDecision(case_id=case.id, decision="approve" if approve else "reject",
+                               reviewer=reviewer, note=note, decided_at=at))
+    if not approve:
+        session.add(RejectedMatch(work_id=case.work_id, platform=case.platform,
+                                  video_id=case.video_id, media_sha256=case.media_sha256,
+                                  case_id=case.id, rejected_at=at))
+    return state
+
+
+def review_counts(session: Session) -> tuple[int, int]:
+    """(approved, rejected) review decisions, for the false-positive rate."""
+    rows = dict(session.execute(
+        select(ReviewDecision.decision, func.count()).group_by(ReviewDecision.decision)).all())
+    return rows.get("approve", 0), rows.get("reject", 0)
+
+
+def raise_alert(session: Session, *, kind: str, message: str, dedupe_key: str, at: datetime,
+                case_id: int | None = None) -> bool:
+    """Record an alert once; False when one with this key already exists.
+
+    Two writers racing on the same key make one transaction fail on the unique key; its job
+    runs again and finds the alert (jobs run with max_instances=1, so this is rare).
+    """
+    if session.scalar(select(Alert.id).where(Alert.dedupe_key == dedupe_key)) is not None:
+        return False
+    for pending in session.new:
+        if isinstance(pending, Alert) and pending.dedupe_key == dedupe_key:
+            return False
+    session.add(Alert(kind=kind, message=message, dedupe_key=dedupe_key, case_id=case_id,
+                      created_at=at))
+    return True
+
+
+def alerts(session: Session, *, kind: str | None = None) -> list[Alert]:
+    query = select(Alert).order_by(Alert.id)
+    if kind:
+        query = query.where(Alert.kind == kind)
+    return list(session.scalars(query))
+
+
+def claimant(session: Session, *, holder_id: int) -> ClaimantProfile | None:
+    return session.scalar(select(ClaimantProfile).where(ClaimantProfile.holder_id == holder_id))
+
+
+def delivery_key(case_ids: list[int], stage: str) -> str:
+    """The idempotency key of the notice that lists these cases at this stage.
+
+    Each (case, stage) is in exactly one notice (unique constraint), so the key is stable for a
+    notice and never shared by two.
+    """
+    body = f"{stage}:" + ",".join(str(i) for i in sorted(case_ids))
+    return f"dg-{stage}-{hashlib.sha256(body.encode()).hexdigest()[:40]}"
+
+
+def notice_public_id(key: str) -> str:
+    """The id printed on a notice, derived from its delivery key so it is known before any row
+    is written."""
+    return "DG-" + key.rsplit("-", 1)[1][:12].upper()
+
+
+def unsent_deliveries(session: Session) -> list[Delivery]:
+    return list(session.scalars(
+        select(Delivery).where(Delivery.status == "sending").order_by(Delivery.id)))
+
+
+def holder_of(session: Session, work_id: int) -> RightsHolder:
+    work = session.get(Work, work_id)
+    if work is None:
+        raise LookupError(f"work {work_id} does not exist")
+    return work.holder
+
+
+def issue_receipt(session: Session, *, episode: Episode, issued_at: datetime,
+                  documents: tuple[RightsDocument, ...] = ()) -> RegistrationReceipt:
+    """The episode's registration receipt; issued once, the stored one is returned after."""
+    existing = session.scalar(select(RegistrationReceiptRow).where(
+        RegistrationReceiptRow.episode_id == episode.id))
+    if existing is not None:
+        return RegistrationReceipt.from_dict(json.loads(existing.body))
+    if episode.fingerprint is None:
+        raise ValueError(f"episode {episode.id} has no fingerprint; register it first")
+    work = episode.work
+    receipt = RegistrationReceipt(
+        receipt_id=f"DG-R-{episode.id:06d}", holder=work.holder.name, work_title=work.title,
+        registration_number=work.registration_number or "", episode_number=episode.number,
+        source_name=episode.source_name, file_sha256=episode.sha256,
+        size_bytes=episode.size_bytes, duration_s=episode.duration_s,
+        fingerprint_algorithm=episode.fp_algorithm, fingerprint_version=episode.fp_version,
+        fingerprint_digest=episode.fingerprint.digest, registered_at=episode.registered_at,
+        issued_at=issued_at, documents=documents,
+    )
+    session.add(RegistrationReceiptRow(episode_id=episode.id, receipt_id=receipt.receipt_id,
+                                       sha256=receipt.sha256, body=receipt.to_json(),
+                                       issued_at=issued_at))
+    session.flush()
+    return receipt
+
+
+def receipt_for(session: Session, *, episode_id: int) -> RegistrationReceipt | None:
+    row = session.scalar(select(RegistrationReceiptRow).where(
+        RegistrationReceiptRow.episode_id == episode_id))
+    return RegistrationReceipt.from_dict(json.loads(row.body)) if row else None

@@ -1,0 +1,92 @@
+"""Review decisions over the API: approve sends the notice, reject is remembered (and can allowlist)."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from dramaguard.settings import NoticeSettings, Settings
+from dramaguard.web import create_app
+from storage import cases as repo
+from storage.auth import Role
+from storage.cases import Case, ClaimantProfile, RejectedMatch
+from storage.db import transaction
+from tests.notices.servers import SmtpSink, start_smtp
+
+from .conftest import add_case, seed
+
+
+@pytest.fixture
+def site(tmp_path):
+    sink = SmtpSink()
+    smtp = start_smtp(sink)
+    notices = NoticeSettings(default_channel="email", sender="dg@example.test", smtp_host="127.0.0.1",
+                             smtp_port=smtp.port, email_recipients={"douyin": "copyright@douyin.example"})
+    app = create_app(Settings(home=tmp_path / "home", notices=notices))
+    try:
+        with TestClient(app) as client:
+            actors, holders, works = seed(app)
+            with transaction(app.state.services.sessions) as session:
+                session.add(ClaimantProfile(holder_id=holders["A"], legal_name="星河短剧有限公司", address="北京",
+                                            email="legal@example.test", signatory="李明"))
+            yield app, client, actors, works, sink
+    finally:
+        smtp.stop()
+
+
+def test_approve_sends_exactly_one_notice_and_a_second_decision_is_refused(site):
+    app, client, actors, works, sink = site
+    legal = actors[(Role.LEGAL, "A")]
+    case_id = add_case(app, works["A"])
+    queue = client.get("/api/v1/review/queue", headers=legal.bearer).json()
+    assert [c["id"] for c in queue] == [case_id] and queue[0]["state"] == "pending_review"
+    response = client.post(f"/api/v1/cases/{case_id}/approve", json={"note": "clear copy"}, headers=legal.bearer)
+    assert response.status_code == 200 and response.json()["state"] == "approved"
+    # TestClient runs the background dispatch before returning; the notice is out
+    detail = client.get(f"/api/v1/cases/{case_id}", headers=legal.bearer).json()
+    assert detail["state"] == "notified" and [n["delivery_status"] for n in detail["notices"]] == ["sent"]
+    assert len(sink.messages) == 1
+    events = [(e["event"], e["actor"], e["detail"].get("note")) for e in detail["events"]]
+    assert ("approve", legal.email.lower(), "clear copy") in events, events
+    again = client.post(f"/api/v1/cases/{case_id}/reject", json={}, headers=legal.bearer)
+    assert again.status_code == 409
+    assert client.get("/api/v1/review/queue", headers=legal.bearer).json() == []
+    notices = client.get("/api/v1/notices", headers=actors[(Role.RIGHTS_HOLDER, "A")].bearer).json()
+    assert [n["case_ids"] for n in notices] == [[case_id]]
+    text = client.get(f"/api/v1/notices/{notices[0]['id']}", headers=legal.bearer).json()["text"]
+    assert "v.douyin.example" in text
+
+
+def test_reject_is_remembered_and_can_allowlist_the_uploader(site):
+    app, client, actors, works, sink = site
+    legal = actors[(Role.LEGAL, "A")]
+    case_id = add_case(app, works["A"], video_id="fan-edit")
+    response = client.post(f"/api/v1/cases/{case_id}/reject", json={"note": "licensed fan edit", "allowlist_uploader": True},
+                           headers=legal.bearer)
+    assert response.status_code == 200 and response.json()["state"] == "rejected"
+    with transaction(app.state.services.sessions) as session:
+        assert session.scalar(select(RejectedMatch.case_id).where(RejectedMatch.video_id == "fan-edit")) == case_id
+        work = session.get_one(Case, case_id).work
+        assert any(e.value == "pirate-1" for e in repo.allow_entries(session, work=work))
+    listed = client.get("/api/v1/allowlist", headers=actors[(Role.RIGHTS_HOLDER, "A")].bearer).json()
+    assert [(e["kind"], e["value"], e["platform"]) for e in listed] == [("account", "pirate-1", "douyin")]
+    time.sleep(0.1)
+    assert sink.messages == []
+
+
+def test_tampered_evidence_is_refused(site):
+    app, client, actors, works, _ = site
+    owner = actors[(Role.RIGHTS_HOLDER, "A")]
+    case_id = add_case(app, works["A"])
+    url = f"/api/v1/cases/{case_id}/keyframes/1"
+    assert client.get(url, headers=owner.bearer).status_code == 200
+    with transaction(app.state.services.sessions) as session:
+        folder = Path(session.get_one(Case, case_id).evidence_dir)
+    png = folder / "keyframes" / "01.png"
+    png.write_bytes(png.read_bytes() + b"edited")
+    refused = client.get(url, headers=owner.bearer)
+    assert refused.status_code == 409 and "does not match" in refused.json()["detail"]
+    assert client.get(f"/api/v1/cases/{case_id}/keyframes/2", headers=owner.bearer).status_code == 404
