@@ -1,7 +1,8 @@
 """Milvus backend: the reference frames in a Milvus collection, for libraries past one machine.
 
-Same contract as the FAISS backends: ids are ``episode << 32 | time_ms`` (the primary key), an
-``episode`` scalar field makes removing an episode one filtered delete, and similarities are inner
+Same contract as the FAISS backends: each row carries ``frame = episode << 32 | time_ms`` (not
+the primary key: a frame may have several descriptors, one per view, so the key is Milvus's own
+auto id), an ``episode`` scalar field makes removing an episode one filtered delete, and similarities are inner
 products of unit vectors. ``uri`` is a local file for milvus-lite (tests, one machine) or
 ``http://host:19530`` for a Milvus cluster, where Milvus itself persists, replicates and shards
 the collection. pymilvus is imported lazily: it is an optional extra (``dramaguard[milvus]``).
@@ -22,7 +23,7 @@ SEARCH_BATCH = 1024
 
 
 class MilvusFrameIndex(FrameIndex):
-    """A ``FrameIndex`` on one Milvus collection (primary key = encoded id)."""
+    """A ``FrameIndex`` on one Milvus collection (``frame`` = encoded id, auto primary key)."""
 
     name: ClassVar[str] = "milvus"
     LITE_FILENAME: ClassVar[str] = "frames-milvus.db"
@@ -60,8 +61,9 @@ class MilvusFrameIndex(FrameIndex):
     def _create(self, index_type: str, params: dict) -> None:
         from pymilvus import DataType
 
-        schema = self._client.create_schema(auto_id=False)
-        schema.add_field("id", DataType.INT64, is_primary=True)
+        schema = self._client.create_schema(auto_id=True)
+        schema.add_field("pk", DataType.INT64, is_primary=True)
+        schema.add_field("frame", DataType.INT64)
         schema.add_field("episode", DataType.INT64)
         schema.add_field("vector", DataType.FLOAT_VECTOR, dim=self.dim)
         index = self._client.prepare_index_params()
@@ -108,7 +110,7 @@ class MilvusFrameIndex(FrameIndex):
         self.remove(episode_id)
         for start in range(0, len(ids), INSERT_BATCH):
             rows = [
-                {"id": int(i), "episode": int(episode_id), "vector": v}
+                {"frame": int(i), "episode": int(episode_id), "vector": v}
                 for i, v in zip(ids[start : start + INSERT_BATCH], vectors[start : start + INSERT_BATCH].tolist())
             ]
             self._client.insert(self.collection, rows)
@@ -129,11 +131,11 @@ class MilvusFrameIndex(FrameIndex):
                 data=vectors[start : start + SEARCH_BATCH].tolist(),
                 limit=k,
                 search_params=self.search_params,
-                output_fields=["episode"],
+                output_fields=["frame"],
             )
             for row, found in enumerate(hits, start=start):
                 for col, hit in enumerate(found[:k]):
-                    ids[row, col], sims[row, col] = hit["id"], hit["distance"]
+                    ids[row, col], sims[row, col] = hit["entity"]["frame"], hit["distance"]
         width = int((ids >= 0).sum(axis=1).max())
         return decode_neighbours(ids[:, :width], sims[:, :width])
 

@@ -99,6 +99,17 @@ def test_remove_replace_and_reopen(backend, tmp_path):
     assert found.episode_ids[0, 0] == 2 and found.times_ms[0, 0] == 0
 
 
+def test_several_descriptors_per_frame_time_are_all_kept(backend, tmp_path):
+    """A frame described by several views has one time and several vectors: none may be lost."""
+    index = _open(backend, tmp_path)
+    views = _unit(60, 4)
+    index.add(3, np.repeat(np.arange(30) * 250, 2), views)
+    assert index.size == 60
+    found = index.search(views[1::2][:5], 1)  # the second view of each frame
+    assert list(found.episode_ids[:, 0]) == [3] * 5 and list(found.times_ms[:, 0]) == [0, 250, 500, 750, 1000]
+    assert np.allclose(found.similarities[:, 0], 1.0, atol=0.02)
+
+
 def test_empty_index_and_bad_shapes(backend, tmp_path):
     index = _open(backend, tmp_path)
     assert index.search(_unit(2, 1), 5).episode_ids.shape[0] == 2
