@@ -7,7 +7,7 @@ the same run also scores Meta's vPDQ (the open peer, ``benchmarks.vpdq_baseline`
 both systems side by side in one Markdown table (the one kept in RESULTS.md).
 
     .venv/bin/python -m benchmarks.accuracy [--bench ../shared/bench] [--split dev] [--keep DIR]
-                                            [--no-peer]
+                                            [--no-peer] [--backend faiss-flat|faiss-ivf|milvus] [--no-speed]
 """
 from __future__ import annotations
 
@@ -29,9 +29,9 @@ from fingerprint import fingerprint_video
 REPO = Path(__file__).resolve().parent.parent
 
 
-def predictions(split: Path, home: Path) -> tuple[list[dict], list[str]]:
+def predictions(split: Path, home: Path, backend: str = "faiss-flat") -> tuple[list[dict], list[str]]:
     """Our predictions (every pair the matcher considered) and the per-file errors."""
-    settings = Settings(home=home)
+    settings = Settings(home=home, index={"backend": backend})
     rows, errors = [], []
     with Services.open(settings) as services:
         refs = sorted((split / "refs").glob("*.mp4"))
@@ -112,6 +112,8 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, help="score at this threshold (default: settings)")
     parser.add_argument("--keep", type=Path, help="write predictions here instead of a temp dir")
     parser.add_argument("--no-peer", action="store_true", help="skip the vPDQ comparison")
+    parser.add_argument("--backend", default="faiss-flat", choices=["faiss-flat", "faiss-ivf", "milvus"])
+    parser.add_argument("--no-speed", action="store_true", help="skip the fingerprinting speed part")
     args = parser.parse_args()
     split = args.bench / args.split
     threshold = Settings().matcher.notify_score if args.threshold is None else args.threshold
@@ -119,12 +121,12 @@ def main() -> None:
         out = args.keep or Path(tmp)
         out.mkdir(parents=True, exist_ok=True)
         start = time.monotonic()
-        rows, errors = predictions(split, out / "home")
+        rows, errors = predictions(split, out / "home", args.backend)
         elapsed = time.monotonic() - start
         pred = out / "predictions.jsonl"
         pred.write_text("".join(json.dumps(r) + "\n" for r in rows))
         scorer = [sys.executable, str(args.bench / "score.py"), str(pred), str(split / "truth.jsonl")]
-        print(f"== DramaGuard on {split} (register + scan took {elapsed:.1f} s wall)")
+        print(f"== DramaGuard on {split}, index backend {args.backend} (register + scan took {elapsed:.1f} s wall)")
         for error in errors:
             print(f"error: {error}")
         print("-- best operating point (scorer's choice at precision >= 0.9):")
@@ -133,6 +135,8 @@ def main() -> None:
         subprocess.run([*scorer, "--threshold", str(threshold)], check=True)
         if not args.no_peer:
             peer_side_by_side(split, out, rows, threshold, args.bench / "score.py")
+    if args.no_speed:
+        return
     print("== fingerprinting speed (CPU seconds, same files):")
     figures = speed(split)
     print(json.dumps(figures))

@@ -201,14 +201,15 @@ class Pipeline:
             if not exc.expected:
                 raise
             return await self._retry(candidate_id, str(exc))
-        fp = await self.pool.fingerprint(sample.path)
-        if isinstance(fp, DecodeError):
-            log.warning("%s: %s", where, fp)
-            return await self._finish(candidate_id, "failed", error=str(fp), sample=sample)
+        prints = await self.pool.fingerprint(sample.path)
+        if isinstance(prints, DecodeError):
+            log.warning("%s: %s", where, prints)
+            return await self._finish(candidate_id, "failed", error=str(prints), sample=sample)
         async with self.index_lock:
-            matches = await asyncio.to_thread(
-                self.services.match_fingerprint, fp, min_score=self.settings.matcher.min_score
+            report = await asyncio.to_thread(
+                self.services.report, sample.path, prints.video, min_score=self.settings.matcher.min_score
             )
+        matches = report.matches
         outcome = "matched" if any(m.score >= self.settings.matcher.notify_score for m in matches) else "no_match"
         log.info("%s: %s %s", where, outcome, ", ".join(f"ep{m.episode_id}={m.score:.2f}" for m in matches))
         return await self._finish(candidate_id, outcome, sample=sample, matches=matches)

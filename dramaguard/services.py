@@ -28,7 +28,7 @@ from fingerprint.audio import AudioFingerprint, fingerprint_audio
 from fingerprint import DecodeError, FingerprintParams, VideoFingerprint, fingerprint_video
 from fingerprint.descriptor import DIM
 from fingerprint.media import DecodeLimits
-from matcher.index import FaissFrameIndex
+from matcher.backends import make_index
 from matcher.match import MatchParams, QueryMatcher
 from storage import registry
 from storage.audio import add_audio_fingerprint
@@ -140,7 +140,7 @@ class Services:
         self.engine = make_engine(settings.resolved_database_url)
         upgrade(self.engine)
         self.sessions: sessionmaker[Session] = session_factory(self.engine)
-        self.index = FaissFrameIndex(settings.index_dir, DIM)
+        self.index = make_index(settings.index, DIM, settings.index_dir)
         self.fp_params = FingerprintParams(interval_ms=settings.fingerprint.interval_ms)
         self.limits = DecodeLimits(
             max_pixels=settings.fingerprint.max_pixels,
@@ -200,8 +200,14 @@ class Services:
 
         Workers are spawned (not forked: FAISS and FFmpeg threads do not survive a fork). A file
         that kills its worker (a decoder crash) is reported as a decode error and a fresh pool
-        takes the rest of the batch.
+        takes the rest of the batch. With ``settings.ray.address`` set, the files are
+        fingerprinted as Ray tasks instead (:mod:`dramaguard.ray_tasks`).
         """
+        if self.settings.ray.address:
+            from dramaguard import ray_tasks
+
+            yield from ray_tasks.fingerprint_many(list(paths), self.fp_params, self.limits, self.settings.ray)
+            return
         workers = min(len(paths), os.cpu_count() or 1)
         if workers <= 1 or len(paths) < POOL_MIN_FILES:
             for path in paths:
@@ -329,10 +335,14 @@ class Services:
             fp = fingerprint_video(Path(path), self.fp_params, self.limits)
         except DecodeError as exc:
             return ScanReport(str(path), [], str(exc))
+        return self.report(Path(path), fp, min_score=threshold)
+
+    def report(self, path: Path, fp: VideoFingerprint, *, min_score: float) -> ScanReport:
+        """Match an already fingerprinted file: picture, then sound fused in, then the watermark."""
         matches = self.match_fingerprint(fp, min_score=0.0)
-        matches = self._with_audio(Path(path), fp.duration_ms, matches)
-        matches = [m for m in matches if m.score >= threshold]
-        return ScanReport(str(path), matches, watermark=self._leak(Path(path), matches))
+        matches = self._with_audio(path, fp.duration_ms, matches)
+        matches = [m for m in matches if m.score >= min_score]
+        return ScanReport(str(path), matches, watermark=self._leak(path, matches))
 
     def _leak(self, path: Path, matches: list[MatchReport]) -> LeakReport | None:
         """Read the watermark over the best match's span (only for matches worth a notice)."""
@@ -381,6 +391,15 @@ class Services:
             segments=[{"query": [query_start, query_end], "ref": [ref_start, ref_end], "similarity": None}],
             video_score=None, audio_score=round(audio.score, 4), confirmed=False,
         )
+
+    def scan_files(self, paths: Iterable[Path], *, min_score: float | None = None) -> Iterator[ScanReport]:
+        """Scan many files: fingerprinted on every core (or on Ray), matched here, in order."""
+        threshold = self.settings.matcher.min_score if min_score is None else min_score
+        for path, outcome in self.fingerprint_many([Path(p) for p in paths]):
+            if isinstance(outcome, DecodeError):
+                yield ScanReport(str(path), [], str(outcome))
+            else:
+                yield self.report(path, outcome.video, min_score=threshold)
 
     def match_fingerprint(self, fp: VideoFingerprint, *, min_score: float) -> list[MatchReport]:
         durations = {e: int(info[4] * 1000) for e, info in self._catalogue.items()}

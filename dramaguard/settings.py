@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -154,6 +154,36 @@ class DaemonSettings(BaseModel):
     health_port: int = Field(8378, ge=0, le=65535, description="/healthz; 0: any free port")
 
 
+class IndexSettings(BaseModel):
+    """Which frame-index backend holds the reference descriptors (see docs/scaling.md).
+
+    ``faiss-flat``: exact, in memory, for libraries up to a few million frames. ``faiss-ivf``:
+    approximate inverted file (``factory`` with ``{nlist}``), exact until ``train_size``
+    descriptors are stored, then trained on a sample of them. ``milvus``: a Milvus server at
+    ``milvus_uri`` (default: milvus-lite, a local file in the index directory).
+    """
+
+    backend: Literal["faiss-flat", "faiss-ivf", "milvus"] = "faiss-flat"
+    factory: str = Field(
+        "IVF{nlist},PQ{dim}x4fs", description="FAISS IVF factory; {dim} is the padded dimension"
+    )
+    nlist: int = Field(4096, ge=1, description="k-means cells (fewer if the sample is small)")
+    nprobe: int = Field(64, ge=1, description="cells scanned per query: recall vs time")
+    train_size: int = Field(100_000, ge=1, description="descriptors stored before IVF training")
+    milvus_uri: str | None = Field(None, description="http://host:19530 for a Milvus cluster")
+    milvus_collection: str = "dramaguard_frames"
+    milvus_index_type: str = Field("FLAT", description="FLAT (exact), or IVF_SQ8 / HNSW on a cluster")
+    milvus_token: SecretStr | None = None
+
+
+class RaySettings(BaseModel):
+    """Run fingerprinting and scanning as Ray tasks when ``address`` is set ("auto", "local" or
+    ``ray://host:10001``); unset keeps the single-machine process pool."""
+
+    address: str | None = None
+    num_cpus_per_task: float = Field(1.0, gt=0)
+
+
 class Settings(BaseSettings):
     """Top-level settings; ``home`` holds the SQLite database, the FAISS index and evidence."""
 
@@ -172,6 +202,8 @@ class Settings(BaseSettings):
     crawler: CrawlerSettings = CrawlerSettings()
     notices: NoticeSettings = NoticeSettings()
     daemon: DaemonSettings = DaemonSettings()
+    index: IndexSettings = IndexSettings()
+    ray: RaySettings = RaySettings()
 
     @property
     def resolved_database_url(self) -> str:

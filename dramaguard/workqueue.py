@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from dramaguard.services import _fingerprint_job
-from fingerprint import DecodeError, FingerprintParams, VideoFingerprint
+from dramaguard.services import EpisodePrints, _fingerprint_job
+from fingerprint import DecodeError, FingerprintParams
 from fingerprint.media import DecodeLimits
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ class FingerprintPool:
             )
         return self._pool
 
-    async def fingerprint(self, path: Path) -> VideoFingerprint | DecodeError:
+    async def fingerprint(self, path: Path) -> EpisodePrints | DecodeError:
         loop = asyncio.get_running_loop()
         pool = self._executor()
         try:

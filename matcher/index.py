@@ -74,18 +74,19 @@ class FrameIndex(ABC):
         return self.episode_ids() != registered
 
 
-class FaissFrameIndex(FrameIndex):
-    """Exact inner-product search (``IndexFlatIP``) with explicit ids (``IndexIDMap2``)."""
+class FaissIndexBase(FrameIndex):
+    """What every FAISS backend shares: the index file, id decoding, atomic save."""
 
-    name: ClassVar[str] = "faiss-flat"
     FILENAME: ClassVar[str] = "frames.faiss"
 
     def __init__(self, directory: Path | None, dim: int) -> None:
         self.directory = directory
         self.dim = dim
-        self._index = self._load() if directory else None
-        if self._index is None:
-            self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self._index: faiss.Index = self._load() or self._empty()
+
+    @abstractmethod
+    def _empty(self) -> faiss.Index:
+        """A new index for a library with nothing in it."""
 
     @property
     def path(self) -> Path | None:
@@ -107,36 +108,33 @@ class FaissFrameIndex(FrameIndex):
     def size(self) -> int:
         return int(self._index.ntotal)
 
-    def _ids(self) -> np.ndarray:
-        return faiss.vector_to_array(self._index.id_map).astype(np.int64)
-
-    def episode_ids(self) -> set[int]:
-        return {int(e) for e in np.unique(self._ids() >> TIME_BITS)}
-
-    def add(self, episode_id: int, times_ms: np.ndarray, vectors: np.ndarray) -> None:
+    def _check(self, times_ms: np.ndarray, vectors: np.ndarray) -> np.ndarray:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[1] != self.dim:
             raise ValueError(f"expected vectors of shape (n, {self.dim}), got {vectors.shape}")
         if len(vectors) != len(times_ms):
             raise ValueError("one time per vector")
-        self.remove(episode_id)
-        self._index.add_with_ids(vectors, encode_ids(episode_id, np.asarray(times_ms)))
+        return vectors
 
-    def remove(self, episode_id: int) -> int:
+    def add_many(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Bulk load of already-encoded ids (a rebuild or a benchmark): no replace semantics."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self._index.add_with_ids(vectors, np.ascontiguousarray(ids, dtype=np.int64))
+
+    def _remove_range(self, index: faiss.Index, episode_id: int) -> int:
         low = int(episode_id) << TIME_BITS
-        selector = faiss.IDSelectorRange(low, low + (1 << TIME_BITS))
-        return int(self._index.remove_ids(selector))
+        return int(index.remove_ids(faiss.IDSelectorRange(low, low + (1 << TIME_BITS))))
+
+    def _search_index(self, index: faiss.Index, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        return index.search(vectors, k)
 
     def search(self, vectors: np.ndarray, k: int) -> Neighbours:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if self.size == 0 or len(vectors) == 0:
             empty = np.full((len(vectors), 0), -1, np.int64)
             return Neighbours(empty, empty.copy(), np.zeros((len(vectors), 0), np.float32))
-        sims, ids = self._index.search(vectors, min(k, self.size))
-        valid = ids >= 0
-        episodes = np.where(valid, ids >> TIME_BITS, -1)
-        times = np.where(valid, ids & TIME_MASK, -1)
-        return Neighbours(episodes, times, sims)
+        sims, ids = self._search_index(self._index, vectors, min(k, self.size))
+        return decode_neighbours(ids, sims)
 
     def save(self) -> None:
         """Write atomically: a reader or a crash sees the old file or the new, never half."""
@@ -149,3 +147,35 @@ class FaissFrameIndex(FrameIndex):
             os.fsync(handle.fileno())
         os.replace(tmp, self.path)
         log.debug("saved index with %d vectors to %s", self.size, self.path)
+
+
+def decode_neighbours(ids: np.ndarray, sims: np.ndarray) -> Neighbours:
+    """Split encoded ids into episodes and times; -1 (no neighbour) stays -1 on both."""
+    ids = np.asarray(ids, dtype=np.int64)
+    valid = ids >= 0
+    episodes = np.where(valid, ids >> TIME_BITS, -1)
+    times = np.where(valid, ids & TIME_MASK, -1)
+    return Neighbours(episodes, times, np.asarray(sims, dtype=np.float32))
+
+
+class FaissFrameIndex(FaissIndexBase):
+    """Exact inner-product search (``IndexFlatIP``) with explicit ids (``IndexIDMap2``)."""
+
+    name: ClassVar[str] = "faiss-flat"
+
+    def _empty(self) -> faiss.Index:
+        return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
+
+    def _ids(self) -> np.ndarray:
+        return faiss.vector_to_array(self._index.id_map).astype(np.int64)
+
+    def episode_ids(self) -> set[int]:
+        return {int(e) for e in np.unique(self._ids() >> TIME_BITS)}
+
+    def add(self, episode_id: int, times_ms: np.ndarray, vectors: np.ndarray) -> None:
+        vectors = self._check(times_ms, vectors)
+        self.remove(episode_id)
+        self._index.add_with_ids(vectors, encode_ids(episode_id, np.asarray(times_ms)))
+
+    def remove(self, episode_id: int) -> int:
+        return self._remove_range(self._index, episode_id)

@@ -1,0 +1,75 @@
+"""The approximate IVF backend: training on stored descriptors, recall against exact search."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from matcher.index import FaissFrameIndex, IndexError_
+from matcher.ivf_index import FaissIvfFrameIndex
+
+DIM = 32
+
+
+def _library(episodes: int, frames: int, seed: int) -> dict[int, np.ndarray]:
+    """Clustered unit descriptors (scenes), like real episodes: nearby frames look alike."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for e in range(episodes):
+        scenes = rng.normal(size=(frames // 8 + 1, DIM))
+        v = scenes.repeat(8, axis=0)[:frames] + 0.35 * rng.normal(size=(frames, DIM))
+        out[e + 1] = (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+    return out
+
+
+def _near_copies(vectors: np.ndarray, noise: float, seed: int) -> np.ndarray:
+    q = vectors + noise * np.random.default_rng(seed).normal(size=vectors.shape) / np.sqrt(DIM)
+    return (q / np.linalg.norm(q, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_starts_exact_and_trains_itself_once_big_enough(tmp_path):
+    lib = _library(6, 400, seed=1)
+    index = FaissIvfFrameIndex(tmp_path, DIM, nlist=16, nprobe=4, train_size=1500)
+    for e in (1, 2, 3):
+        index.add(e, np.arange(400) * 250, lib[e])
+    assert not index.trained and index.size == 1200
+    index.add(4, np.arange(400) * 250, lib[4])
+    assert index.trained and index.size == 1600
+    index.add(5, np.arange(400) * 250, lib[5])  # incremental add into trained cells
+    index.save()
+    again = FaissIvfFrameIndex(tmp_path, DIM, nlist=16, nprobe=4, train_size=1500)
+    assert again.trained and again.size == 2000 and again.episode_ids() == {1, 2, 3, 4, 5}
+    assert again.remove(2) == 400 and again.episode_ids() == {1, 3, 4, 5}
+
+
+def test_recall_on_planted_copies_matches_exact_search(tmp_path):
+    lib = _library(20, 500, seed=2)
+    exact = FaissFrameIndex(None, DIM)
+    approx = FaissIvfFrameIndex(None, DIM, nlist=32, nprobe=8, train_size=10_000)
+    for e, vectors in lib.items():
+        times = np.arange(len(vectors)) * 250
+        exact.add(e, times, vectors)
+        approx.add(e, times, vectors)
+    assert approx.trained
+    rows = np.random.default_rng(3).choice(500, 120, replace=False)
+    queries = _near_copies(lib[11][rows], noise=0.3, seed=4)  # similarity ≈ 0.95, like re-encodes
+    k = 16
+    truth, found = exact.search(queries, k), approx.search(queries, k)
+    planted_exact = (truth.episode_ids == 11) & (truth.times_ms == (rows * 250)[:, None])
+    planted_found = (found.episode_ids == 11) & (found.times_ms == (rows * 250)[:, None])
+    assert planted_exact.any(axis=1).mean() == 1.0
+    assert planted_found.any(axis=1).mean() >= 0.97
+    overlap = np.mean([len(set(t) & set(f)) / k for t, f in zip(truth.times_ms + (truth.episode_ids << 32), found.times_ms + (found.episode_ids << 32))])
+    assert overlap >= 0.8
+
+
+def test_explicit_training_sample_and_bad_factory(tmp_path):
+    lib = _library(3, 400, seed=5)
+    index = FaissIvfFrameIndex(None, DIM, nlist=8, train_size=10**9)
+    index.add(1, np.arange(400) * 250, lib[1])
+    index.train(np.concatenate([lib[2], lib[3]]))
+    assert index.trained and index.size == 400
+    assert index.search(lib[1][:1], 1).episode_ids[0, 0] == 1
+    with pytest.raises(IndexError_, match="already trained"):
+        index.train()
+    with pytest.raises(IndexError_, match="bad IVF factory"):
+        FaissIvfFrameIndex(None, DIM, factory="IVF{nlist},PQ5")
