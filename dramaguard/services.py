@@ -24,10 +24,12 @@ from dramaguard.settings import Settings
 from dramaguard.watermarking import find_watermark
 from fingerprint import DecodeError, FingerprintParams, VideoFingerprint, fingerprint_video
 from fingerprint.descriptor import DIM
-from fingerprint.media import DecodeLimits
+from fingerprint.media import DecodeLimits, sample_frames
 from matcher.index import FaissFrameIndex
 from matcher.match import MatchParams, QueryMatcher
-from storage import registry
+from storage import references, registry
+from storage.base import utcnow
+from storage.cases import issue_receipt
 from storage.db import make_engine, session_factory, transaction, upgrade
 
 log = logging.getLogger(__name__)
@@ -262,6 +264,7 @@ class Services:
                 session=session,
             )
             episode_id = episode.id
+            issue_receipt(session, episode=episode, issued_at=utcnow())
             # The index file is written before the commit; if the commit fails the episode is
             # taken out again, and a crash in between is repaired by reconcile() on next open.
             self.index.add(episode_id, fp.times_ms, fp.vectors)
@@ -272,6 +275,20 @@ class Services:
                 raise
             self._catalogue[episode_id] = (work, work_row.id, number, path.name, fp.duration_ms / 1000)
         result.episode_id, result.created = episode_id, True
+        self._keep_keyframes(path, episode_id)
+
+    def _keep_keyframes(self, path: Path, episode_id: int) -> None:
+        """Small reference frames for evidence pictures (the video itself is not kept).
+
+        Missing keyframes only make evidence poorer, so a failure here is a warning.
+        """
+        try:
+            frames = sample_frames(path, interval_ms=references.INTERVAL_MS,
+                                   max_side=references.MAX_SIDE, limits=self.limits)
+            references.save_keyframes(self.settings.home, episode_id,
+                                      ((f.time_ms, f.grey) for f in frames))
+        except (DecodeError, OSError) as exc:
+            log.warning("episode %d: no reference keyframes kept: %s", episode_id, exc)
 
     def remove_works(self, title: str, *, holder: str | None = None) -> int:
         """Delete works (and their episodes) by title; the index follows after the commit."""
@@ -283,6 +300,7 @@ class Services:
         for episode_id in gone:
             self.index.remove(episode_id)
             self._catalogue.pop(episode_id, None)
+            references.remove_keyframes(self.settings.home, episode_id)
         self.index.save()
         return len(works)
 
@@ -295,9 +313,9 @@ class Services:
         except DecodeError as exc:
             return ScanReport(str(path), [], str(exc))
         matches = self.match_fingerprint(fp, min_score=threshold)
-        return ScanReport(str(path), matches, watermark=self._leak(Path(path), matches))
+        return ScanReport(str(path), matches, watermark=self.leak_report(Path(path), matches))
 
-    def _leak(self, path: Path, matches: list[MatchReport]) -> LeakReport | None:
+    def leak_report(self, path: Path, matches: list[MatchReport]) -> LeakReport | None:
         """Read the watermark over the best match's span (only for matches worth a notice)."""
         notable = [m for m in matches if m.score >= self.settings.matcher.notify_score]
         if not notable:
