@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from crawler.simulated.server import PlatformSim
 from dramaguard import samples
@@ -34,7 +35,7 @@ from dramaguard.services import Services
 from dramaguard.settings import Settings
 from notices.policy import Action, PolicyRule
 from storage import cases as repo
-from storage.cases import Case, ClaimantProfile, NoticeItemRow
+from storage.cases import Case, ClaimantProfile
 from storage.daemon import QueuedCandidate
 from storage.db import transaction
 from storage.models import Work
@@ -116,7 +117,7 @@ def demo_settings(settings: Settings, *, platform_url: str, scale: float = 1.0) 
     return settings.model_copy(update={"crawler": crawler, "daemon": daemon, "notices": notices})
 
 
-def prepare_work(session, work: Work, *, notify_score: float) -> None:
+def prepare_work(session: Session, work: Work, *, notify_score: float) -> None:
     """What a rights holder sets up once: who signs the notices, and a policy for episodes
     this short (the default policy wants 30 s of match; the demo's episodes last 8 s)."""
     if repo.claimant(session, holder_id=work.holder_id) is None:
@@ -143,7 +144,6 @@ class Row:
     notified: datetime | None = None
     removed: datetime | None = None
     outcome: str = "pending"
-    deliveries: list[str] = field(default_factory=list)
 
 
 def timeline(services: Services, uploaded: dict[str, tuple[Upload, datetime]]) -> list[Row]:
@@ -159,10 +159,6 @@ def timeline(services: Services, uploaded: dict[str, tuple[Upload, datetime]]) -
                     Case.platform == c.platform, Case.video_id == c.video_id)):
                 row.notified, row.removed = case.notified_at, case.removed_at
                 row.outcome = case.state
-                row.deliveries = [f"{item.notice.delivery.channel}:{item.notice.delivery.status}"
-                                  for item in session.scalars(select(NoticeItemRow).where(
-                                      NoticeItemRow.case_id == case.id))
-                                  if item.notice.delivery]
     return list(rows.values())
 
 
