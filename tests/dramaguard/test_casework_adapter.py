@@ -53,6 +53,10 @@ def test_open_cases_builds_evidence_with_keyframes_and_the_watermark(settings, s
         assert pairs and all(p.query_image.ndim == 2 for ps in pairs.values() for p in ps)
         casework = NoticesCasework(services, {})
         now = datetime.now(UTC)
+        # a package left by a case whose transaction never committed (crash) is replaced
+        orphan = settings.home / "evidence" / "DG-E-000001"
+        orphan.mkdir(parents=True)
+        (orphan / "evidence.json").write_text("{}")
         with transaction(services.sessions) as session:
             row = QueuedCandidate(
                 platform="simulated", video_id="v1", url="http://127.0.0.1:1/v/v1", title="契约新娘 第1集",
@@ -70,6 +74,7 @@ def test_open_cases_builds_evidence_with_keyframes_and_the_watermark(settings, s
             manifest = json.loads((Path(case.evidence_dir) / "evidence.json").read_text("utf-8"))
             near = cases_near_deadline(session, now=now, within=timedelta(hours=3))
             far = cases_near_deadline(session, now=now, within=timedelta(minutes=1))
+    assert Path(case.evidence_dir) == orphan and manifest["evidence_id"] == "DG-E-000001"
     assert manifest["watermark"] == {"recipient": 17, "episode": 1, "confidence": 0.93}
     assert manifest["candidate"]["view_count"] == 42
     assert manifest["keyframes"] and manifest["registration_receipts"]
