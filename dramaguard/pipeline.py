@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 
 class Casework(Protocol):
-    """What the daemon needs from case handling (notices/ and dramaguard/casework.py provide it)."""
+    """What the daemon needs from case handling (dramaguard.casework_adapter.NoticesCasework)."""
 
     def open_cases(
         self, candidate: store.QueuedCandidate, matches: list[MatchReport], *, session: Session,
