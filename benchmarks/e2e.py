@@ -1,7 +1,7 @@
 """End-to-end latency and throughput of the daemon: upload → notice delivered.
 
-Registers a short drama, starts the simulated platform (with per-request latency) and an SMTP
-mailbox in-process, runs the real daemon, and lets N pirated copies appear among M innocent uploads
+Registers a short drama, starts the simulated platform (with per-request latency) in-process,
+runs the real daemon (cases and notices in storage.cases, sent to the platform's complaint API), and lets N pirated copies appear among M innocent uploads
 at random times (Poisson arrivals). "Delivered" is when the platform received the complaint.
 Prints the median and p99 of upload → notice, upload → discovered and upload → matched, and the
 throughput in candidates processed per minute.
@@ -25,13 +25,14 @@ from sqlalchemy import select
 
 from crawler.simulated.server import Faults, PlatformSim
 from dramaguard import samples
+from dramaguard.casework_adapter import NoticesCasework
 from dramaguard.daemon import Daemon
-from dramaguard.daemon_casework import DaemonCasework
-from dramaguard.demo import Mailbox, demo_settings
+from dramaguard.demo import demo_settings, prepare_work
 from dramaguard.services import Services
 from dramaguard.settings import Settings
 from storage.daemon import QueuedCandidate
 from storage.db import transaction
+from storage.models import Work
 
 
 def make_media(root: Path, variants: int) -> tuple[list[Path], list[Path], list[Path]]:
@@ -59,11 +60,13 @@ async def run(args) -> dict:
     eps, pirated, innocent = await asyncio.to_thread(make_media, home / "media", args.variants)
     with Services.open(settings) as services:
         services.register_files(eps, work="契约新娘", holder="bench")
+        with transaction(services.sessions) as session:
+            work = session.scalar(select(Work).where(Work.title == "契约新娘"))
+            prepare_work(session, work, notify_score=settings.matcher.notify_score)
     low, high = (float(x) / 1000 for x in args.latency_ms.split("-"))
     sim = PlatformSim(faults=Faults(latency_s=(low, high)), takedown_delay_s=0.5, seed=1)
-    mailbox = Mailbox()
-    url, port = await sim.start(), await mailbox.start()
-    daemon = Daemon(demo_settings(settings, platform_url=url, smtp_port=port, scale=args.scale), DaemonCasework)
+    url = await sim.start()
+    daemon = Daemon(demo_settings(settings, platform_url=url, scale=args.scale), NoticesCasework)
     stop = asyncio.Event()
     task = asyncio.create_task(daemon.run(stop))
     rng = random.Random(7)
@@ -87,7 +90,6 @@ async def run(args) -> dict:
     stop.set()
     await task
     await sim.close()
-    await mailbox.close()
     complaint_at = {}
     for c in sim.complaints.values():
         for v in c.video_ids:

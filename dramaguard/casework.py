@@ -18,6 +18,7 @@ nothing, and the case is simply claimed again.
 from __future__ import annotations
 
 import logging
+import shutil
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -114,27 +115,30 @@ def ingest_matches(
     clock: Clock,
     settings: Settings,
     keyframes: Mapping[int, list[KeyframePair]] | None = None,
+    watermark: Mapping | None = None,
     actor: str = "matcher",
 ) -> list[Outcome]:
     """Apply allowlists, the rejected-match memory, excluded intervals and the work's policy to
     a candidate's matches, then open or update one case per work.
 
     ``keyframes`` maps episode id → side-by-side pairs for the evidence package (extracted by
-    the caller with the fingerprint decoder).
+    the caller with the fingerprint decoder); ``watermark`` (recipient, episode, confidence)
+    goes into the evidence of a newly opened case.
     """
     by_work: dict[int, list[MatchReport]] = defaultdict(list)
     for report in reports:
         by_work[report.work_id].append(report)
     return [
         _ingest_work(session, work_id, candidate, work_reports, clock, settings,
-                     keyframes or {}, actor)
+                     keyframes or {}, watermark, actor)
         for work_id, work_reports in sorted(by_work.items())
     ]
 
 
 def _ingest_work(session: Session, work_id: int, candidate: CandidateInfo,
                  reports: list[MatchReport], clock: Clock, settings: Settings,
-                 keyframes: Mapping[int, list[KeyframePair]], actor: str) -> Outcome:
+                 keyframes: Mapping[int, list[KeyframePair]], watermark: Mapping | None,
+                 actor: str) -> Outcome:
     work = session.get(Work, work_id)
     if work is None:
         raise LookupError(f"match names work {work_id}, which does not exist")
@@ -168,7 +172,7 @@ def _ingest_work(session: Session, work_id: int, candidate: CandidateInfo,
     if existing is None:
         case = _open_case(session, work, candidate, decision.action, decision.reason, best,
                           matches, now, settings)
-        _attach_evidence(session, case, candidate, matches, keyframes, now, settings)
+        _attach_evidence(session, case, candidate, matches, keyframes, watermark, now, settings)
         return Outcome(work_id, "opened", case.id, decision.action.value, decision.reason)
 
     if best.matched_ms > existing.matched_ms or best.score > existing.score:
@@ -224,14 +228,19 @@ def _receipt_citations(session: Session, episode_ids: list[int], now) -> list[di
 
 def _attach_evidence(session: Session, case: Case, candidate: CandidateInfo,
                      matches: list[EpisodeMatch], keyframes: Mapping[int, list[KeyframePair]],
-                     now, settings: Settings) -> None:
+                     watermark: Mapping | None, now, settings: Settings) -> None:
     evidence_id = f"DG-E-{case.id:06d}"
     directory = Path(settings.home) / "evidence" / evidence_id
+    if directory.exists():
+        # the case row is new in this transaction, so a folder under its id was left by a
+        # transaction that never committed (a crash; SQLite hands the id out again)
+        log.warning("evidence %s: removing a package left by an uncommitted case", evidence_id)
+        shutil.rmtree(directory)
     pairs = [pair for m in matches for pair in keyframes.get(m.episode_id, [])]
     package = build_evidence_package(
         evidence_id=evidence_id, directory=directory, candidate=candidate, matches=matches,
         keyframes=pairs, receipts=_receipt_citations(session, [m.episode_id for m in matches], now),
-        created_at=now,
+        created_at=now, watermark=dict(watermark) if watermark else None,
     )
     case.evidence_id = package.evidence_id
     case.evidence_sha256 = package.sha256

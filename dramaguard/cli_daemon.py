@@ -28,8 +28,8 @@ def daemon_command(
     log_json: Annotated[bool, typer.Option("--log-json", help="one JSON object per log line")] = False,
 ) -> None:
     """Watch the configured platforms until SIGTERM/SIGINT: discover, match, notify, re-check."""
+    from dramaguard.casework_adapter import NoticesCasework
     from dramaguard.daemon import Daemon
-    from dramaguard.daemon_casework import DaemonCasework
     from dramaguard.logs import configure_logging
 
     settings: Settings = ctx.obj
@@ -40,7 +40,7 @@ def daemon_command(
     root = logging.getLogger()
     configure_logging(min(root.level, logging.INFO), json_lines=log_json)
     logging.getLogger("apscheduler.executors").setLevel(max(root.level, logging.WARNING))
-    asyncio.run(Daemon(settings, DaemonCasework).run())
+    asyncio.run(Daemon(settings, NoticesCasework).run())
 
 
 def status_command(
@@ -48,13 +48,11 @@ def status_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the snapshot as JSON")] = False,
 ) -> None:
     """Queue sizes, last run of each job, index readiness, cases close to their deadline."""
-    from dramaguard.daemon_casework import DaemonCasework
     from dramaguard.health import snapshot
     from dramaguard.services import Services
 
     with Services.open(ctx.obj) as services:
-        near = DaemonCasework(services, {}).near_deadline()
-        snap = snapshot(services, near_deadline=near)
+        snap = snapshot(services)
     if as_json:
         typer.echo(json.dumps(snap, ensure_ascii=False))
     else:
@@ -78,7 +76,8 @@ def _print(snap: dict) -> None:
                       f"{j['duration_s'] or 0:.2f}", str(j["runs"]), str(j["failures"]), detail)
     out.print(table)
     for c in snap["cases_near_deadline"]:
-        out.print(f"[red]case {c['case']}[/red] {c['url']}: {c['seconds_left']} s to the notice deadline")
+        out.print(f"[red]case {c['case']}[/red] ({c['state']}) {c['url']}: {c['seconds_left']} s "
+                  "to the notice deadline")
     for c in snap["unprocessed_near_deadline"]:
         out.print(f"[yellow]candidate {c['candidate']}[/yellow] {c['url']}: unprocessed, "
                   f"{c['seconds_left']} s to the deadline")

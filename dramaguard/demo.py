@@ -1,38 +1,42 @@
 """`dramaguard demo`: the product's main job, end to end, on the embedded defaults.
 
-It generates a small drama and registers it, starts the simulated platform and a local SMTP
-mailbox on loopback, and runs the real daemon against them while uploads appear over time:
-pirated copies (mirrored + cropped, padded + sped up, a "全集" compilation) among innocent videos
-and one upload by the licensed account. The daemon discovers, matches, opens cases, sends notices
-(platform complaint + e-mail), and the platform removes the copies, which the daemon's re-check
-verifies. Then a timeline per upload and a summary are printed. Everything stays in the data home
-(database, index, samples, ``mailbox/*.eml``) for the API and UI to browse.
+It generates a small drama and registers it (with a claimant profile, so notices are legally
+complete), starts the simulated platform on loopback, and runs the real daemon against it while
+uploads appear over time: pirated copies (mirrored + cropped, padded + sped up, a "全集"
+compilation) among innocent videos and one upload by the licensed account. The daemon discovers,
+matches, opens cases (storage.cases, with evidence packages), sends the notices through the
+notices channels — the settings route the simulated platform to its complaint API — and the
+platform removes the copies, which the daemon's re-check verifies. Then a timeline per upload
+and a summary are printed. Everything stays in the data home (database, index, samples,
+``evidence/``) for the API and UI to browse.
 
 ``time_scale`` stretches every interval and delay (1.0 is the quick default). The pieces
-(:class:`Mailbox`, :func:`demo_settings`, :func:`timeline`) are shared by the tests and benchmark.
+(:func:`demo_settings`, :func:`prepare_work`, :func:`timeline`) are shared by the tests and
+benchmark.
 """
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from aiosmtpd.smtp import SMTP
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from crawler.simulated.server import PlatformSim
 from dramaguard import samples
+from dramaguard.casework_adapter import NoticesCasework
 from dramaguard.daemon import Daemon
-from dramaguard.daemon_casework import DaemonCasework
 from dramaguard.services import Services
 from dramaguard.settings import Settings
-from storage.daemon import DaemonCase, DaemonNotice, QueuedCandidate
+from notices.policy import Action, PolicyRule
+from storage import cases as repo
+from storage.cases import Case, ClaimantProfile
+from storage.daemon import QueuedCandidate
 from storage.db import transaction
 from storage.models import Work
 
@@ -91,38 +95,9 @@ def generate(media: Path, episodes: int) -> tuple[list[Path], dict[str, Path]]:
     return eps, files
 
 
-class Mailbox:
-    """A real SMTP server (aiosmtpd) on loopback, in the running event loop; keeps every message."""
-
-    def __init__(self, directory: Path | None = None):
-        self.directory = directory
-        self.messages: list[email.message.EmailMessage] = []
-        self._server: asyncio.Server | None = None
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append(message)
-        if self.directory is not None:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            (self.directory / f"{len(self.messages):04d}.eml").write_bytes(envelope.content)
-        return "250 Message accepted for delivery"
-
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
-        loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: SMTP(self, hostname="mailbox.local"), host, port)
-        return self._server.sockets[0].getsockname()[1]
-
-    async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-
-    def notice_keys(self) -> list[str]:
-        return [str(m["X-DramaGuard-Notice"]) for m in self.messages]
-
-
-def demo_settings(settings: Settings, *, platform_url: str, smtp_port: int, scale: float = 1.0) -> Settings:
-    """The daemon on a fast clock, watching the simulated platform on loopback."""
+def demo_settings(settings: Settings, *, platform_url: str, scale: float = 1.0) -> Settings:
+    """The daemon on a fast clock, watching the simulated platform on loopback; notices for it
+    go to its complaint API and removals are re-checked every ``scale`` seconds."""
     crawler = settings.crawler.model_copy(update={
         "allow_private_addresses": True, "rate_per_s": 0.0, "retries": 2, "backoff_s": 0.1,
         "platforms": {**settings.crawler.platforms, "simulated": {"base_url": platform_url}},
@@ -132,10 +107,31 @@ def demo_settings(settings: Settings, *, platform_url: str, smtp_port: int, scal
         "new_uploads_interval_s": 1.0 * scale, "feed_interval_s": 0.5 * scale,
         "dispatch_interval_s": 0.5 * scale, "recheck_interval_s": 1.0 * scale,
         "watchdog_interval_s": 5.0 * scale, "index_refresh_interval_s": 10.0 * scale,
-        "misfire_grace_s": max(1, int(5 * scale)), "smtp_port": smtp_port, "health_port": 0,
-        "shutdown_grace_s": 5.0,
+        "misfire_grace_s": max(1, int(5 * scale)), "health_port": 0, "shutdown_grace_s": 5.0,
     })
-    return settings.model_copy(update={"crawler": crawler, "daemon": daemon})
+    notices = settings.notices.model_copy(update={
+        "platform_channels": {**settings.notices.platform_channels, "simulated": "http"},
+        "complaint_api_urls": {**settings.notices.complaint_api_urls, "simulated": platform_url},
+        "recheck_interval_minutes": scale / 60,
+    })
+    return settings.model_copy(update={"crawler": crawler, "daemon": daemon, "notices": notices})
+
+
+def prepare_work(session: Session, work: Work, *, notify_score: float) -> None:
+    """What a rights holder sets up once: who signs the notices, and a policy for episodes
+    this short (the default policy wants 30 s of match; the demo's episodes last 8 s)."""
+    if repo.claimant(session, holder_id=work.holder_id) is None:
+        session.add(ClaimantProfile(
+            holder_id=work.holder_id, legal_name=work.holder.name, address="北京市朝阳区示例路1号",
+            email="legal@example.com", phone="010-00000000", registration_id="91110000DEMO000000",
+            signatory="张三"))
+    if not repo.policy_rules(session, work_id=work.id):
+        for rule in (
+            PolicyRule(Action.NOTIFY, priority=10, min_matched_s=3.0, min_ref_share=0.5,
+                       min_score=notify_score, name="demo: short episodes, mostly copied"),
+            PolicyRule(Action.REVIEW, priority=20, min_matched_s=1.0, name="demo: partial"),
+        ):
+            repo.add_policy_rule(session, work_id=work.id, rule=rule)
 
 
 @dataclass
@@ -148,7 +144,6 @@ class Row:
     notified: datetime | None = None
     removed: datetime | None = None
     outcome: str = "pending"
-    notices: list[str] = field(default_factory=list)
 
 
 def timeline(services: Services, uploaded: dict[str, tuple[Upload, datetime]]) -> list[Row]:
@@ -160,11 +155,10 @@ def timeline(services: Services, uploaded: dict[str, tuple[Upload, datetime]]) -
             row.discovered = c.discovered_at
             row.outcome = c.outcome or c.state
             row.matched = c.processed_at if c.outcome == "matched" else None
-            for case in session.scalars(select(DaemonCase).where(DaemonCase.candidate_id == c.id)):
+            for case in session.scalars(select(Case).where(
+                    Case.platform == c.platform, Case.video_id == c.video_id)):
                 row.notified, row.removed = case.notified_at, case.removed_at
                 row.outcome = case.state
-                row.notices = [f"{n.channel}:{n.state}" for n in session.scalars(
-                    select(DaemonNotice).where(DaemonNotice.case_id == case.id))]
     return list(rows.values())
 
 
@@ -177,16 +171,16 @@ def finished(rows: list[Row]) -> bool:
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
-    """Environment that gives a daemon subprocess these crawler and daemon sections."""
+    """Environment that gives a daemon subprocess these crawler, daemon and notices sections."""
     return {"DRAMAGUARD_CRAWLER": settings.crawler.model_dump_json(),
-            "DRAMAGUARD_DAEMON": settings.daemon.model_dump_json()}
+            "DRAMAGUARD_DAEMON": settings.daemon.model_dump_json(),
+            "DRAMAGUARD_NOTICES": settings.notices.model_dump_json()}
 
 
 @dataclass
 class Outcome:
     rows: list[Row]
     sim: PlatformSim
-    mailbox: Mailbox
 
 
 async def run_scenario(settings: Settings, *, episodes: int, scale: float, console: Console,
@@ -197,16 +191,15 @@ async def run_scenario(settings: Settings, *, episodes: int, scale: float, conso
         with transaction(services.sessions) as session:
             work = session.scalar(select(Work).where(Work.title == TITLE))
             work.licensed_accounts = [LICENSED_ACCOUNT]
+            prepare_work(session, work, notify_score=settings.matcher.notify_score)
         console.print(f"registered {sum(not r.error for r in results)} episodes of '{TITLE}' "
                       f"({EPISODE_SECONDS} s each); licensed account: {LICENSED_ACCOUNT}")
     sim = PlatformSim(takedown_delay_s=1.0 * scale)
-    mailbox = Mailbox(settings.home / "mailbox")
     platform_url = await sim.start()
-    smtp_port = await mailbox.start()
-    console.print(f"simulated platform {platform_url}; SMTP mailbox 127.0.0.1:{smtp_port}")
-    run_settings = demo_settings(settings, platform_url=platform_url, smtp_port=smtp_port, scale=scale)
+    console.print(f"simulated platform {platform_url} (notices go to its complaint API)")
+    run_settings = demo_settings(settings, platform_url=platform_url, scale=scale)
     stop = asyncio.Event()
-    daemon = Daemon(run_settings, DaemonCasework)
+    daemon = Daemon(run_settings, NoticesCasework)
     daemon_task = asyncio.create_task(daemon.run(stop))
     uploaded: dict[str, tuple[Upload, datetime]] = {}
     try:
@@ -228,8 +221,7 @@ async def run_scenario(settings: Settings, *, episodes: int, scale: float, conso
         stop.set()
         await daemon_task
         await sim.close()
-        await mailbox.close()
-    return Outcome(rows, sim, mailbox)
+    return Outcome(rows, sim)
 
 
 def print_timeline(rows: list[Row], console: Console) -> None:
@@ -264,5 +256,6 @@ def run_demo(settings: Settings, *, episodes: int, console: Console, time_scale:
         f"{'[green]all correct[/green]' if ok else '[red]NOT all correct[/red]'} "
         f"in {time.monotonic() - started:.1f} s"
     )
-    console.print(f"notice copies: {settings.home / 'mailbox'}; health: dramaguard --home {settings.home} status")
+    console.print(f"cases: dramaguard --home {settings.home} cases list; evidence: "
+                  f"{settings.home / 'evidence'}; health: dramaguard --home {settings.home} status")
     return ok

@@ -1,7 +1,7 @@
 """Health and status: one snapshot for ``/healthz`` (from the live daemon) and ``dramaguard status``.
 
 The snapshot is built from the database (queue counts, last run of each job, the daemon's
-heartbeat, candidates near their deadline) plus the index on disk, so ``dramaguard status`` works
+heartbeat, candidates and cases (storage.cases) near their notice deadline) plus the index on disk, so ``dramaguard status`` works
 whether or not a daemon is running; the daemon adds its live in-memory queue figures.
 """
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from dramaguard.casework_adapter import cases_near_deadline
 from dramaguard.services import Services
 from storage import daemon as store
 from storage import registry
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 STALE_BEAT_S = 15.0
 
 
-def snapshot(services: Services, live: dict | None = None, near_deadline: list[dict] | None = None) -> dict[str, Any]:
+def snapshot(services: Services, live: dict | None = None) -> dict[str, Any]:
     """Everything an operator asks first: is it running, is work piling up, is a deadline close."""
     settings = services.settings
     now = datetime.now(UTC)
@@ -51,6 +52,8 @@ def snapshot(services: Services, live: dict | None = None, near_deadline: list[d
             for r in store.overdue_pending(now, within, session=session)
         ]
         registered = registry.episode_ids(session=session)
+        cases = cases_near_deadline(
+            session, now=now, within=timedelta(minutes=settings.notices.warn_before_minutes))
     running = bool(beat and beat.stopped_at is None and (now - beat.beat_at).total_seconds() < STALE_BEAT_S)
     daemon = {
         "running": running,
@@ -68,7 +71,7 @@ def snapshot(services: Services, live: dict | None = None, near_deadline: list[d
     queue = {**{f"db_{k}": v for k, v in counts.items()}, **(live if live is not None else (beat.live if running else {}))}
     failing = [j["job"] for j in jobs if j["ok"] is False]
     return {
-        "status": "ok" if index["ready"] and not failing and not urgent else "degraded",
+        "status": "ok" if index["ready"] and not failing and not urgent and not cases else "degraded",
         "checked": _iso(now),
         "daemon": daemon,
         "queue": queue,
@@ -76,7 +79,7 @@ def snapshot(services: Services, live: dict | None = None, near_deadline: list[d
         "jobs": jobs,
         "failing_jobs": failing,
         "unprocessed_near_deadline": urgent,
-        "cases_near_deadline": near_deadline or [],
+        "cases_near_deadline": cases,
     }
 
 
@@ -88,9 +91,7 @@ async def start_health_server(daemon: Daemon) -> tuple[web.AppRunner, str]:
     """Serve ``GET /healthz`` (200 when ok, 503 when degraded) on the configured address."""
 
     async def healthz(request: web.Request) -> web.Response:
-        near = getattr(daemon.pipeline.casework, "near_deadline", None)
-        cases = await asyncio.to_thread(near) if near else []
-        body = await asyncio.to_thread(snapshot, daemon.services, daemon.pipeline.live(), cases)
+        body = await asyncio.to_thread(snapshot, daemon.services, daemon.pipeline.live())
         body["daemon"]["running"] = not daemon.stopping
         return web.json_response(body, status=200 if body["status"] == "ok" else 503)
 

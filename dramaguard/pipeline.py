@@ -25,7 +25,7 @@ from crawler.errors import CrawlError, HttpStatusError
 from crawler.models import Candidate, Page
 from crawler.registry import platform_class
 from dramaguard.crawling import platform_config, work_terms
-from dramaguard.services import MatchReport, Services
+from dramaguard.services import LeakReport, MatchReport, Services
 from dramaguard.workqueue import DeadlineQueue, FingerprintPool
 from fingerprint import DecodeError
 from storage import daemon as store
@@ -37,10 +37,11 @@ log = logging.getLogger(__name__)
 
 
 class Casework(Protocol):
-    """What the daemon needs from case handling (notices/ and dramaguard/casework.py provide it)."""
+    """What the daemon needs from case handling (dramaguard.casework_adapter.NoticesCasework)."""
 
     def open_cases(
-        self, candidate: store.QueuedCandidate, matches: list[MatchReport], *, session: Session
+        self, candidate: store.QueuedCandidate, matches: list[MatchReport], *, session: Session,
+        watermark: LeakReport | None = None,
     ) -> list[int]:
         """Open (or find) the cases for a matched candidate, inside the caller's transaction."""
         ...
@@ -143,7 +144,7 @@ class Pipeline:
                 platform=c.platform, video_id=c.video_id, url=c.url, title=c.title, source=label,
                 deadline_at=min(c.uploaded_at or now, now) + window, uploader_id=c.uploader_id,
                 uploader_name=c.uploader_name, uploaded_at=c.uploaded_at, duration_s=c.duration_s,
-                media_url=c.media_url,
+                view_count=c.view_count, media_url=c.media_url,
             )
             for c in page.candidates
         ]
@@ -212,7 +213,8 @@ class Pipeline:
         matches = report.matches
         outcome = "matched" if any(m.score >= self.settings.matcher.notify_score for m in matches) else "no_match"
         log.info("%s: %s %s", where, outcome, ", ".join(f"ep{m.episode_id}={m.score:.2f}" for m in matches))
-        return await self._finish(candidate_id, outcome, sample=sample, matches=matches)
+        # whose distributed copy leaked, read by Services.report when the copy is worth a notice
+        return await self._finish(candidate_id, outcome, sample=sample, matches=matches, leak=report.watermark)
 
     async def _retry(self, candidate_id: int, error: str) -> str:
         def record(session: Session) -> str:
@@ -229,7 +231,8 @@ class Pipeline:
         return outcome
 
     async def _finish(self, candidate_id: int, outcome: str, *, error: str | None = None,
-                      sample=None, matches: list[MatchReport] = ()) -> str:
+                      sample=None, matches: list[MatchReport] = (),
+                      leak: LeakReport | None = None) -> str:
         def record(session: Session) -> str:
             row = store.get(candidate_id, session=session)
             if row is None or row.state != store.PENDING:
@@ -239,9 +242,10 @@ class Pipeline:
             row.matches = [asdict(m) for m in matches]
             if sample is not None:
                 row.sample_path, row.sample_sha256 = str(sample.path), sample.sha256
+                row.captured_at = sample.captured_at
             if outcome == "matched":
                 notify = [m for m in matches if m.score >= self.settings.matcher.notify_score]
-                self.casework.open_cases(row, notify, session=session)
+                self.casework.open_cases(row, notify, session=session, watermark=leak)
             return outcome
 
         result = await asyncio.to_thread(self._db, record)
@@ -257,7 +261,7 @@ def _as_candidate(row: store.QueuedCandidate) -> Candidate:
     return Candidate(
         platform=row.platform, video_id=row.video_id, url=row.url, title=row.title,
         uploader_id=row.uploader_id, uploader_name=row.uploader_name, uploaded_at=row.uploaded_at,
-        duration_s=row.duration_s, media_url=row.media_url,
+        duration_s=row.duration_s, view_count=row.view_count, media_url=row.media_url,
     )
 
 

@@ -27,11 +27,13 @@ from dramaguard.watermarking import find_watermark
 from fingerprint.audio import AudioFingerprint, fingerprint_audio
 from fingerprint import DecodeError, FingerprintParams, VideoFingerprint, fingerprint_video
 from fingerprint.descriptor import DIM
-from fingerprint.media import DecodeLimits
+from fingerprint.media import DecodeLimits, sample_frames
 from matcher.backends import make_index
 from matcher.match import MatchParams, QueryMatcher
-from storage import registry
+from storage import references, registry
 from storage.audio import add_audio_fingerprint
+from storage.base import utcnow
+from storage.cases import issue_receipt
 from storage.db import make_engine, session_factory, transaction, upgrade
 
 log = logging.getLogger(__name__)
@@ -294,6 +296,7 @@ class Services:
                 session=session,
             )
             episode_id = episode.id
+            issue_receipt(session, episode=episode, issued_at=utcnow())
             # The index file is written before the commit; if the commit fails the episode is
             # taken out again, and a crash in between is repaired by reconcile() on next open.
             self.index.add(episode_id, fp.times_ms, fp.vectors)
@@ -304,6 +307,20 @@ class Services:
                 raise
             self._catalogue[episode_id] = (work, work_row.id, number, path.name, fp.duration_ms / 1000)
         result.episode_id, result.created = episode_id, True
+        self._keep_keyframes(path, episode_id)
+
+    def _keep_keyframes(self, path: Path, episode_id: int) -> None:
+        """Small reference frames for evidence pictures (the video itself is not kept).
+
+        Missing keyframes only make evidence poorer, so a failure here is a warning.
+        """
+        try:
+            frames = sample_frames(path, interval_ms=references.INTERVAL_MS,
+                                   max_side=references.MAX_SIDE, limits=self.limits)
+            references.save_keyframes(self.settings.home, episode_id,
+                                      ((f.time_ms, f.grey) for f in frames))
+        except (DecodeError, OSError) as exc:
+            log.warning("episode %d: no reference keyframes kept: %s", episode_id, exc)
 
     def _register_audio(self, episode_id: int, fp: AudioFingerprint) -> None:
         """Store the episode's sound landmarks; an episode without sound is matched by picture only."""
@@ -324,6 +341,7 @@ class Services:
             self.index.remove(episode_id)
             self._catalogue.pop(episode_id, None)
             self.audio.remove(episode_id)
+            references.remove_keyframes(self.settings.home, episode_id)
         self.index.save()
         return len(works)
 
@@ -342,9 +360,9 @@ class Services:
         matches = self.match_fingerprint(fp, min_score=0.0)
         matches = self._with_audio(path, fp.duration_ms, matches)
         matches = [m for m in matches if m.score >= min_score]
-        return ScanReport(str(path), matches, watermark=self._leak(path, matches))
+        return ScanReport(str(path), matches, watermark=self.leak_report(path, matches))
 
-    def _leak(self, path: Path, matches: list[MatchReport]) -> LeakReport | None:
+    def leak_report(self, path: Path, matches: list[MatchReport]) -> LeakReport | None:
         """Read the watermark over the best match's span (only for matches worth a notice)."""
         notable = [m for m in matches if m.score >= self.settings.matcher.notify_score]
         if not notable:

@@ -135,21 +135,12 @@ class DaemonSettings(BaseModel):
     index_refresh_interval_s: float = Field(60.0, gt=0)
     misfire_grace_s: int = Field(60, ge=1, description="run a late job if at most this late")
     notice_window_s: float = Field(7200.0, gt=0, description="upload → notice deadline")
-    deadline_warning_s: float = Field(1800.0, ge=0, description="flag cases this close to it")
+    deadline_warning_s: float = Field(1800.0, ge=0, description="flag unprocessed candidates this close")
     queue_size: int = Field(32, ge=1, description="candidates held in memory (backpressure)")
     max_backlog: int = Field(10000, ge=1, description="pending candidates before discovery pauses")
     workers: int = Field(0, ge=0, description="fingerprinting processes; 0: one per core")
     max_attempts: int = Field(5, ge=1, description="transient failures before a candidate fails")
     shutdown_grace_s: float = Field(20.0, ge=0, description="in-flight work allowed to finish")
-    notice_channels: list[str] = Field(
-        default_factory=lambda: ["platform", "email"], description="platform complaint API, email"
-    )
-    claimant: str = Field("DramaGuard rights protection", description="who the notices speak for")
-    smtp_host: str = Field("127.0.0.1")
-    smtp_port: int = Field(25, ge=1, le=65535)
-    mail_from: str = Field("notices@dramaguard.local")
-    mail_to: str = Field("legal@dramaguard.local", description="mailbox that receives notice copies")
-    escalate_after_s: float = Field(86400.0, gt=0, description="still online this long → escalate")
     health_host: str = Field("127.0.0.1")
     health_port: int = Field(8378, ge=0, le=65535, description="/healthz; 0: any free port")
 

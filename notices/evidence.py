@@ -96,8 +96,11 @@ def build_evidence_package(
     keyframes: list[KeyframePair],
     receipts: list[dict],
     created_at: datetime,
+    watermark: dict | None = None,
 ) -> EvidencePackage:
     """Write the package into ``directory`` (created; must be empty) and return its digest.
+
+    ``watermark`` is the forensic watermark read from the copy (whose copy leaked), if any.
 
     Files are written under a temporary name and renamed, so a crash leaves no half package.
     """
@@ -137,6 +140,8 @@ def build_evidence_package(
         "keyframes": frames,
         "registration_receipts": receipts,
     }
+    if watermark is not None:
+        manifest["watermark"] = watermark
     body = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=2)
     tmp = directory / "evidence.json.tmp"
     tmp.write_text(body, encoding="utf-8")

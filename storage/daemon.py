@@ -2,7 +2,7 @@
 
 The queue table is the daemon's memory across crashes: discovery writes a candidate here before
 the platform cursor moves on, and a candidate leaves the ``pending`` state only in the same
-transaction that records its outcome (and opens its cases). A ``kill -9`` therefore leaves each
+transaction that records its outcome (and opens its cases in storage.cases). A ``kill -9`` therefore leaves each
 candidate either pending (it is processed again) or finished (it is not) — never half-done.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint, func, select
+from sqlalchemy import JSON, Float, Integer, String, Text, UniqueConstraint, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -35,6 +35,7 @@ class QueuedCandidate(Base):
     uploader_name: Mapped[str | None] = mapped_column(String(300))
     uploaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     duration_s: Mapped[float | None] = mapped_column(Float)
+    view_count: Mapped[int | None] = mapped_column(Integer)
     media_url: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(300), doc="which listing found it")
     discovered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -45,6 +46,7 @@ class QueuedCandidate(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     sample_path: Mapped[str | None] = mapped_column(Text)
     sample_sha256: Mapped[str | None] = mapped_column(String(64))
+    captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), doc="when the sample was fetched")
     matches: Mapped[list[dict]] = mapped_column(JSON, default=list)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -92,6 +94,7 @@ class NewCandidate:
     uploader_name: str | None = None
     uploaded_at: datetime | None = None
     duration_s: float | None = None
+    view_count: int | None = None
     media_url: str | None = None
 
 
@@ -205,44 +208,3 @@ def beat(heartbeat_id: int, live: dict, *, stopped: bool = False, session: Sessi
 
 def latest_heartbeat(*, session: Session) -> DaemonHeartbeat | None:
     return session.scalar(select(DaemonHeartbeat).order_by(DaemonHeartbeat.id.desc()).limit(1))
-
-
-# -- the daemon's own cases and notice outbox ---------------------------------------------------
-class DaemonCase(Base):
-    """One pirated upload of one work. Unique per (candidate, work): reprocessing finds it again."""
-
-    __tablename__ = "daemon_cases"
-    __table_args__ = (UniqueConstraint("candidate_id", "work_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidate_queue.id", ondelete="CASCADE"))
-    work_id: Mapped[int] = mapped_column(Integer)
-    work_title: Mapped[str] = mapped_column(Text)
-    episodes: Mapped[list[int]] = mapped_column(JSON, default=list)
-    score: Mapped[float] = mapped_column(Float)
-    url: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(20), default="open", index=True,
-                                       doc="open | notified | removed | escalated")
-    opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    deadline_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    checks: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class DaemonNotice(Base):
-    """The outbox: one row per (case, channel); ``key`` is the idempotency key sent with it."""
-
-    __tablename__ = "daemon_notices"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("daemon_cases.id", ondelete="CASCADE"), index=True)
-    channel: Mapped[str] = mapped_column(String(30))
-    key: Mapped[str] = mapped_column(String(200), unique=True)
-    state: Mapped[str] = mapped_column(String(20), default="pending", index=True,
-                                       doc="pending | sending | sent | uncertain | failed")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    receipt: Mapped[str | None] = mapped_column(Text)
-    error: Mapped[str | None] = mapped_column(Text)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

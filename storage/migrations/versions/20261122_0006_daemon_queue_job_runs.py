@@ -1,4 +1,4 @@
-"""Daemon: the durable candidate queue, job runs, heartbeats, its cases and notice outbox
+"""Daemon: the durable candidate queue, job runs and heartbeats
 
 Revision ID: 20261122_0006
 Revises: 20261122_0002
@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('uploader_name', sa.String(length=300), nullable=True),
     sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('duration_s', sa.Float(), nullable=True),
+    sa.Column('view_count', sa.Integer(), nullable=True),
     sa.Column('media_url', sa.Text(), nullable=True),
     sa.Column('source', sa.String(length=300), nullable=False),
     sa.Column('discovered_at', sa.DateTime(timezone=True), nullable=False),
@@ -36,6 +37,7 @@ def upgrade() -> None:
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('sample_path', sa.Text(), nullable=True),
     sa.Column('sample_sha256', sa.String(length=64), nullable=True),
+    sa.Column('captured_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('matches', sa.JSON(), nullable=False),
     sa.Column('processed_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_candidate_queue')),
@@ -68,59 +70,9 @@ def upgrade() -> None:
     sa.Column('summary', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('job_id', name=op.f('pk_job_runs'))
     )
-    op.create_table('daemon_cases',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('candidate_id', sa.Integer(), nullable=False),
-    sa.Column('work_id', sa.Integer(), nullable=False),
-    sa.Column('work_title', sa.Text(), nullable=False),
-    sa.Column('episodes', sa.JSON(), nullable=False),
-    sa.Column('score', sa.Float(), nullable=False),
-    sa.Column('url', sa.Text(), nullable=False),
-    sa.Column('state', sa.String(length=20), nullable=False),
-    sa.Column('opened_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('deadline_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('notified_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('removed_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('last_checked_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('checks', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['candidate_id'], ['candidate_queue.id'], name=op.f('fk_daemon_cases_candidate_id_candidate_queue'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_daemon_cases')),
-    sa.UniqueConstraint('candidate_id', 'work_id', name=op.f('uq_daemon_cases_candidate_id'))
-    )
-    with op.batch_alter_table('daemon_cases', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_daemon_cases_deadline_at'), ['deadline_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_daemon_cases_state'), ['state'], unique=False)
-
-    op.create_table('daemon_notices',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('case_id', sa.Integer(), nullable=False),
-    sa.Column('channel', sa.String(length=30), nullable=False),
-    sa.Column('key', sa.String(length=200), nullable=False),
-    sa.Column('state', sa.String(length=20), nullable=False),
-    sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('receipt', sa.Text(), nullable=True),
-    sa.Column('error', sa.Text(), nullable=True),
-    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['case_id'], ['daemon_cases.id'], name=op.f('fk_daemon_notices_case_id_daemon_cases'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_daemon_notices')),
-    sa.UniqueConstraint('key', name=op.f('uq_daemon_notices_key'))
-    )
-    with op.batch_alter_table('daemon_notices', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_daemon_notices_case_id'), ['case_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_daemon_notices_state'), ['state'], unique=False)
 
 def downgrade() -> None:
 
-    with op.batch_alter_table('daemon_notices', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_daemon_notices_state'))
-        batch_op.drop_index(batch_op.f('ix_daemon_notices_case_id'))
-
-    op.drop_table('daemon_notices')
-    with op.batch_alter_table('daemon_cases', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_daemon_cases_state'))
-        batch_op.drop_index(batch_op.f('ix_daemon_cases_deadline_at'))
-
-    op.drop_table('daemon_cases')
     op.drop_table('job_runs')
     op.drop_table('daemon_heartbeats')
     with op.batch_alter_table('candidate_queue', schema=None) as batch_op:

@@ -1,0 +1,58 @@
+"""Small reference keyframes kept per episode, because the reference video is not kept.
+
+Evidence packages show a copy's frame next to the original's; the original file is gone after
+registration, so one small grey frame per second (longest side 240 px, PNG) is stored in
+``<home>/references/<episode_id>/<ms>.png``. The folder is written under a temporary name and
+renamed, so it is either complete or absent.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+INTERVAL_MS = 1000
+MAX_SIDE = 240
+
+
+def _dir(home: Path, episode_id: int) -> Path:
+    return Path(home) / "references" / str(episode_id)
+
+
+def save_keyframes(home: Path, episode_id: int, frames: Iterable[tuple[int, np.ndarray]]) -> int:
+    """Store (time ms, grey uint8 image) frames for an episode; replaces any earlier set."""
+    target = _dir(home, episode_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{episode_id}-", dir=target.parent))
+    count = 0
+    try:
+        for time_ms, grey in frames:
+            Image.fromarray(np.asarray(grey, dtype=np.uint8)).save(staging / f"{time_ms:09d}.png")
+            count += 1
+        remove_keyframes(home, episode_id)
+        staging.replace(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return count
+
+
+def nearest_keyframe(home: Path, episode_id: int, time_ms: int) -> tuple[int, Image.Image] | None:
+    """The stored frame closest to ``time_ms``, or None when the episode has none."""
+    folder = _dir(home, episode_id)
+    if not folder.is_dir():
+        return None
+    times = [int(p.stem) for p in folder.glob("*.png") if p.stem.isdigit()]
+    if not times:
+        return None
+    best = min(times, key=lambda t: abs(t - time_ms))
+    with Image.open(folder / f"{best:09d}.png") as image:
+        return best, image.convert("RGB")
+
+
+def remove_keyframes(home: Path, episode_id: int) -> None:
+    shutil.rmtree(_dir(home, episode_id), ignore_errors=True)
