@@ -16,7 +16,7 @@ def exercise(url: str) -> None:
     engine = make_engine(url)
     upgrade(engine)
     state = SqlCrawlState(session_factory(engine))
-    run = uuid.uuid4().hex[:8]  # a shared PostgreSQL keeps rows from earlier runs
+    run = uuid.uuid4().hex[:8]  # distinct names, so the checks never rely on an empty table
     simulated, feed = f"simulated-{run}", f"feed-{run}"
     assert state.get_cursor(simulated, "new") is None
     state.set_cursor(simulated, "new", "5")
@@ -38,8 +38,8 @@ def test_sqlite(tmp_path) -> None:
 
 
 @pytest.mark.postgres
-def test_postgres(postgres_url) -> None:
-    exercise(postgres_url)
+def test_postgres(fresh_postgres_url) -> None:
+    exercise(fresh_postgres_url)
 
 
 def test_migration_downgrades_cleanly(tmp_path) -> None:
