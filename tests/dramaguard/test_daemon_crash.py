@@ -33,6 +33,7 @@ async def _start_daemon(settings, env):
         return await asyncio.create_subprocess_exec(
             sys.executable, "-m", "dramaguard", "--home", str(settings.home), "daemon",
             env={**os.environ, **env}, stdout=asyncio.subprocess.DEVNULL, stderr=log,
+            start_new_session=True,  # its own process group: a kill takes its workers down too
         )
     finally:
         log.close()
@@ -85,7 +86,7 @@ async def _scenario(settings, media):
         for point in kill_points:
             proc = await _start_daemon(settings, env)
             reached = await _until(point, 90)
-            proc.send_signal(signal.SIGKILL)
+            os.killpg(proc.pid, signal.SIGKILL)  # the daemon and its fingerprint workers, at once
             await proc.wait()
             kills += reached
         # the last daemon runs to the end and is stopped cleanly
