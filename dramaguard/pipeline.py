@@ -140,12 +140,7 @@ class Pipeline:
         now = utcnow()
         window = timedelta(seconds=self.settings.daemon.notice_window_s)
         rows = [
-            store.NewCandidate(
-                platform=c.platform, video_id=c.video_id, url=c.url, title=c.title, source=label,
-                deadline_at=min(c.uploaded_at or now, now) + window, uploader_id=c.uploader_id,
-                uploader_name=c.uploader_name, uploaded_at=c.uploaded_at, duration_s=c.duration_s,
-                view_count=c.view_count, media_url=c.media_url,
-            )
+            store.NewCandidate(c, source=label, deadline_at=min(c.uploaded_at or now, now) + window)
             for c in page.candidates
         ]
         added = await asyncio.to_thread(self._db, lambda s: store.enqueue(rows, session=s))

@@ -8,13 +8,14 @@ candidate either pending (it is processed again) or finished (it is not) — nev
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, Float, Integer, String, Text, UniqueConstraint, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from crawler.models import Candidate
 from storage.base import Base, UTCDateTime, utcnow
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
@@ -84,18 +85,11 @@ class DaemonHeartbeat(Base):
 
 @dataclass(frozen=True)
 class NewCandidate:
-    platform: str
-    video_id: str
-    url: str
-    title: str
+    """A discovered video to queue: what the platform said, which listing found it, when it is due."""
+
+    candidate: Candidate
     source: str
     deadline_at: datetime
-    uploader_id: str | None = None
-    uploader_name: str | None = None
-    uploaded_at: datetime | None = None
-    duration_s: float | None = None
-    view_count: int | None = None
-    media_url: str | None = None
 
 
 # -- the candidate queue -------------------------------------------------------------------------
@@ -105,12 +99,14 @@ def enqueue(candidates: Iterable[NewCandidate], *, session: Session) -> list[tup
     for c in candidates:
         exists = session.scalar(
             select(QueuedCandidate.id).where(
-                QueuedCandidate.platform == c.platform, QueuedCandidate.video_id == c.video_id
+                QueuedCandidate.platform == c.candidate.platform,
+                QueuedCandidate.video_id == c.candidate.video_id,
             )
         )
         if exists is not None:
             continue
-        row = QueuedCandidate(**c.__dict__, state=PENDING, attempts=0, matches=[])
+        row = QueuedCandidate(**asdict(c.candidate), source=c.source, deadline_at=c.deadline_at,
+                              state=PENDING, attempts=0, matches=[])
         try:
             with session.begin_nested():
                 session.add(row)
