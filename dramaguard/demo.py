@@ -5,8 +5,10 @@ complete), starts the simulated platform on loopback, and runs the real daemon a
 uploads appear over time: pirated copies (mirrored + cropped, padded + sped up, a "全集"
 compilation) among innocent videos and one upload by the licensed account. The daemon discovers,
 matches, opens cases (storage.cases, with evidence packages), sends the notices through the
-notices channels — the settings route the simulated platform to its complaint API — and the
-platform removes the copies, which the daemon's re-check verifies. Then a timeline per upload
+notices channels — by default e-mail to the platform's copyright mailbox, a real SMTP server on
+loopback (aiosmtpd) that keeps each notice as ``mailbox/*.eml`` and has the platform take the listed
+videos down, as a platform's e-mail complaint desk would; ``channel="http"`` uses the platform's
+complaint API instead — and the platform removes the copies, which the daemon's re-check verifies. Then a timeline per upload
 and a summary are printed. Everything stays in the data home (database, index, samples,
 ``evidence/``) for the API and UI to browse.
 
@@ -17,11 +19,15 @@ benchmark.
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
+import socket
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from aiosmtpd.controller import Controller
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
@@ -95,9 +101,13 @@ def generate(media: Path, episodes: int) -> tuple[list[Path], dict[str, Path]]:
     return eps, files
 
 
-def demo_settings(settings: Settings, *, platform_url: str, scale: float = 1.0) -> Settings:
+def demo_settings(
+    settings: Settings, *, platform_url: str, scale: float = 1.0, channel: str = "http",
+    smtp_port: int | None = None,
+) -> Settings:
     """The daemon on a fast clock, watching the simulated platform on loopback; notices for it
-    go to its complaint API and removals are re-checked every ``scale`` seconds."""
+    go through ``channel`` (its complaint API, or e-mail to its copyright mailbox on
+    ``smtp_port``) and removals are re-checked every ``scale`` seconds."""
     crawler = settings.crawler.model_copy(update={
         "allow_private_addresses": True, "rate_per_s": 0.0, "retries": 2, "backoff_s": 0.1,
         "platforms": {**settings.crawler.platforms, "simulated": {"base_url": platform_url}},
@@ -110,11 +120,55 @@ def demo_settings(settings: Settings, *, platform_url: str, scale: float = 1.0) 
         "misfire_grace_s": max(1, int(5 * scale)), "health_port": 0, "shutdown_grace_s": 5.0,
     })
     notices = settings.notices.model_copy(update={
-        "platform_channels": {**settings.notices.platform_channels, "simulated": "http"},
+        "platform_channels": {**settings.notices.platform_channels, "simulated": channel},
         "complaint_api_urls": {**settings.notices.complaint_api_urls, "simulated": platform_url},
+        "email_recipients": {**settings.notices.email_recipients, "simulated": COPYRIGHT_DESK},
+        "smtp_host": "127.0.0.1", "smtp_port": smtp_port or settings.notices.smtp_port,
+        "smtp_starttls": False,
         "recheck_interval_minutes": scale / 60,
     })
     return settings.model_copy(update={"crawler": crawler, "daemon": daemon, "notices": notices})
+
+
+COPYRIGHT_DESK = "copyright@platform.example"
+
+
+class CopyrightMailbox:
+    """The simulated platform's e-mail complaint desk: a real SMTP server (aiosmtpd) on loopback.
+
+    Every notice is kept as an ``.eml`` file; the platform's video URLs it lists are taken down
+    after the platform's takedown delay, on the demo's event loop.
+    """
+
+    def __init__(self, sim: PlatformSim, folder: Path, loop: asyncio.AbstractEventLoop) -> None:
+        self.sim, self.folder, self.loop = sim, folder, loop
+        self.received = 0
+        folder.mkdir(parents=True, exist_ok=True)
+        self.controller = Controller(self, hostname="127.0.0.1", port=_free_port())
+
+    @property
+    def port(self) -> int:
+        return self.controller.port
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.received += 1
+        (self.folder / f"notice_{self.received:03d}.eml").write_bytes(envelope.content)
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        body = message.get_body(preferencelist=("plain", "html"))
+        text = body.get_content() if body is not None else ""
+        listed = [v.id for v in self.sim.videos.values() if self.sim.page_url(v) in text]
+        self.loop.call_soon_threadsafe(self._take_down_later, listed)
+        return "250 OK"
+
+    def _take_down_later(self, video_ids: list[str]) -> None:
+        for video_id in video_ids:
+            self.loop.call_later(self.sim.takedown_delay_s, self.sim.take_down, video_id)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def prepare_work(session: Session, work: Work, *, notify_score: float) -> None:
@@ -181,10 +235,11 @@ def settings_env(settings: Settings) -> dict[str, str]:
 class Outcome:
     rows: list[Row]
     sim: PlatformSim
+    mails: int = 0  # notices received by the platform's copyright mailbox
 
 
 async def run_scenario(settings: Settings, *, episodes: int, scale: float, console: Console,
-                       timeout_s: float = 100.0) -> Outcome:
+                       timeout_s: float = 100.0, channel: str = "email") -> Outcome:
     eps, files = await asyncio.to_thread(generate, settings.home / "demo-media", episodes)
     with Services.open(settings) as services:
         results = services.register_files(eps, work=TITLE, holder=HOLDER)
@@ -196,8 +251,13 @@ async def run_scenario(settings: Settings, *, episodes: int, scale: float, conso
                       f"({EPISODE_SECONDS} s each); licensed account: {LICENSED_ACCOUNT}")
     sim = PlatformSim(takedown_delay_s=1.0 * scale)
     platform_url = await sim.start()
-    console.print(f"simulated platform {platform_url} (notices go to its complaint API)")
-    run_settings = demo_settings(settings, platform_url=platform_url, scale=scale)
+    mailbox = CopyrightMailbox(sim, settings.home / "mailbox", asyncio.get_running_loop())
+    mailbox.controller.start()
+    where = (f"e-mail to {COPYRIGHT_DESK} on smtp://127.0.0.1:{mailbox.port}" if channel == "email"
+             else "its complaint API")
+    console.print(f"simulated platform {platform_url} (notices go by {where})")
+    run_settings = demo_settings(settings, platform_url=platform_url, scale=scale, channel=channel,
+                                 smtp_port=mailbox.port)
     stop = asyncio.Event()
     daemon = Daemon(run_settings, NoticesCasework)
     daemon_task = asyncio.create_task(daemon.run(stop))
@@ -221,7 +281,8 @@ async def run_scenario(settings: Settings, *, episodes: int, scale: float, conso
         stop.set()
         await daemon_task
         await sim.close()
-    return Outcome(rows, sim)
+        mailbox.controller.stop()
+    return Outcome(rows, sim, mailbox.received)
 
 
 def print_timeline(rows: list[Row], console: Console) -> None:
@@ -240,7 +301,8 @@ def run_demo(settings: Settings, *, episodes: int, console: Console, time_scale:
     """Run the scenario and print the timeline; True when every upload was handled correctly."""
     started = time.monotonic()
     console.print(f"[bold]DramaGuard demo[/bold] — data home {settings.home}")
-    rows = asyncio.run(run_scenario(settings, episodes=episodes, scale=time_scale, console=console)).rows
+    outcome = asyncio.run(run_scenario(settings, episodes=episodes, scale=time_scale, console=console))
+    rows = outcome.rows
     console.print("times are seconds after each upload appeared on the platform:")
     print_timeline(rows, console)
     pirated = [r for r in rows if r.upload.kind == "pirated"]
@@ -251,7 +313,8 @@ def run_demo(settings: Settings, *, episodes: int, console: Console, time_scale:
     left_alone = sum(r.notified is None and r.outcome in ("no_match", "licensed") for r in others)
     ok = found == notified == removed == len(pirated) and left_alone == len(others)
     console.print(
-        f"copies found {found}/{len(pirated)}, notices sent {notified}, removals verified {removed}; "
+        f"copies found {found}/{len(pirated)}, notices sent {notified} "
+        f"({outcome.mails} e-mails in {settings.home / 'mailbox'}), removals verified {removed}; "
         f"innocent and licensed uploads left alone {left_alone}/{len(others)} — "
         f"{'[green]all correct[/green]' if ok else '[red]NOT all correct[/red]'} "
         f"in {time.monotonic() - started:.1f} s"

@@ -1,6 +1,8 @@
 """End to end: simulated platform + the real daemon + the real casework, as `dramaguard demo` runs it.
 
-What the platform received (complaints by video) is checked against what storage.cases recorded:
+Run once per notice channel: e-mail to the platform's copyright mailbox (a real aiosmtpd server,
+the demo's default) and the platform's complaint API. What the platform received (notices by
+video) is checked against what storage.cases recorded:
 one case per pirated upload, one delivered notice each, the lifecycle detected → notified →
 removed in the audit log, an evidence package with side-by-side keyframes citing the episode's
 registration receipt — and nothing at all for innocent or licensed uploads.
@@ -8,10 +10,13 @@ registration receipt — and nothing at all for innocent or licensed uploads.
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import json
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 from sqlalchemy import select
 
@@ -40,12 +45,28 @@ def ledger(services: Services) -> dict[str, dict]:
     return found
 
 
-def test_each_pirated_upload_gets_exactly_one_notice_and_is_removed(settings):
+def notices_by_video(outcome, home: Path, channel: str) -> Counter:
+    """How many notices the platform received for each of its videos, by the channel used."""
+    if channel == "http":
+        return Counter(v for c in outcome.sim.complaints.values() for v in c.video_ids)
+    counts: Counter = Counter()
+    mails = sorted((home / "mailbox").glob("*.eml"))
+    assert len(mails) == outcome.mails
+    for path in mails:
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        text = message.get_body(preferencelist=("plain", "html")).get_content()
+        counts.update(v.id for v in outcome.sim.videos.values() if outcome.sim.page_url(v) in text)
+    return counts
+
+
+@pytest.mark.parametrize("channel", ["email", "http"])
+def test_each_pirated_upload_gets_exactly_one_notice_and_is_removed(settings, channel):
     outcome = asyncio.run(
-        run_scenario(settings, episodes=2, scale=1.0, console=Console(quiet=True), timeout_s=150)
+        run_scenario(settings, episodes=2, scale=1.0, console=Console(quiet=True), timeout_s=150,
+                     channel=channel)
     )
     rows = {r.video_id: r for r in outcome.rows}
-    complaints = Counter(v for c in outcome.sim.complaints.values() for v in c.video_ids)
+    complaints = notices_by_video(outcome, settings.home, channel)
 
     pirated = [r for r in rows.values() if r.upload.kind == "pirated"]
     assert len(pirated) == 3
@@ -73,7 +94,7 @@ def test_each_pirated_upload_gets_exactly_one_notice_and_is_removed(settings):
         case = cases[row.video_id]
         assert case["state"] == "removed"
         assert case["events"] == [(None, "detected"), ("detected", "notified"), ("notified", "removed")]
-        assert case["deliveries"] == [("notice", "sent", "http")]  # exactly one, delivered
+        assert case["deliveries"] == [("notice", "sent", channel)]  # exactly one, delivered
         evidence = case["evidence"]
         assert {r["receipt_id"] for r in evidence["registration_receipts"]} <= receipts
         assert evidence["registration_receipts"]
