@@ -49,7 +49,10 @@ def crawl_command(
         sources = Sources(new_uploads=True, accounts=account, terms=terms)
 
         async def scan(sample):
-            report = await asyncio.to_thread(services.scan_file, sample.path)
+            # a MATCH is a copy worth a notice; weaker candidates are not printed or kept
+            report = await asyncio.to_thread(
+                services.scan_file, sample.path, min_score=settings.matcher.notify_score
+            )
             if not report.matches and not report.error:
                 sample.path.unlink(missing_ok=True)  # only matched samples are evidence
             return report

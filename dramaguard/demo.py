@@ -103,7 +103,7 @@ def generate(media: Path, episodes: int) -> tuple[list[Path], dict[str, Path]]:
 
 def demo_settings(
     settings: Settings, *, platform_url: str, scale: float = 1.0, channel: str = "http",
-    smtp_port: int | None = None,
+    smtp_port: int | None = None, search: bool = False,
 ) -> Settings:
     """The daemon on a fast clock, watching the simulated platform on loopback; notices for it
     go through ``channel`` (its complaint API, or e-mail to its copyright mailbox on
@@ -113,7 +113,7 @@ def demo_settings(
         "platforms": {**settings.crawler.platforms, "simulated": {"base_url": platform_url}},
     })
     daemon = settings.daemon.model_copy(update={
-        "platforms": ["simulated"], "search_works": False,
+        "platforms": ["simulated"], "search_works": search,
         "new_uploads_interval_s": 1.0 * scale, "feed_interval_s": 0.5 * scale,
         "dispatch_interval_s": 0.5 * scale, "recheck_interval_s": 1.0 * scale,
         "watchdog_interval_s": 5.0 * scale, "index_refresh_interval_s": 10.0 * scale,
@@ -239,7 +239,7 @@ class Outcome:
 
 
 async def run_scenario(settings: Settings, *, episodes: int, scale: float, console: Console,
-                       timeout_s: float = 100.0, channel: str = "email") -> Outcome:
+                       timeout_s: float = 100.0, channel: str = "email", search: bool = False) -> Outcome:
     eps, files = await asyncio.to_thread(generate, settings.home / "demo-media", episodes)
     with Services.open(settings) as services:
         results = services.register_files(eps, work=TITLE, holder=HOLDER)
@@ -257,7 +257,7 @@ async def run_scenario(settings: Settings, *, episodes: int, scale: float, conso
              else "its complaint API")
     console.print(f"simulated platform {platform_url} (notices go by {where})")
     run_settings = demo_settings(settings, platform_url=platform_url, scale=scale, channel=channel,
-                                 smtp_port=mailbox.port)
+                                 smtp_port=mailbox.port, search=search)
     stop = asyncio.Event()
     daemon = Daemon(run_settings, NoticesCasework)
     daemon_task = asyncio.create_task(daemon.run(stop))

@@ -109,3 +109,26 @@ def test_each_pirated_upload_gets_exactly_one_notice_and_is_removed(settings, ch
     jobs = {j["job"]: j for j in snap["jobs"]}
     assert {"discover:simulated:new", "pipeline:feed", "notices:dispatch", "notices:recheck"} <= set(jobs)
     assert all(j["ok"] for j in jobs.values()), [j for j in jobs.values() if not j["ok"]]
+
+
+@pytest.mark.postgres
+def test_daemon_on_postgresql_with_title_search(tmp_path, fresh_postgres_url):
+    """The same run with the registry, queue, cases and job store on PostgreSQL, and the per-work
+    title-search jobs switched on beside the new-uploads listing."""
+    from dramaguard.settings import Settings
+
+    settings = Settings(home=tmp_path / "home", database_url=fresh_postgres_url)
+    outcome = asyncio.run(
+        run_scenario(settings, episodes=2, scale=1.0, console=Console(quiet=True), timeout_s=150,
+                     channel="http", search=True)
+    )
+    complaints = notices_by_video(outcome, settings.home, "http")
+    for row in outcome.rows:
+        if row.upload.kind == "pirated":
+            assert complaints[row.video_id] == 1 and row.removed is not None, row.upload.name
+        else:
+            assert complaints[row.video_id] == 0 and row.notified is None, row.upload.name
+    with Services.open(settings) as services:
+        jobs = {j["job"]: j for j in snapshot(services)["jobs"]}
+    searches = [j for name, j in jobs.items() if name.startswith("discover:simulated:work:")]
+    assert searches and all(j["ok"] for j in searches), jobs
