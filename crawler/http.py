@@ -2,7 +2,8 @@
 
 Retries cover timeouts, dropped connections, truncated bodies, 429 and 5xx, with exponential
 backoff and jitter; ``Retry-After`` (seconds or an HTTP date) is honoured and, on 429, holds back
-the whole platform. Redirects are followed here, not by aiohttp, so each hop passes the guard.
+the whole platform. Redirects are followed here, not by aiohttp, so each hop passes the guard; the
+session's :class:`~crawler.netguard.GuardedConnector` vets the address each connection really uses.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from urllib.parse import urljoin
 import aiohttp
 
 from crawler.errors import CrawlError, HttpStatusError, MalformedResponse, MediaError
-from crawler.netguard import AddressGuard
+from crawler.netguard import AddressGuard, GuardedConnector
 from crawler.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,9 @@ class HttpClient:
     """Wraps the injected session with one platform's limits; create one per platform instance."""
 
     def __init__(self, session: aiohttp.ClientSession, policy: HttpPolicy, guard: AddressGuard):
+        if not guard.allow_private and not isinstance(session.connector, GuardedConnector):
+            # the guard's own lookup alone leaves a rebinding window before aiohttp connects
+            raise TypeError("crawler sessions must come from crawler.netguard.guarded_session")
         self.session = session
         self.policy = policy
         self.guard = guard

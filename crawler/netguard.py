@@ -1,18 +1,23 @@
 """SSRF guard: refuse URLs whose host resolves to an internal address.
 
-Checked for the first URL and again for every redirect hop (the HTTP client follows redirects
-itself). Hosts are resolved with the event loop's resolver; all addresses must be public.
-Residual risk: DNS may answer differently when aiohttp connects (rebinding); a deployment that
-cares can also give the session a resolver that applies :func:`is_internal`.
+Two layers share one resolver. :meth:`AddressGuard.check` vets the first URL and every redirect
+hop up front (clear errors, scheme checks). :class:`GuardedConnector` then vets the addresses
+aiohttp actually connects to — its resolver refuses internal answers and IP literals are checked
+before connecting — so a DNS answer that changes between the two (rebinding) cannot reach an
+internal address: the address checked is the address connected to.
 """
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import socket
 from collections.abc import Iterable
-from urllib.parse import urlsplit
+from typing import Any
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import ThreadedResolver
+from yarl import URL
 
 from crawler.errors import BlockedAddress
 
@@ -20,12 +25,30 @@ from crawler.errors import BlockedAddress
 METADATA_ADDRESSES = frozenset(
     ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
 )
+_CGNAT = ipaddress.ip_network("100.64.0.0/10")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+#: Longer than any real video page; an absurd URL is refused before anything parses it.
+MAX_URL_LENGTH = 4096
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 form carries (mapped, 6to4, Teredo, NAT64), if any."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
 
 
 def is_internal(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address) and (embedded := _embedded_ipv4(ip)) is not None:
+        if is_internal(str(embedded)):
+            return True
     return (
         ip in METADATA_ADDRESSES
         or ip.is_loopback
@@ -34,42 +57,121 @@ def is_internal(address: str) -> bool:
         or ip.is_multicast
         or ip.is_reserved
         or ip.is_unspecified
-        or (isinstance(ip, ipaddress.IPv4Address) and ip in ipaddress.ip_network("100.64.0.0/10"))
+        or (isinstance(ip, ipaddress.IPv4Address) and ip in _CGNAT)
     )
 
 
+def _ip_literal(host: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(host.strip("[]").split("%", 1)[0]))
+    except ValueError:
+        return None
+
+
 class AddressGuard:
-    """Resolves and vets hosts; ``allow_private`` turns it off (tests, the local demo)."""
+    """Resolves and vets hosts; ``allow_private`` turns it off (tests, the local demo).
 
-    def __init__(self, *, allow_private: bool = False, trusted_hosts: Iterable[str] = ()):
+    ``resolver`` (default: the system's getaddrinfo in a thread) is shared with
+    :class:`GuardedConnector`, so both layers ask the same resolver; tests give a hosts-style
+    resolver to simulate rebinding. The guard owns it: sessions using it do not close it.
+    """
+
+    def __init__(
+        self,
+        *,
+        allow_private: bool = False,
+        trusted_hosts: Iterable[str] = (),
+        resolver: AbstractResolver | None = None,
+    ):
         self.allow_private = allow_private
-        self.trusted_hosts = frozenset(h.lower() for h in trusted_hosts)
+        self.trusted_hosts = frozenset(h.lower().rstrip(".") for h in trusted_hosts)
+        self._resolver = resolver
 
-    async def check(self, url: str) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            raise BlockedAddress(f"refusing non-HTTP URL {url!r}", url=url)
-        host = (parts.hostname or "").lower()
-        if not host:
-            raise BlockedAddress(f"URL without host: {url!r}", url=url)
-        if self.allow_private or host in self.trusted_hosts:
+    @property
+    def resolver(self) -> AbstractResolver:
+        if self._resolver is None:  # aiohttp's resolvers need a running loop: made on first use
+            self._resolver = ThreadedResolver()
+        return self._resolver
+
+    def trusts(self, host: str) -> bool:
+        return self.allow_private or host.lower().rstrip(".") in self.trusted_hosts
+
+    def vet(self, host: str, addresses: Iterable[str], url: str) -> None:
+        """Raise unless every address ``host`` resolved to is public (or the host is trusted)."""
+        if self.trusts(host):
             return
-        for address in await self._resolve(host, parts.port, url):
+        for address in addresses:
             if is_internal(address):
                 raise BlockedAddress(
                     f"refusing {url!r}: {host} resolves to internal address {address}", url=url
                 )
 
-    @staticmethod
-    async def _resolve(host: str, port: int | None, url: str) -> set[str]:
-        try:
-            return {str(ipaddress.ip_address(host))}
-        except ValueError:
-            pass
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                host, port or 443, type=socket.SOCK_STREAM
+    async def check(self, url: str) -> None:
+        if len(url) > MAX_URL_LENGTH:
+            raise BlockedAddress(
+                f"refusing a URL of {len(url)} characters (limit {MAX_URL_LENGTH})", url=url[:200]
             )
-        except socket.gaierror as exc:
+        try:
+            parts = URL(url)  # the parser aiohttp itself uses, so both see the same host
+            host = (parts.host or "").lower()
+        except ValueError as exc:
+            raise BlockedAddress(f"unparseable URL {url!r}: {exc}", url=url) from exc
+        if parts.scheme not in ("http", "https"):
+            raise BlockedAddress(f"refusing non-HTTP URL {url!r}", url=url)
+        if not host:
+            raise BlockedAddress(f"URL without host: {url!r}", url=url)
+        if parts.user is not None or parts.password is not None:
+            raise BlockedAddress(f"refusing a URL with credentials for {host}", url=str(parts.with_user(None)))
+        if self.trusts(host):
+            return
+        self.vet(host, await self.addresses(host, parts.port, url), url)
+
+    async def addresses(self, host: str, port: int | None, url: str) -> set[str]:
+        literal = _ip_literal(host)
+        if literal is not None:
+            return {literal}
+        try:
+            infos = await self.resolver.resolve(host, port or 443, family=socket.AF_UNSPEC)
+        except OSError as exc:
             raise BlockedAddress(f"cannot resolve {host}: {exc}", url=url) from exc
-        return {info[4][0] for info in infos}
+        return {info["host"] for info in infos}
+
+
+class GuardedResolver(AbstractResolver):
+    """Wraps the guard's resolver: an internal answer raises instead of being connected to."""
+
+    def __init__(self, guard: AddressGuard):
+        self.guard = guard
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        results = await self.guard.resolver.resolve(host, port, family)
+        self.guard.vet(host, [r["host"] for r in results], f"{host}:{port}")
+        return results
+
+    async def close(self) -> None:
+        """Nothing to release: the guard owns the resolver and may serve other sessions."""
+
+
+class GuardedConnector(aiohttp.TCPConnector):
+    """A TCP connector that only ever connects to addresses the guard allows.
+
+    aiohttp skips the resolver for IP literals, so those are vetted here before connecting.
+    """
+
+    def __init__(self, guard: AddressGuard, **kwargs: Any):
+        super().__init__(resolver=GuardedResolver(guard), **kwargs)
+        self.guard = guard
+
+    async def connect(self, req: aiohttp.ClientRequest, traces: Any, timeout: Any) -> Any:
+        host = req.url.raw_host or ""
+        literal = _ip_literal(host)
+        if literal is not None:
+            self.guard.vet(host, [literal], str(req.url))
+        return await super().connect(req, traces, timeout)
+
+
+def guarded_session(guard: AddressGuard, **kwargs: Any) -> aiohttp.ClientSession:
+    """The HTTP session every crawler request must go through (see :class:`HttpClient`)."""
+    return aiohttp.ClientSession(connector=GuardedConnector(guard), **kwargs)

@@ -13,6 +13,7 @@ import aiohttp
 
 from crawler.base import Platform, PlatformConfig
 from crawler.http import HttpPolicy
+from crawler.netguard import AddressGuard, guarded_session
 from crawler.registry import platform_class
 from crawler.runner import Crawler, Outcome, Scanner, Sources
 from crawler.sampling import SamplingPolicy
@@ -46,6 +47,14 @@ def platform_config(
         max_pages=settings.max_pages,
         options={**settings.platforms.get(name, {}), **(overrides or {})},
     )
+
+
+def crawler_session(settings: CrawlerSettings) -> aiohttp.ClientSession:
+    """The session all platforms share; its connector refuses internal addresses at connect time."""
+    guard = AddressGuard(
+        allow_private=settings.allow_private_addresses, trusted_hosts=settings.trusted_hosts
+    )
+    return guarded_session(guard)
 
 
 def work_terms(settings: CrawlerSettings, title: str, aliases: Sequence[str]) -> list[str]:
@@ -95,7 +104,7 @@ async def crawl(
     """Crawl ``platform_name`` once (or forever); ``on_outcome`` reports and says "matched"."""
     tally = Tally()
     own_session = session is None
-    session = session or aiohttp.ClientSession()
+    session = session or crawler_session(settings)
     try:
         platform: Platform = platform_class(platform_name)(
             session, platform_config(settings, platform_name, options), state

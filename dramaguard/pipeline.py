@@ -24,7 +24,7 @@ from crawler.base import Platform
 from crawler.errors import CrawlError, HttpStatusError
 from crawler.models import Candidate, Page
 from crawler.registry import platform_class
-from dramaguard.crawling import platform_config, work_terms
+from dramaguard.crawling import crawler_session, platform_config, work_terms
 from dramaguard.services import LeakReport, MatchReport, Services
 from dramaguard.workqueue import DeadlineQueue, FingerprintPool
 from fingerprint import DecodeError
@@ -77,7 +77,7 @@ class Pipeline:
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> None:
-        self._http = aiohttp.ClientSession()
+        self._http = crawler_session(self.settings.crawler)
         state = SqlCrawlState(self.services.sessions)
         for name in self.settings.daemon.platforms:
             config = platform_config(self.settings.crawler, name)

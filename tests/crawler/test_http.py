@@ -13,7 +13,7 @@ from aiohttp import web
 
 from crawler.errors import BlockedAddress, CrawlError, HttpStatusError, MalformedResponse
 from crawler.http import HttpClient, HttpPolicy, parse_retry_after
-from crawler.netguard import AddressGuard
+from crawler.netguard import AddressGuard, guarded_session
 
 pytestmark = pytest.mark.asyncio
 
@@ -141,14 +141,17 @@ async def test_redirect_to_loopback_is_refused_when_not_allowed(server, http_ses
     # "localhost" is trusted for the first hop only; the redirect names 127.0.0.1 itself.
     server.plans["/start"] = [web.HTTPFound(f"http://127.0.0.1:{server.port}/secret")]
     server.plans["/secret"] = [ok('{"secret": true}')]
-    http = client(http_session, allow=False, trusted=["localhost"])
-    with pytest.raises(BlockedAddress, match="127.0.0.1"):
-        await http.get_json(f"http://localhost:{server.port}/start")
+    guard = AddressGuard(trusted_hosts=["localhost"])
+    async with guarded_session(guard) as session:
+        http = client(session, allow=False, trusted=["localhost"])
+        with pytest.raises(BlockedAddress, match="127.0.0.1"):
+            await http.get_json(f"http://localhost:{server.port}/start")
     assert server.hits["/start"] == 1 and "/secret" not in server.hits
 
 
 async def test_redirect_to_metadata_address_is_refused(server, http_session) -> None:
     server.plans["/start"] = [web.HTTPFound("http://169.254.169.254/latest/meta-data/")]
-    http = client(http_session, allow=False, trusted=["127.0.0.1"])
-    with pytest.raises(BlockedAddress, match="169.254.169.254"):
-        await http.get_json(server.url + "/start")
+    async with guarded_session(AddressGuard(trusted_hosts=["127.0.0.1"])) as session:
+        http = client(session, allow=False, trusted=["127.0.0.1"])
+        with pytest.raises(BlockedAddress, match="169.254.169.254"):
+            await http.get_json(server.url + "/start")

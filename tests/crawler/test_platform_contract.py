@@ -13,6 +13,7 @@ import pytest
 
 from crawler.errors import CrawlError, UnsupportedOperation
 from crawler.feed import FeedPlatform
+from crawler.netguard import AddressGuard, guarded_session
 from crawler.simulated.platform import SimulatedPlatform
 from crawler.ytdlp import YtDlpPlatform
 
@@ -224,10 +225,11 @@ class TestYtDlpGeneric(PlatformContract):
 @pytest.mark.live
 async def test_ytdlp_live_search(http_session, state, config):
     """Opt-in (--live): a real search through yt-dlp's YouTube search prefix."""
-    platform = YtDlpPlatform(
-        http_session,
-        config(allow_private_addresses=False, search_prefix="ytsearch", search_results=3),
-        state,
-    )
-    found = [c async for page in platform.search("short drama") for c in page.candidates]
+    async with guarded_session(AddressGuard()) as session:
+        platform = YtDlpPlatform(
+            session,
+            config(allow_private_addresses=False, search_prefix="ytsearch", search_results=3),
+            state,
+        )
+        found = [c async for page in platform.search("short drama") for c in page.candidates]
     assert found and all(c.title for c in found)
