@@ -63,6 +63,48 @@ def _check_file(path: Path, limits: DecodeLimits) -> None:
         raise DecodeError(str(path), f"file too large ({size} bytes > {limits.max_file_bytes})")
 
 
+def _open_video(path: Path, limits: DecodeLimits):
+    """Open ``path`` with PyAV and vet its first video stream's header against ``limits``.
+
+    Only headers are read, so a decoder bomb (a tiny file declaring 16000×16000 frames) is refused
+    before any frame is allocated. Returns the open container (the caller closes it) and stream.
+    """
+    import av
+
+    _check_file(path, limits)
+    try:
+        container = av.open(str(path), mode="r", timeout=30)
+    except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        reason = _reason(exc)
+        if "end of file" in reason.lower():
+            raise DecodeError(str(path), "truncated media file (it ends inside its header)") from exc
+        raise DecodeError(str(path), f"not a readable media file ({reason})") from exc
+    try:
+        if not container.streams.video:
+            kind = "audio-only media" if container.streams.audio else "no video stream"
+            raise DecodeError(str(path), kind)
+        stream = container.streams.video[0]
+        if stream.codec_context is None:
+            raise DecodeError(str(path), "video stream with an unknown or damaged codec")
+        stream.thread_type = "AUTO"
+        width, height = stream.codec_context.width, stream.codec_context.height
+        if width <= 0 or height <= 0:
+            raise DecodeError(str(path), "video stream has no dimensions")
+        if width * height > limits.max_pixels:
+            raise DecodeError(str(path), f"absurd resolution {width}x{height}")
+    except BaseException:
+        container.close()
+        raise
+    return container, stream
+
+
+def probe_video(path: Path, limits: DecodeLimits) -> tuple[int, int]:
+    """(width, height) of a readable video within ``limits``; :class:`DecodeError` otherwise."""
+    container, stream = _open_video(path, limits)
+    with container:
+        return stream.codec_context.width, stream.codec_context.height
+
+
 def _scaled_size(width: int, height: int, max_side: int) -> tuple[int, int]:
     scale = min(1.0, max_side / max(width, height))
     return max(2, round(width * scale)) & ~1, max(2, round(height * scale)) & ~1
@@ -76,29 +118,9 @@ class PyAVSource:
     def sample(
         self, path: Path, *, interval_ms: int, max_side: int, limits: DecodeLimits
     ) -> Iterator[SampledFrame]:
-        import av
-
-        _check_file(path, limits)
-        try:
-            container = av.open(str(path), mode="r", timeout=30)
-        except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
-            reason = _reason(exc)
-            if "end of file" in reason.lower():
-                raise DecodeError(str(path), "truncated media file (it ends inside its header)") from exc
-            raise DecodeError(str(path), f"not a readable media file ({reason})") from exc
+        container, stream = _open_video(path, limits)
         with container:
-            if not container.streams.video:
-                kind = "audio-only media" if container.streams.audio else "no video stream"
-                raise DecodeError(str(path), kind)
-            stream = container.streams.video[0]
-            if stream.codec_context is None:
-                raise DecodeError(str(path), "video stream with an unknown or damaged codec")
-            stream.thread_type = "AUTO"
             width, height = stream.codec_context.width, stream.codec_context.height
-            if width <= 0 or height <= 0:
-                raise DecodeError(str(path), "video stream has no dimensions")
-            if width * height > limits.max_pixels:
-                raise DecodeError(str(path), f"absurd resolution {width}x{height}")
             out_w, out_h = _scaled_size(width, height, max_side)
             next_ms = 0
             produced = 0

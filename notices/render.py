@@ -6,6 +6,7 @@ body can never disagree about which legally required elements a notice contains.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,18 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from notices.pdf import Block, render_pdf
 
 _MARKS = (("# ", "title"), ("## ", "heading"), ("- ", "item"), ("> ", "url"))
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+
+
+def one_line(value: Any) -> Any:
+    """Every substituted value stays on its line: uploader-controlled text (a title with a newline
+    and ``# ...``) can never add blocks — headings, items, links — to a legal notice."""
+    return _CONTROL.sub(" ", value) if isinstance(value, str) else value
+
+
+def is_web_url(value: str) -> bool:
+    """Only http(s) URLs become links (never ``javascript:`` or ``data:`` from a platform)."""
+    return value.lower().startswith(("http://", "https://"))
 
 
 @dataclass(frozen=True)
@@ -25,14 +38,18 @@ class RenderedDocument:
 
 
 def environment() -> Environment:
-    return Environment(
+    """Templates are ours (files in the package); values are data, never template source."""
+    env = Environment(
         loader=PackageLoader("notices", "templates"),
         autoescape=select_autoescape(["html", "html.j2"], default_for_string=False, default=False),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=one_line,
     )
+    env.tests["web_url"] = is_web_url
+    return env
 
 
 def parse_blocks(markup: str) -> list[Block]:

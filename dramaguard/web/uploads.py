@@ -14,8 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from fastapi import HTTPException, Request, status
+from starlette.concurrency import run_in_threadpool
 
 from dramaguard.services import Services
+from fingerprint import DecodeError
+from fingerprint.media import probe_video
+from fingerprint.sniff import NotVideo, vet_container
 from storage import cases as repo
 from storage.base import utcnow
 from storage.db import transaction
@@ -49,7 +53,11 @@ class UploadWorker:
         return uuid.uuid4().hex
 
     async def receive(self, request: Request, job_id: str, filename: str) -> tuple[Path, int]:
-        """Write the request body to ``uploads/<job>/<filename>``; 413 past the cap, 400 if empty."""
+        """Write the request body to ``uploads/<job>/<filename>`` and vet it before accepting it.
+
+        413 past the cap, 400 if empty, 415 if it is not (only) a video container, 422 if its video
+        cannot be read or declares frames over the decode limits; a refused body leaves nothing.
+        """
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.limit_bytes:
             raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, self._too_large())
@@ -66,10 +74,21 @@ class UploadWorker:
                     handle.write(chunk)
             if size == 0:
                 raise HTTPException(status.HTTP_400_BAD_REQUEST, "the request body (the video file) is empty")
+            await run_in_threadpool(self._vet, path)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
         return path, size
+
+    def _vet(self, path: Path) -> None:
+        """Container type, polyglots and the video header, synchronously: the client hears why."""
+        try:
+            vet_container(path, path.name)
+            probe_video(path, self.services.limits)
+        except NotVideo as exc:
+            raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, f"{path.name}: {exc.reason}") from exc
+        except DecodeError as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"{path.name}: {exc.reason}") from exc
 
     def _too_large(self) -> str:
         return f"upload larger than the limit of {self.limit_bytes} bytes"

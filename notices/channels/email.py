@@ -7,14 +7,42 @@ same Message-ID, which mail systems and complaint desks use to collapse duplicat
 from __future__ import annotations
 
 import hashlib
+import re
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formatdate, getaddresses
 from typing import ClassVar
 
 import aiosmtplib
 
 from notices.channels.base import Channel, OutgoingNotice
 from notices.errors import DeliveryError
+
+_LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+
+
+def header_text(value: str) -> str:
+    """A header value on one line: a title carrying CR/LF cannot add headers (``Bcc:``)."""
+    return _LINE_BREAKS.sub(" ", value).strip()
+
+
+def mailbox(value: str) -> str:
+    """Exactly one mailbox (``addr`` or ``Display Name <addr>``), re-serialised safely; anything
+    that could smuggle a header or a second recipient is refused (a permanent delivery error)."""
+    refused = DeliveryError(f"not a single valid e-mail address: {value!r}", retryable=False)
+    if _LINE_BREAKS.search(value):
+        raise refused
+    parsed = getaddresses([value])
+    if len(parsed) != 1:
+        raise refused
+    name, addr = parsed[0]
+    try:
+        address = Address(display_name=name, addr_spec=addr)
+    except (ValueError, IndexError) as exc:  # the header parser's own errors
+        raise refused from exc
+    if not address.username or not address.domain or "@" in address.domain:
+        raise refused
+    return str(address)
 
 
 class EmailChannel(Channel):
@@ -34,12 +62,12 @@ class EmailChannel(Channel):
 
     def build_message(self, notice: OutgoingNotice, key: str) -> EmailMessage:
         msg = EmailMessage()
-        msg["From"] = self.sender
-        msg["To"] = notice.recipient
-        msg["Subject"] = notice.subject
+        msg["From"] = mailbox(self.sender)
+        msg["To"] = mailbox(notice.recipient)
+        msg["Subject"] = header_text(notice.subject)
         msg["Date"] = formatdate(localtime=False)
         msg["Message-ID"] = self.message_id(key)
-        msg["X-DramaGuard-Notice"] = notice.notice_id
+        msg["X-DramaGuard-Notice"] = header_text(notice.notice_id)
         msg.set_content(notice.text)
         msg.add_alternative(notice.html, subtype="html")
         if notice.pdf:

@@ -104,6 +104,8 @@ def get_work(work_id: int, principal: Anyone, session: DB) -> WorkDetail:
         404: {"model": Error, "description": "no such work (or not yours)"},
         409: {"model": Error, "description": "that episode number is already registered"},
         413: {"model": Error, "description": "larger than web.max_upload_bytes"},
+        415: {"model": Error, "description": "not a video container, or also another format (polyglot)"},
+        422: {"model": Error, "description": "unreadable video, or frames over the decode limits"},
     },
 )
 async def upload_episode(

@@ -106,6 +106,22 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         yield World(app, client, actors, holders, works)
 
 
+@functools.cache
+def undecodable_video() -> bytes:
+    """A real MP4 whose header is intact (so the upload is accepted) but whose frames are zeroed:
+    registration fails in the background without registering an episode."""
+    import tempfile
+
+    from dramaguard import samples
+
+    with tempfile.TemporaryDirectory() as folder:
+        data = bytearray(samples.make_episode(Path(folder) / "z.mp4", seed=3, seconds=1).read_bytes())
+    at = data.index(b"mdat") - 4
+    size = int.from_bytes(data[at : at + 4], "big")
+    data[at + 8 : at + size] = bytes(size - 8)
+    return bytes(data)
+
+
 def wait_for_upload(client: TestClient, url: str, headers: dict, timeout: float = 60) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

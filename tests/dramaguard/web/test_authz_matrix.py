@@ -19,7 +19,7 @@ from notices.policy import Action, PolicyRule
 from storage import cases as repo
 from storage.db import transaction
 
-from .conftest import TENANTS, World, add_case, add_notice
+from .conftest import TENANTS, World, add_case, add_notice, undecodable_video
 
 ALL = frozenset(Role)
 OWNERS = frozenset({Role.RIGHTS_HOLDER, Role.ADMIN})
@@ -52,7 +52,7 @@ class Endpoint:
     # what a non-admin gets when the target belongs to the other tenant; None: no tenant object
     foreign: int | None = 404
     json: Callable[[World, str], dict] | None = None
-    content: bytes | None = None
+    content: Callable[[], bytes] | None = None
     ui: bool = False
     params: dict = field(default_factory=dict)
     # per call, a new object in the target tenant (for calls that consume or delete it)
@@ -85,7 +85,7 @@ API: list[Endpoint] = [
     Endpoint("GET", "/api/v1/works/{work}", ALL, 200),
     Endpoint(
         "POST", "/api/v1/works/{work}/episodes", OWNERS, 202,
-        content=b"not a video", params={"number": 7, "filename": "x.mp4"},
+        content=undecodable_video, params={"number": 7, "filename": "x.mp4"},
     ),
     Endpoint("GET", "/api/v1/works/{work}/uploads", ALL, 200),
     Endpoint("GET", "/api/v1/uploads/{upload}", ALL, 200),
@@ -144,7 +144,7 @@ def targets(world: World) -> dict[str, dict[str, str]]:
         response = world.client.post(
             f"/api/v1/works/{world.work_ids[tenant]}/episodes",
             params={"number": 1, "filename": "seed.mp4"},
-            content=b"seed",
+            content=undecodable_video(),
             headers=owner.bearer,
         )
         assert response.status_code == 202, response.text
@@ -183,7 +183,7 @@ def _call(world: World, targets, endpoint: Endpoint, caller, target: str, header
         form = {"csrf_token": headers.pop("_csrf"), **endpoint.form(world, target)}
         return world.client.post(path, data=form, headers=headers, follow_redirects=False)
     return world.client.request(
-        endpoint.method, path, json=body, content=endpoint.content, params=endpoint.params,
+        endpoint.method, path, json=body, content=endpoint.content() if endpoint.content else None, params=endpoint.params,
         headers=headers, follow_redirects=False,
     )
 

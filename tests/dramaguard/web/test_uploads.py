@@ -75,7 +75,7 @@ def test_oversized_uploads_are_refused_and_leave_nothing(live):
     assert empty.status_code == 400
 
 
-def test_a_broken_file_fails_with_a_clear_message(live, tmp_path):
+def test_a_broken_file_is_refused_with_a_clear_message(live, tmp_path):
     _, client, actors, works = live
     owner = actors[(Role.RIGHTS_HOLDER, "B")]
     response = client.post(
@@ -84,8 +84,10 @@ def test_a_broken_file_fails_with_a_clear_message(live, tmp_path):
         content=b"\x00\x00\x00\x18ftypmp42" + b"junk" * 100,
         headers=owner.bearer,
     )
-    job = wait_for_upload(client, response.headers["location"], owner.bearer)
-    assert job["state"] == "failed" and "broken.mp4" in job["error"] and "/" not in job["error"].split(":")[0]
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert detail.startswith("broken.mp4: ") and "/" not in detail.split(":")[0]
+    assert client.get(f"/api/v1/works/{works['B']}/uploads", headers=owner.bearer).json() == []
     assert client.get(f"/api/v1/works/{works['B']}", headers=owner.bearer).json()["episodes"] == []
 
 
