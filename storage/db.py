@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+import logging
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,10 +14,28 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+class _NoResultRows(logging.Filter):
+    """SQLAlchemy at DEBUG prints every fetched row (session CSRF tokens, password hashes)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.startswith(("Row ", "Col ")))
+
+
+def _quiet_rows() -> None:
+    logger = logging.getLogger("sqlalchemy.engine.Engine")
+    if not any(isinstance(f, _NoResultRows) for f in logger.filters):
+        logger.addFilter(_NoResultRows())
+
+
 def make_engine(url: str) -> Engine:
-    """Create an engine; for SQLite turn on WAL, foreign keys and a busy timeout."""
+    """Create an engine; for SQLite turn on WAL, foreign keys and a busy timeout.
+
+    ``hide_parameters``: statement logs and database errors never show bound values (CSRF tokens,
+    addresses, notice text), whatever level a deployment sets its loggers to.
+    """
+    _quiet_rows()
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -27,7 +46,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def alembic_config(url: str) -> Config:

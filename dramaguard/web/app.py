@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from dramaguard.casework import build_channels
+from dramaguard.logs import install_redaction
 from dramaguard.services import RegistrationError, Services
 from dramaguard.settings import Settings
 from dramaguard.web import ui
@@ -33,6 +34,7 @@ CSP = (
 
 
 def create_app(settings: Settings) -> FastAPI:
+    install_redaction()  # uvicorn's access log repeats query strings
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = await run_in_threadpool(Services.open, settings)

@@ -24,6 +24,16 @@ class Error(BaseModel):
     detail: str
 
 
+class InvalidRequest(BaseModel):
+    """FastAPI's own answer to invalid parameters: one entry per problem."""
+
+    detail: list[dict]
+
+
+#: A 422 is either invalid parameters (FastAPI's list) or content we refuse to process (a message).
+UNPROCESSABLE = Error | InvalidRequest
+
+
 ERRORS = {
     400: {"model": Error, "description": "the request is well-formed but cannot be carried out"},
     401: {"model": Error, "description": "no valid API token or session"},

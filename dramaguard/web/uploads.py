@@ -88,7 +88,7 @@ class UploadWorker:
         except NotVideo as exc:
             raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, f"{path.name}: {exc.reason}") from exc
         except DecodeError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"{path.name}: {exc.reason}") from exc
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{path.name}: {exc.reason}") from exc
 
     def _too_large(self) -> str:
         return f"upload larger than the limit of {self.limit_bytes} bytes"

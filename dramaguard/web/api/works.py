@@ -7,7 +7,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from sqlalchemy import select
 
 from dramaguard.web.deps import DB, Anyone, Owners, get_services, not_found
-from dramaguard.web.schemas import Error, EpisodeOut, Receipt, UploadOut, WorkDetail, WorkIn, WorkOut
+from dramaguard.web.schemas import UNPROCESSABLE, Error, EpisodeOut, Receipt, UploadOut, WorkDetail, WorkIn, WorkOut
 from storage import scoped
 from storage.auth import Role
 from storage.db import transaction
@@ -105,7 +105,8 @@ def get_work(work_id: int, principal: Anyone, session: DB) -> WorkDetail:
         409: {"model": Error, "description": "that episode number is already registered"},
         413: {"model": Error, "description": "larger than web.max_upload_bytes"},
         415: {"model": Error, "description": "not a video container, or also another format (polyglot)"},
-        422: {"model": Error, "description": "unreadable video, or frames over the decode limits"},
+        422: {"model": UNPROCESSABLE,
+              "description": "invalid parameters, or an unreadable video / frames over the decode limits"},
     },
 )
 async def upload_episode(
