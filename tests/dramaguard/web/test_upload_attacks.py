@@ -216,3 +216,37 @@ def test_lying_content_length_is_refused_before_the_body(live, declared, status)
     answer = raw_request(server, head, b"\0" * 1024)  # far less than declared: no waiting for it
     assert answer.split(" ", 2)[1] == status, answer[:200]
     assert not any((app.state.settings.home / "uploads").iterdir())
+
+
+SAFE_TYPES = {"application/json", "text/html", "image/png", "application/pdf", "text/css", "text/javascript"}
+
+
+def test_uploaded_bytes_are_never_served_back(live, clips):
+    """Every GET route (API from the schema, UI from the route list) with the caller's own ids:
+    none returns the uploaded file's bytes, and every answer is nosniff with a safe type."""
+    from .test_csrf_bruteforce import routes
+
+    app, client, owner, work_id, _ = live
+    body = clips[7]
+    response = client.post(f"/api/v1/works/{work_id}/episodes", params={"number": 1, "filename": "x.html"},
+                           content=body, headers=owner.bearer)
+    job = wait_for_upload(client, response.headers["location"], owner.bearer)
+    assert job["state"] == "registered" and job["filename"] == "x.html"
+    ids = {"work_id": work_id, "job_id": job["id"]}
+    client.cookies.set(SESSION_COOKIE, owner.cookie)
+    paths = {path for path, methods in routes(app) if "GET" in methods}
+    served = 0
+    for path in sorted(paths):
+        try:
+            url = path.format(**ids)
+        except KeyError:  # a route about other objects (cases, notices): no uploaded bytes there
+            continue
+        for extra in ("", f"/{job['filename']}"):
+            answer = client.get(url + extra, headers=owner.bearer if url.startswith("/api/") else {})
+            assert body[-2048:] not in answer.content and body[:2048] not in answer.content, url + extra
+            if answer.status_code == 200:
+                served += 1
+                assert answer.headers.get("x-content-type-options") == "nosniff", url
+                assert answer.headers["content-type"].split(";")[0] in SAFE_TYPES, (url, answer.headers["content-type"])
+    assert served >= 6
+    assert client.get(f"/static/{job['filename']}").status_code == 404
