@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -126,6 +130,16 @@ class AddressGuard:
             return
         self.vet(host, await self.addresses(host, parts.port, url), url)
 
+    async def trusted_addresses(self) -> set[str]:
+        """What the trusted hosts resolve to now (for guards that only see addresses)."""
+        found: set[str] = set()
+        for host in self.trusted_hosts:
+            try:
+                found |= await self.addresses(host, None, host)
+            except BlockedAddress:  # a trusted name that does not resolve trusts nothing
+                continue
+        return found
+
     async def addresses(self, host: str, port: int | None, url: str) -> set[str]:
         literal = _ip_literal(host)
         if literal is not None:
@@ -175,3 +189,58 @@ class GuardedConnector(aiohttp.TCPConnector):
 def guarded_session(guard: AddressGuard, **kwargs: Any) -> aiohttp.ClientSession:
     """The HTTP session every crawler request must go through (see :class:`HttpClient`)."""
     return aiohttp.ClientSession(connector=GuardedConnector(guard), **kwargs)
+
+
+# ---- sockets opened by third-party code (yt-dlp's own HTTP stack) ----------------------------
+
+
+class BlockedConnection(PermissionError):
+    """Raised inside ``socket.connect`` for an internal address; libraries see a failed connect."""
+
+
+@dataclass
+class SocketGuard:
+    """Internal addresses a guarded block may still reach, and what it was refused."""
+
+    allowed: frozenset[str]
+    refused: list[str] = field(default_factory=list)
+
+
+_SOCKET_GUARD: ContextVar[SocketGuard | None] = ContextVar("dramaguard_socket_guard", default=None)
+_hook_installed = False
+
+
+def _audit(event: str, args: tuple) -> None:
+    if event != "socket.connect":
+        return
+    state = _SOCKET_GUARD.get()
+    address = args[1] if len(args) > 1 else None
+    if state is None or not isinstance(address, tuple) or not isinstance(address[0], str):
+        return
+    literal = _ip_literal(address[0])
+    if literal is not None and literal not in state.allowed and is_internal(literal):
+        state.refused.append(literal)
+        raise BlockedConnection(f"refusing a connection to internal address {literal}")
+
+
+@contextmanager
+def guard_sockets(guard: AddressGuard, trusted_addresses: Iterable[str] = ()) -> Iterator[SocketGuard]:
+    """Refuse every ``socket.connect`` to an internal address made in this context — threads
+    started with :func:`asyncio.to_thread` inherit it — at the address really connected to.
+
+    For code whose HTTP stack we do not own (yt-dlp): a process-wide audit hook, inert outside
+    such a block. Trusted hosts pass only as the addresses they resolved to beforehand.
+    """
+    global _hook_installed
+    if not _hook_installed:
+        sys.addaudithook(_audit)
+        _hook_installed = True
+    state = SocketGuard(frozenset(trusted_addresses))
+    if guard.allow_private:
+        yield state
+        return
+    token = _SOCKET_GUARD.set(state)
+    try:
+        yield state
+    finally:
+        _SOCKET_GUARD.reset(token)

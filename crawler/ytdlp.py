@@ -10,9 +10,10 @@ Options: ``search_prefix`` (e.g. ``"ytsearch"``; without it search is unsupporte
 ``account_url`` (a template with ``{account}``, enabling watched accounts), ``ydl_options``
 (extra yt-dlp options, e.g. cookies or proxy).
 
-Limits: only the first URL given to yt-dlp passes the address guard; yt-dlp's own requests during
-extraction (and its redirects) are not checked. HLS/DASH-only videos are refused with a clear
-error instead of being downloaded.
+SSRF: the first URL passes the address guard, and every socket yt-dlp connects during extraction
+(pages, APIs, redirects) is vetted at the address it connects to (:func:`guard_sockets`); trusted
+hosts pass as the addresses they resolved to. HLS/DASH-only videos are refused with a clear error
+instead of being downloaded.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from yt_dlp import YoutubeDL
 from yt_dlp.utils import YoutubeDLError, unsmuggle_url
 
 from crawler.base import Platform, RawPage
-from crawler.errors import CrawlError, MediaError, UnsupportedOperation
+from crawler.errors import BlockedAddress, CrawlError, MediaError, UnsupportedOperation
 from crawler.models import Candidate
+from crawler.netguard import guard_sockets
 
 log = logging.getLogger(__name__)
 
@@ -108,10 +110,18 @@ class YtDlpPlatform(Platform):
             **self.option("ydl_options", {}),
         }
         await self.http.limiter.acquire()
-        try:
-            return await asyncio.to_thread(_extract_sync, url, options)
-        except YoutubeDLError as exc:  # every site failure: refused, gone, unsupported
-            raise CrawlError(f"yt-dlp could not read {url}: {exc}", url=url) from exc
+        trusted = await self.http.guard.trusted_addresses()
+        # yt-dlp's own requests (pages, APIs, redirects) do not pass our client: guard its sockets
+        with guard_sockets(self.http.guard, trusted) as sockets:
+            try:
+                return await asyncio.to_thread(_extract_sync, url, options)
+            except YoutubeDLError as exc:  # every site failure: refused, gone, unsupported
+                if sockets.refused:
+                    refused = ", ".join(sorted(set(sockets.refused)))
+                    raise BlockedAddress(
+                        f"yt-dlp reading {url} was refused internal address {refused}", url=url
+                    ) from exc
+                raise CrawlError(f"yt-dlp could not read {url}: {exc}", url=url) from exc
 
     def _candidate(self, info: dict[str, Any], fallback_url: str) -> Candidate:
         timestamp = info.get("timestamp") or info.get("release_timestamp")

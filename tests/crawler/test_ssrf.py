@@ -209,3 +209,49 @@ async def test_the_allow_private_setting_keeps_loopback_tests_working(internal) 
     async with aiohttp.ClientSession() as plain:  # allowed without the guarded connector too
         assert await http(plain, guard).get_json(f"http://localhost:{internal.port}/ok") == body
     assert internal.hits == ["/ok", "/ok"]
+
+
+# ---- yt-dlp's own requests: its sockets are vetted at the address they connect to ----
+
+@pytest_asyncio.fixture
+async def internal_2():
+    """A second "internal" service, on 127.0.0.2 (not trusted by anyone)."""
+    target = Internal()
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", target.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.2", 0)
+    await site.start()
+    target.port = runner.addresses[0][1]
+    yield target
+    await runner.cleanup()
+
+
+async def test_ytdlp_redirect_to_an_internal_address_is_refused(internal, internal_2, state, config) -> None:
+    """The trusted page (127.0.0.1) redirects yt-dlp to 127.0.0.2: refused at connect time."""
+    from crawler.ytdlp import YtDlpPlatform
+
+    internal.redirects = {"/watch/1": f"http://127.0.0.2:{internal_2.port}/video.mp4"}
+    guard = AddressGuard(trusted_hosts=["127.0.0.1"])
+    async with guarded_session(guard) as session:
+        platform = YtDlpPlatform(
+            session, config(allow_private_addresses=False, trusted_hosts=("127.0.0.1",)), state
+        )
+        with pytest.raises(BlockedAddress, match="127.0.0.2"):
+            await platform.describe(f"http://127.0.0.1:{internal.port}/watch/1")
+    assert internal.hits == ["/watch/1"] and internal_2.hits == []
+
+
+async def test_ytdlp_reads_a_trusted_page_through_the_socket_guard(sim, media, state, config) -> None:
+    from crawler.ytdlp import YtDlpPlatform
+    from tests.crawler.test_platform_contract import seed
+
+    videos = seed(sim, media)
+    guard = AddressGuard(trusted_hosts=["127.0.0.1"])
+    async with guarded_session(guard) as session:
+        platform = YtDlpPlatform(
+            session, config(allow_private_addresses=False, trusted_hosts=("127.0.0.1",)), state
+        )
+        candidate = await platform.describe(sim.page_url(videos[0]))
+    assert candidate.title.startswith(videos[0].title)
