@@ -10,6 +10,7 @@ internal address: the address checked is the address connected to.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import sys
 from collections.abc import Iterable, Iterator
@@ -33,6 +34,7 @@ _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 #: Longer than any real video page; an absurd URL is refused before anything parses it.
 MAX_URL_LENGTH = 4096
+_CREDENTIALS = re.compile(r"(//)[^/?#@]*@")
 
 
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -115,20 +117,21 @@ class AddressGuard:
             raise BlockedAddress(
                 f"refusing a URL of {len(url)} characters (limit {MAX_URL_LENGTH})", url=url[:200]
             )
+        shown = _CREDENTIALS.sub(r"\1", url)  # errors and logs never repeat a password
         try:
             parts = URL(url)  # the parser aiohttp itself uses, so both see the same host
             host = (parts.host or "").lower()
         except ValueError as exc:
-            raise BlockedAddress(f"unparseable URL {url!r}: {exc}", url=url) from exc
+            raise BlockedAddress(f"unparseable URL {shown!r}", url=shown) from exc
         if parts.scheme not in ("http", "https"):
-            raise BlockedAddress(f"refusing non-HTTP URL {url!r}", url=url)
+            raise BlockedAddress(f"refusing non-HTTP URL {shown!r}", url=shown)
         if not host:
-            raise BlockedAddress(f"URL without host: {url!r}", url=url)
+            raise BlockedAddress(f"URL without host: {shown!r}", url=shown)
         if parts.user is not None or parts.password is not None:
-            raise BlockedAddress(f"refusing a URL with credentials for {host}", url=str(parts.with_user(None)))
+            raise BlockedAddress(f"refusing a URL with credentials: {shown!r}", url=shown)
         if self.trusts(host):
             return
-        self.vet(host, await self.addresses(host, parts.port, url), url)
+        self.vet(host, await self.addresses(host, parts.port, url), shown)
 
     async def trusted_addresses(self) -> set[str]:
         """What the trusted hosts resolve to now (for guards that only see addresses)."""

@@ -183,7 +183,8 @@ async def test_trusted_redirect_chain_still_works(internal) -> None:
         "data:text/html,<script>alert(1)</script>", "javascript:alert(1)", "dict://example.com/",
         "ldap://example.com/", "jar:http://example.com/x!/", "//example.com/x", "/relative",
         "http:///no-host", "http://", "https://user:secret@example.com/x",
-        "http://:secret@example.com/", "http://user@example.com/",
+        "http://:secret@example.com/", "http://user@example.com/", "ftp://user:secret@example.com/",
+        "gopher://secret@127.0.0.1:6379/", "http://ex ample.com:99999/x",
         "http://example.com/" + "a" * MAX_URL_LENGTH,
     ],
 )
