@@ -15,13 +15,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from notices.pdf import Block, render_pdf
 
 _MARKS = (("# ", "title"), ("## ", "heading"), ("- ", "item"), ("> ", "url"))
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+#: Characters that end a line somewhere (CR, LF, NEL, U+2028/9) or have no business in text.
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
 
 
 def one_line(value: Any) -> Any:
     """Every substituted value stays on its line: uploader-controlled text (a title with a newline
     and ``# ...``) can never add blocks — headings, items, links — to a legal notice."""
-    return _CONTROL.sub(" ", value) if isinstance(value, str) else value
+    return CONTROL_CHARS.sub(" ", value) if isinstance(value, str) else value
 
 
 def is_web_url(value: str) -> bool:

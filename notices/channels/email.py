@@ -7,7 +7,6 @@ same Message-ID, which mail systems and complaint desks use to collapse duplicat
 from __future__ import annotations
 
 import hashlib
-import re
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, getaddresses
@@ -17,20 +16,19 @@ import aiosmtplib
 
 from notices.channels.base import Channel, OutgoingNotice
 from notices.errors import DeliveryError
-
-_LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+from notices.render import CONTROL_CHARS
 
 
 def header_text(value: str) -> str:
     """A header value on one line: a title carrying CR/LF cannot add headers (``Bcc:``)."""
-    return _LINE_BREAKS.sub(" ", value).strip()
+    return CONTROL_CHARS.sub(" ", value).strip()
 
 
 def mailbox(value: str) -> str:
     """Exactly one mailbox (``addr`` or ``Display Name <addr>``), re-serialised safely; anything
     that could smuggle a header or a second recipient is refused (a permanent delivery error)."""
     refused = DeliveryError(f"not a single valid e-mail address: {value!r}", retryable=False)
-    if _LINE_BREAKS.search(value):
+    if CONTROL_CHARS.search(value):
         raise refused
     parsed = getaddresses([value])
     if len(parsed) != 1:
