@@ -62,18 +62,25 @@ class Internal:
         return web.json_response({"secret": "internal"})
 
 
-@pytest_asyncio.fixture
-async def internal():
+async def serve(host: str):
+    """An :class:`Internal` target on ``host``, port 0; yields it with ``port`` set."""
     target = Internal()
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", target.handle)
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
+    await web.TCPSite(runner, host, 0).start()
     target.port = runner.addresses[0][1]
-    yield target
-    await runner.cleanup()
+    try:
+        yield target
+    finally:
+        await runner.cleanup()
+
+
+@pytest_asyncio.fixture
+async def internal():
+    async for target in serve("127.0.0.1"):
+        yield target
 
 
 def http(session: aiohttp.ClientSession, guard: AddressGuard) -> HttpClient:
@@ -217,16 +224,8 @@ async def test_the_allow_private_setting_keeps_loopback_tests_working(internal) 
 @pytest_asyncio.fixture
 async def internal_2():
     """A second "internal" service, on 127.0.0.2 (not trusted by anyone)."""
-    target = Internal()
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", target.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.2", 0)
-    await site.start()
-    target.port = runner.addresses[0][1]
-    yield target
-    await runner.cleanup()
+    async for target in serve("127.0.0.2"):
+        yield target
 
 
 async def test_ytdlp_redirect_to_an_internal_address_is_refused(internal, internal_2, state, config) -> None:
