@@ -183,8 +183,8 @@ class Settings(BaseSettings):
     )
 
     home: Path = Field(default_factory=lambda: Path.home() / ".dramaguard")
-    database_url: str | None = Field(
-        None, description="any SQLAlchemy URL; default: SQLite (WAL) in the home"
+    database_url: SecretStr | None = Field(
+        None, description="any SQLAlchemy URL (it may hold a password); default: SQLite in the home"
     )
     fingerprint: FingerprintSettings = FingerprintSettings()
     matcher: MatcherSettings = MatcherSettings()
@@ -198,7 +198,9 @@ class Settings(BaseSettings):
 
     @property
     def resolved_database_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.home / 'dramaguard.db'}"
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.home / 'dramaguard.db'}"
 
     @property
     def index_dir(self) -> Path:

@@ -37,6 +37,7 @@ SMTP_USER, SMTP_PASSWORD = "dg-mailer", "smtp-Pa55-wörd-7f3a9c"
 COMPLAINT_TOKEN = "complaint-token-5b2e81d4c09a"
 WATERMARK_KEY = "watermark-key-9d8c7b6a5f4e"
 MILVUS_TOKEN = "milvus-token-1a2b3c4d5e6f"
+DB_PASSWORD = "db-Pa55-3e7f1c"
 #: Not our code: the receiving mail server (the provider's) and the test's own HTTP client, httpx,
 #: which logs the headers it receives (no package of the app uses httpx).
 FOREIGN_LOGGERS = ("mail.log", "httpx", "httpcore")
@@ -140,10 +141,13 @@ def test_web_flows_log_no_password_token_cookie_or_csrf(tmp_path, debug_logs, mo
     monkeypatch.setenv("DRAMAGUARD_NOTICES__SMTP_PASSWORD", SMTP_PASSWORD)
     settings = Settings(home=tmp_path / "home", web=WebSettings(login_max_failures=3))
     assert settings.notices.smtp_password.get_secret_value() == SMTP_PASSWORD  # the env reached it
-    logging.getLogger("tests.settings").debug("settings: %s / %r / %s", settings, settings,
-                                               settings.model_dump_json())
+    postgres = Settings(home=tmp_path / "pg", database_url=f"postgresql+psycopg://dg:{DB_PASSWORD}@db.invalid/dg")
+    assert DB_PASSWORD in postgres.resolved_database_url
+    for shown in (settings, postgres):
+        logging.getLogger("tests.settings").debug("settings: %s / %r / %s", shown, shown, shown.model_dump_json())
     app = create_app(settings)
-    secrets = {"password": PASSWORD, "smtp": SMTP_PASSWORD, "watermark": WATERMARK_KEY, "milvus": MILVUS_TOKEN}
+    secrets = {"password": PASSWORD, "smtp": SMTP_PASSWORD, "watermark": WATERMARK_KEY, "milvus": MILVUS_TOKEN,
+               "database": DB_PASSWORD}
     with AccessLoggedServer(app) as url, httpx.Client(base_url=url, timeout=30) as client:
         actors, _, _ = seed(app, passwords=True)
         owner = actors[(Role.RIGHTS_HOLDER, "A")]
