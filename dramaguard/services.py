@@ -22,6 +22,7 @@ import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from dramaguard.audio_matching import AudioLibrary, fused_score
+from dramaguard.procs import die_with_parent
 from dramaguard.settings import Settings
 from dramaguard.watermarking import find_watermark
 from fingerprint.audio import AudioFingerprint, fingerprint_audio
@@ -218,7 +219,8 @@ class Services:
         pending = list(paths)
         context = multiprocessing.get_context("spawn")
         while pending:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                     initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
                 futures = [pool.submit(_fingerprint_job, str(p), self.fp_params, self.limits) for p in pending]
                 for i, (path, future) in enumerate(zip(pending, futures)):
                     try:
