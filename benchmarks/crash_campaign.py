@@ -266,7 +266,8 @@ class Summary:
     approvals: int = 0
     drift_repaired: Counter = field(default_factory=Counter)  # what check --repair removed
     orphan_workers_checked: int = 0
-    complaint_posts: int = 0
+    notices_sent: int = 0  # as the platform received them, re-sends included
+    notices_distinct: int = 0  # distinct complaints (idempotency keys) or e-mails (Message-IDs)
     violations: list[str] = field(default_factory=list)
     wall_s: float = 0.0
     cpu_s: float = 0.0
@@ -377,9 +378,7 @@ class Campaign:
         if not path.exists():
             await asyncio.to_thread(samples.make_episode, path, seed=5000 + number, seconds=3)
         data = path.read_bytes()
-        attempts = 0
         while True:
-            attempts += 1
             job = None
             self.ops["upload"] += 1
             try:
@@ -390,15 +389,18 @@ class Campaign:
                         break
                     if response.status == 202:
                         job = (await response.json())["id"]
-            except (aiohttp.ClientError, TimeoutError):
+            except aiohttp.ClientConnectorError:  # the API is down: try again shortly
                 pass
+            except (aiohttp.ClientError, TimeoutError):
+                self.summary.re_uploads += 1  # the crash cut the upload off
             finally:
                 self.ops["upload"] -= 1
-            if job is not None and await self._until_registered(job):
-                break
+            if job is not None:
+                if await self._until_registered(job):
+                    break
+                self.summary.re_uploads += 1  # the crash failed the accepted upload
             await asyncio.sleep(0.3)
         self.summary.registrations += 1
-        self.summary.re_uploads += attempts - 1
 
     async def _until_registered(self, job: str) -> bool:
         while True:
@@ -534,7 +536,7 @@ class Campaign:
                 approver.cancel()
             codes = {name: await proc.stop() for name, proc in self.procs.items()}
             for name, code in codes.items():
-                if code != 0:
+                if code not in (0, -signal.SIGTERM):  # uvicorn re-raises SIGTERM once shut down
                     self.summary.violations.append(f"{name} exited with {code} on SIGTERM")
             self.summary.violations += await self._verify({}, grace_s=0)
         finally:
@@ -545,7 +547,12 @@ class Campaign:
             if hasattr(self, "http"):
                 await self.http.close()
             if hasattr(self, "sim"):
-                self.summary.complaint_posts = self.sim.complaint_posts
+                if self.channel == "http":
+                    self.summary.notices_sent = self.sim.complaint_posts
+                    self.summary.notices_distinct = len(self.sim.complaints)
+                else:
+                    self.summary.notices_sent = self.mailbox.received
+                    self.summary.notices_distinct = len(self.mailbox.listed)
                 await self.sim.close()
                 self.mailbox.controller.stop()
         self.summary.wall_s = time.monotonic() - started
@@ -575,9 +582,10 @@ def print_summary(summary: Summary, echo=print) -> None:
     for point, n in sorted(summary.points.items()):
         echo(f"  {n:4d}  {point}")
     echo(f"uploads: {dict(summary.uploads)}; API registrations {summary.registrations} "
-         f"({summary.re_uploads} re-uploads after a crash); approvals {summary.approvals}")
-    echo(f"complaint requests at the platform: {summary.complaint_posts} "
-         f"(idempotent replays included)")
+         f"({summary.re_uploads} cut off by a crash and uploaded again); approvals {summary.approvals}")
+    echo(f"notices received at the platform: {summary.notices_distinct} distinct, "
+         f"{summary.notices_sent} deliveries ({summary.notices_sent - summary.notices_distinct} "
+         f"re-sends with the same idempotency key / Message-ID)")
     echo(f"daemon workers checked after its SIGKILL: {summary.orphan_workers_checked}")
     echo(f"crash debris found by check and removed by --repair: {dict(summary.drift_repaired) or 'none'}")
     echo(f"violations: {len(summary.violations)}")

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dramaguard.settings import NoticeSettings, Settings
@@ -445,8 +446,15 @@ async def dispatch_notices(sessions: sessionmaker[Session], *, channels: Mapping
     newly due notices. Safe to run concurrently and repeatedly."""
     with transaction(sessions) as session:
         pending = [d.id for d in repo.unsent_deliveries(session)]
-    with transaction(sessions) as session:
-        pending += claim_due_notices(session, clock=clock, settings=settings)
+    try:
+        with transaction(sessions) as session:
+            claimed = claim_due_notices(session, clock=clock, settings=settings)
+        pending += claimed  # only once committed
+    except IntegrityError:
+        # another dispatcher (the API right after an approval, or the daemon) claimed some of
+        # these cases between our read and our insert; the unique keys kept it to one notice.
+        # Nothing of ours was recorded: whatever is still due is claimed on the next run.
+        log.info("due notices were claimed by another dispatcher meanwhile; next run claims the rest")
     return [await deliver(sessions, delivery_id, channels=channels, clock=clock,
                           settings=settings) for delivery_id in pending]
 
