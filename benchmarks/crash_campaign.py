@@ -4,9 +4,11 @@ One data home, one simulated platform (complaint API, or its e-mail desk) and tw
 processes: ``dramaguard daemon`` and ``dramaguard serve`` (uvicorn). Each round uploads pirated
 copies (one work's policy notices them at once), copies needing a legal review (another work's
 policy), and innocent videos to the platform; registers a new episode through the API; approves
-review cases through the API (whose background dispatch races the daemon's); and at a random
-moment SIGKILLs the daemon, the API, or both — the daemon by its pid alone, so that its
-fingerprint workers must die by themselves — then restarts what was killed. When the round's
+review cases through the API (whose background dispatch races the daemon's); and SIGKILLs the
+daemon, the API, or both — the daemon by its pid alone, so that its fingerprint workers must die
+by themselves — at a random time, or (half the kills) a random 0–0.3 s after a chosen moment
+(a candidate in processing, a case opened, a delivery being sent, an episode being registered,
+an approval being dispatched); then restarts what was killed. When the round's
 work is done the invariants are checked:
 
 - ``dramaguard check`` (dramaguard.maintenance.check, the same code): database, index and
@@ -212,6 +214,30 @@ def index_drift(report: CheckReport) -> list[str]:
             + [f"episode {e} in the index but not registered" for e in report.orphans_in_index])
 
 
+# Half the kills fall at a uniform random time; the other half wait for one of these moments
+# (then a further 0–0.3 s), so that the short windows — a delivery being sent, an episode being
+# registered — are hit too, not only the idle stretches between them.
+DAEMON_MOMENTS = ("candidate pending", "case opened, notice not sent", "delivery sending")
+API_MOMENTS = ("registering an episode", "approval being dispatched")
+
+
+def moment_reached(session: Session, moment: str, videos: list[str]) -> bool:
+    if moment == "candidate pending":
+        return session.scalar(select(QueuedCandidate.id).where(
+            QueuedCandidate.video_id.in_(videos), QueuedCandidate.state == "pending").limit(1)) is not None
+    if moment == "case opened, notice not sent":
+        return session.scalar(select(Case.id).where(
+            Case.video_id.in_(videos), Case.notified_at.is_(None)).limit(1)) is not None
+    if moment == "delivery sending":
+        return session.scalar(select(Delivery.id).where(Delivery.status == "sending").limit(1)) is not None
+    if moment == "registering an episode":
+        return session.scalar(select(UploadJob.id).where(
+            UploadJob.state.in_(("queued", "fingerprinting"))).limit(1)) is not None
+    if moment == "approval being dispatched":
+        return session.scalar(select(Case.id).where(Case.state == "approved").limit(1)) is not None
+    raise ValueError(moment)
+
+
 def kill_point(session: Session, videos: list[str], expected: int) -> str:
     """Where the daemon's work on this round's ``expected`` uploads (``videos`` of them on the
     platform so far) stood when it was killed."""
@@ -332,6 +358,9 @@ class Campaign:
                         self.home / "api.log"),
         }
         self.http = aiohttp.ClientSession(headers={"Authorization": f"Bearer {self.token}"},
+                                          # no keep-alive: a pooled connection to a killed server
+                                          # would fail the next request, not the one cut off
+                                          connector=aiohttp.TCPConnector(force_close=True),
                                           timeout=aiohttp.ClientTimeout(total=30))
         for proc in self.procs.values():
             await proc.start()
@@ -452,9 +481,12 @@ class Campaign:
             if "daemon" in names:
                 self.summary.points[f"daemon: {kill_point(session, videos, expected)}"] += 1
             if "api" in names:
-                registering = session.scalar(select(UploadJob.id).where(
-                    UploadJob.state == "fingerprinting").limit(1))
-                op = "registering" if registering else api_op or "idle"
+                if moment_reached(session, "registering an episode", videos):
+                    op = "registering an episode"
+                elif moment_reached(session, "approval being dispatched", videos):
+                    op = "approved, notice being dispatched"
+                else:
+                    op = f"request in flight: {api_op}" if api_op else "idle"
                 self.summary.points[f"api: {op}"] += 1
         return case_keys(self.sessions), workers
 
@@ -463,6 +495,10 @@ class Campaign:
         started = time.monotonic()
         victim = rng.choice(["daemon", "api", "both"])
         kill_at = rng.uniform(0.3, self.kill_window_s)
+        moments = {"daemon": DAEMON_MOMENTS, "api": API_MOMENTS,
+                   "both": DAEMON_MOMENTS + API_MOMENTS}[victim]
+        moment = rng.choice(moments) if rng.random() < 0.5 else None
+        extra = rng.uniform(0.0, 0.3)
         kinds = ["pirated"] * rng.randint(1, 2) + ["innocent"] + ["review"] * (rng.random() < 0.6)
         rng.shuffle(kinds)
         pools = {"pirated": self.media.pirated, "innocent": self.media.innocent,
@@ -471,7 +507,14 @@ class Campaign:
         videos: list[str] = []
         uploading = asyncio.create_task(self._upload_round(plan, videos))
         registering = asyncio.create_task(self._register_via_api(rng.uniform(0.0, 3.0)))
-        await asyncio.sleep(kill_at)
+        if moment is None:
+            await asyncio.sleep(kill_at)
+        else:
+            if not await self._until_moment(moment, videos,
+                                            deadline=time.monotonic() + self.kill_window_s):
+                moment += ": not reached, killed at the window's end"
+            await asyncio.sleep(extra)
+            kill_at = time.monotonic() - started
         before, workers = await self._kill(victim, list(videos), len(plan))
         self.summary.kills[victim] += 1
         await asyncio.sleep(rng.uniform(0.0, 0.5))
@@ -502,9 +545,18 @@ class Campaign:
         self.summary.violations += problems
         self.summary.rounds += 1
         self.summary.round_s.append(time.monotonic() - started)
-        self.echo(f"round {number:3d}: killed {victim:6s} at {kill_at:4.1f}s, "
+        self.echo(f"round {number:3d}: killed {victim:6s} at {kill_at:4.1f}s "
+                  f"({'when ' + moment if moment else 'random time'}), "
                   f"{len(videos)} uploads, {time.monotonic() - started:5.1f}s"
                   + (f" — {problems}" if problems else ""))
+
+    async def _until_moment(self, moment: str, videos: list[str], *, deadline: float) -> bool:
+        while time.monotonic() < deadline:
+            with transaction(self.sessions) as session:
+                if moment_reached(session, moment, videos):
+                    return True
+            await asyncio.sleep(0.02)
+        return False
 
     async def _verify(self, before: dict[int, tuple[str, str]], *, grace_s: float = 2.0) -> list[str]:
         problems = lost_cases(before, case_keys(self.sessions))
@@ -514,6 +566,8 @@ class Campaign:
         # 2 s of grace: a refresh of the index may be writing its temporary file right now
         report = await asyncio.to_thread(check, self.settings, grace_s=grace_s)
         problems += store_violations(report) + index_drift(report)
+        problems += [f"episode {e} registered without reference keyframes"
+                     for e in report.store.without_keyframes]
         if report.store.drift:
             repaired = await asyncio.to_thread(check, self.settings, repair=True, grace_s=grace_s)
             for name in repaired.store.removed:

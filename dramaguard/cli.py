@@ -229,6 +229,8 @@ def check_command(
             f"{store.evidence} evidence packages, {store.receipts} receipts, {store.samples} samples; "
             f"damaged: {store.bad_evidence + store.bad_receipts + store.bad_samples or 'none'}; "
             f"orphans: {store.orphans or 'none'}; half-written leftovers: {store.leftovers or 'none'}"
+            + (f"; episodes without reference keyframes: {store.without_keyframes}"
+               if store.without_keyframes else "")
             + ("; repaired" if report.repaired else ""),
             highlight=False,
         )

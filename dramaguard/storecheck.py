@@ -7,6 +7,8 @@ What ``dramaguard check`` verifies beyond the index:
   registration receipt it cites is in the database with the same digest;
 - every registration receipt's body hashes to its stored digest;
 - every media sample a processed candidate points to exists with its recorded digest;
+- which episodes have no reference keyframes (reported only: evidence for them shows the copy's
+  frames without the original's, and the original video is not kept to make them again);
 - no orphans — an evidence package or reference-keyframe folder that no row owns (a crash
   after the files were written but before the transaction committed) — and no half-written
   leftovers (``*.tmp`` files, staging folders, upload spools).
@@ -43,6 +45,7 @@ class StoreReport:
     bad_evidence: list[str] = field(default_factory=list)
     bad_receipts: list[str] = field(default_factory=list)
     bad_samples: list[str] = field(default_factory=list)
+    without_keyframes: list[int] = field(default_factory=list)  # episodes: poorer evidence only
     orphans: list[str] = field(default_factory=list)  # relative to the home
     leftovers: list[str] = field(default_factory=list)  # relative to the home
     removed: list[str] = field(default_factory=list)
@@ -141,6 +144,8 @@ def check_store(session: Session, home: Path, index_dir: Path, *, grace_s: float
         elif _sha256_file(path) != row.sample_sha256:
             report.bad_samples.append(f"candidate {row.id}: {path} does not match its digest")
     episodes = {str(e) for e in registry.episode_ids(session=session)}
+    report.without_keyframes = sorted(int(e) for e in episodes
+                                      if not (home / "references" / e).is_dir())
     candidates = [d for d in (home / "evidence").glob("*") if d.resolve() not in owned]
     candidates += [d for d in (home / "references").glob("[!.]*") if d.name not in episodes]
     report.orphans = sorted(str(p.relative_to(home)) for p in candidates

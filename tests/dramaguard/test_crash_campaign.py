@@ -18,8 +18,9 @@ pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc"
 
 
 def test_random_sigkills_of_daemon_and_api_break_no_invariant(tmp_path):
-    # seed 3: the rounds kill the daemon, both, then the API
-    campaign = Campaign(tmp_path / "home", seed=3, kill_window_s=5.0, round_timeout_s=90)
+    # seed 33: kill both while a delivery is being sent, the daemon at a random time, then
+    # the API while it registers an episode
+    campaign = Campaign(tmp_path / "home", seed=33, kill_window_s=5.0, round_timeout_s=90)
     summary = asyncio.run(campaign.run(3))
     assert summary.rounds == 3
     assert summary.kills["daemon"] + summary.kills["both"] >= 1
