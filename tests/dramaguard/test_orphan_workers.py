@@ -11,30 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.crash_campaign import alive, children
+
 pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
-
-
-def _children(pid: int) -> set[int]:
-    """Live (not zombie) processes whose parent is ``pid``."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
-        if int(ppid) == pid and state != "Z":
-            found.add(int(entry.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def _until(predicate, timeout: float) -> bool:
@@ -55,13 +34,13 @@ def test_sigkilled_daemon_leaves_no_fingerprint_workers(tmp_path):
             env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     try:
         # two spawned workers (plus multiprocessing's resource tracker)
-        assert _until(lambda: len(_children(daemon.pid)) >= 3, 60), (
+        assert _until(lambda: len(children(daemon.pid)) >= 3, 60), (
             (tmp_path / "daemon.log").read_text()[-2000:])
-        workers = _children(daemon.pid)
+        workers = children(daemon.pid)
         os.kill(daemon.pid, signal.SIGKILL)  # the daemon alone, as the OOM killer would
         daemon.wait()
-        assert _until(lambda: not any(_alive(p) for p in workers), 10), [
-            p for p in workers if _alive(p)]
+        assert _until(lambda: not any(alive(p) for p in workers), 10), [
+            p for p in workers if alive(p)]
     finally:
         try:
             os.killpg(daemon.pid, signal.SIGKILL)  # whatever is left, if the test failed
