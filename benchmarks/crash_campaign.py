@@ -137,8 +137,15 @@ class Proc:
 
 # ---- the platform's side: what it received --------------------------------------------------------
 
+ANSWER_DELAY_S = (0.2, 0.6)  # the platform records a complaint, then takes this long to answer
+
+
 class CountingPlatform(PlatformSim):
-    """The simulated platform, also counting complaint requests (idempotent replays included)."""
+    """The simulated platform, also counting complaint requests (idempotent replays included).
+
+    It answers a complaint only a while after recording it, as a real complaint desk does: a
+    kill in that window leaves a notice sent but not recorded, the case the outbox must handle.
+    """
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -146,7 +153,9 @@ class CountingPlatform(PlatformSim):
 
     async def _complain(self, request):
         self.complaint_posts += 1
-        return await super()._complain(request)
+        response = await super()._complain(request)
+        await asyncio.sleep(random.uniform(*ANSWER_DELAY_S))
+        return response
 
     def notices_by_video(self) -> Counter:
         return Counter(v for c in self.complaints.values() for v in c.video_ids)
@@ -165,7 +174,9 @@ class CountingMailbox(CopyrightMailbox):
         text = body.get_content() if body is not None else ""
         self.listed[message["Message-ID"]] = {
             v.id for v in self.sim.videos.values() if self.sim.page_url(v) in text}
-        return await super().handle_DATA(server, session, envelope)
+        answer = await super().handle_DATA(server, session, envelope)
+        await asyncio.sleep(random.uniform(*ANSWER_DELAY_S))
+        return answer
 
     def notices_by_video(self) -> Counter:
         return Counter(v for videos in self.listed.values() for v in videos)
@@ -499,6 +510,8 @@ class Campaign:
                    "both": DAEMON_MOMENTS + API_MOMENTS}[victim]
         moment = rng.choice(moments) if rng.random() < 0.5 else None
         extra = rng.uniform(0.0, 0.3)
+        if moment == "delivery sending":
+            extra = 0.0  # the window is the platform's answer time: kill as soon as it opens
         kinds = ["pirated"] * rng.randint(1, 2) + ["innocent"] + ["review"] * (rng.random() < 0.6)
         rng.shuffle(kinds)
         pools = {"pirated": self.media.pirated, "innocent": self.media.innocent,
