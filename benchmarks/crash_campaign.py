@@ -60,7 +60,7 @@ from storage.auth import Role
 from storage.cases import Case, Delivery
 from storage.daemon import QueuedCandidate
 from storage.db import make_engine, session_factory, transaction
-from storage.models import Episode, Work
+from storage.models import Work
 from storage.uploads import UploadJob
 
 NOTIFY_WORK, REVIEW_WORK, API_WORK = "契约新娘", "复核剧", "接口上传剧"
@@ -194,19 +194,16 @@ def lost_cases(before: dict[int, tuple[str, str]], after: dict[int, tuple[str, s
             if after.get(cid) != key]
 
 
-def notice_violations(received: Counter, kinds: dict[str, str], cases_by_video: Counter,
-                      *, finished: bool) -> list[str]:
-    """Exactly one notice per pirated/approved upload (once finished), none and no case else."""
+def notice_violations(received: Counter, kinds: dict[str, str], cases_by_video: Counter) -> list[str]:
+    """Exactly one notice per pirated/approved upload, none and no case for innocent ones."""
     out = []
     for video, kind in kinds.items():
         got = received[video]
-        if got > 1:
-            out.append(f"{video} ({kind}): {got} notices received")
         if kind in ("pirated", "review"):
-            if finished and got != 1:
+            if got != 1:
                 out.append(f"{video} ({kind}): {got} notices received, expected 1")
-            if cases_by_video[video] > 1:
-                out.append(f"{video} ({kind}): {cases_by_video[video]} cases")
+            if cases_by_video[video] != 1:
+                out.append(f"{video} ({kind}): {cases_by_video[video]} cases, expected 1")
         elif got or cases_by_video[video]:
             out.append(f"{video} ({kind}): innocent upload got {got} notices, "
                        f"{cases_by_video[video]} cases")
@@ -575,7 +572,7 @@ class Campaign:
         problems = lost_cases(before, case_keys(self.sessions))
         with transaction(self.sessions) as session:
             cases_by_video = Counter(session.scalars(select(Case.video_id)))
-        problems += notice_violations(self.received(), self.kinds, cases_by_video, finished=True)
+        problems += notice_violations(self.received(), self.kinds, cases_by_video)
         # 2 s of grace: a refresh of the index may be writing its temporary file right now
         report = await asyncio.to_thread(check, self.settings, grace_s=grace_s)
         problems += store_violations(report) + index_drift(report)

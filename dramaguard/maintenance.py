@@ -8,7 +8,6 @@ with the server's own tools (``pg_dump``), and the archive carries the rest of t
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from dramaguard.services import Services
+from dramaguard.services import Services, sha256_file
 from dramaguard.settings import Settings
 from dramaguard.storecheck import StoreReport, check_store, remove_drift
 from sqlalchemy import select
@@ -91,14 +90,6 @@ def check(settings: Settings, *, repair: bool = False, grace_s: float = 300.0) -
         services.close()
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _sqlite_path(settings: Settings) -> Path | None:
     url = settings.resolved_database_url
     return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
@@ -129,7 +120,7 @@ def backup(settings: Settings, archive: Path) -> dict:
             source.close()
             target.close()
         files = {
-            str(PurePosixPath(*p.relative_to(staging).parts)): _sha256(p)
+            str(PurePosixPath(*p.relative_to(staging).parts)): sha256_file(p)[0]
             for p in sorted(staging.rglob("*"))
             if p.is_file()
         }
@@ -176,7 +167,7 @@ def restore(archive: Path, settings: Settings, *, force: bool = False) -> dict:
         if present != set(manifest["files"]):
             raise MaintenanceError(f"{archive}: files do not match the manifest")
         for name, digest in manifest["files"].items():
-            if _sha256(staging / name) != digest:
+            if sha256_file(staging / name)[0] != digest:
                 raise MaintenanceError(f"{archive}: {name} is corrupt (checksum mismatch)")
         home.mkdir(parents=True, exist_ok=True)
         for name in manifest["files"]:

@@ -30,6 +30,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dramaguard.services import sha256_file
 from storage import registry
 from storage.cases import Case, RegistrationReceiptRow
 from storage.daemon import QueuedCandidate
@@ -61,14 +62,6 @@ class StoreReport:
         return bool(self.orphans or self.leftovers)
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def evidence_dir(home: Path, case: Case) -> Path:
     """Where the case's package is: its recorded folder, or the same id under this home (a
     restored backup records the old home's path)."""
@@ -92,7 +85,7 @@ def verify_package(directory: Path, sha256: str, receipts: dict[str, str]) -> li
         path = (root / frame["file"]).resolve()
         if not path.is_relative_to(root) or not path.is_file():
             problems.append(f"{directory / frame['file']}: missing")
-        elif _sha256_file(path) != frame["sha256"]:
+        elif sha256_file(path)[0] != frame["sha256"]:
             problems.append(f"{path}: does not match the evidence manifest")
     for cited in manifest.get("registration_receipts", []):
         if receipts.get(cited["receipt_id"]) != cited["sha256"]:
@@ -141,7 +134,7 @@ def check_store(session: Session, home: Path, index_dir: Path, *, grace_s: float
         path = Path(row.sample_path)
         if not path.is_file():
             report.bad_samples.append(f"candidate {row.id}: {path} missing")
-        elif _sha256_file(path) != row.sample_sha256:
+        elif sha256_file(path)[0] != row.sample_sha256:
             report.bad_samples.append(f"candidate {row.id}: {path} does not match its digest")
     episodes = {str(e) for e in registry.episode_ids(session=session)}
     report.without_keyframes = sorted(int(e) for e in episodes
