@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dramaguard.settings import NoticeSettings, Settings
@@ -445,16 +446,37 @@ async def dispatch_notices(sessions: sessionmaker[Session], *, channels: Mapping
     newly due notices. Safe to run concurrently and repeatedly."""
     with transaction(sessions) as session:
         pending = [d.id for d in repo.unsent_deliveries(session)]
-    with transaction(sessions) as session:
-        pending += claim_due_notices(session, clock=clock, settings=settings)
-    return [await deliver(sessions, delivery_id, channels=channels, clock=clock,
-                          settings=settings) for delivery_id in pending]
+    try:
+        with transaction(sessions) as session:
+            claimed = claim_due_notices(session, clock=clock, settings=settings)
+        pending += claimed  # only once committed
+    except IntegrityError:
+        # another dispatcher (the API right after an approval, or the daemon) claimed some of
+        # these cases between our read and our insert; the unique keys kept it to one notice.
+        # Nothing of ours was recorded: whatever is still due is claimed on the next run.
+        log.info("due notices were claimed by another dispatcher meanwhile; next run claims the rest")
+    results = [await deliver(sessions, delivery_id, channels=channels, clock=clock,
+                             settings=settings) for delivery_id in pending]
+    return [r for r in results if r is not None]
 
 
 async def deliver(sessions: sessionmaker[Session], delivery_id: int, *,
                   channels: Mapping[str, Channel], clock: Clock,
-                  settings: NoticeSettings) -> DispatchResult:
-    """Steps 2 and 3 of the outbox for one claimed delivery."""
+                  settings: NoticeSettings) -> DispatchResult | None:
+    """Steps 2 and 3 of the outbox for one claimed delivery; None when another dispatcher is
+    sending it right now.
+
+    The send lease makes one dispatcher at a time send a delivery: without it the daemon would
+    re-send a delivery the API (after an approval) had claimed and was still sending — harmless
+    for the complaint API, which dedupes on the key, but a second e-mail. A dispatcher that dies
+    while sending leaves its lease to expire (``send_lease_s``); then the delivery is re-sent.
+    """
+    now = clock.now()
+    with transaction(sessions) as session:
+        until = now + timedelta(seconds=settings.send_lease_s)
+        if not repo.take_send_lease(session, delivery_id, now=now, until=until):
+            log.info("delivery %s is being sent by another dispatcher (or was sent)", delivery_id)
+            return None
     with transaction(sessions) as session:
         delivery = session.get(Delivery, delivery_id)
         notice = delivery.notice
@@ -478,6 +500,7 @@ async def deliver(sessions: sessionmaker[Session], delivery_id: int, *,
             delivery = session.get(Delivery, delivery_id)
             delivery.attempts += exc.attempts
             delivery.last_error = str(exc)[:2000]
+            delivery.lease_until = None  # the next run may try again at once
             if not exc.retryable:
                 delivery.status = "failed"
             if repo.raise_alert(session, kind="delivery_failed", at=clock.now(),

@@ -209,25 +209,32 @@ def demo(
 @app.command("check")
 def check_command(
     ctx: typer.Context,
-    repair: Annotated[bool, typer.Option("--repair", help="fix index/database drift")] = False,
+    repair: Annotated[bool, typer.Option("--repair", help="fix index drift, remove orphans and leftovers")] = False,
+    grace_s: Annotated[float, typer.Option("--grace-s", min=0, help="skip files younger than this (writes in progress)")] = 300.0,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Verify that the index and the database agree and stored fingerprints are intact."""
+    """Verify that the index, the database and the evidence store agree and nothing is corrupt."""
     from dramaguard.maintenance import check
 
-    report = check(ctx.obj, repair=repair)
+    report = check(ctx.obj, repair=repair, grace_s=grace_s)
+    store = report.store
     if as_json:
-        typer.echo(json.dumps({**report.__dict__, "ok": report.ok}))
+        typer.echo(json.dumps(report.as_json()))
     else:
         out.print(
             f"{report.episodes} episodes registered, {report.indexed} in the index; "
             f"missing from index: {report.missing_from_index or 'none'}; "
             f"orphans in index: {report.orphans_in_index or 'none'}; "
-            f"corrupt fingerprints: {report.bad_digests or 'none'}"
-            + ("; index repaired" if report.repaired else ""),
+            f"corrupt fingerprints: {report.bad_digests or 'none'}\n"
+            f"{store.evidence} evidence packages, {store.receipts} receipts, {store.samples} samples; "
+            f"damaged: {store.bad_evidence + store.bad_receipts + store.bad_samples or 'none'}; "
+            f"orphans: {store.orphans or 'none'}; half-written leftovers: {store.leftovers or 'none'}"
+            + (f"; episodes without reference keyframes: {store.without_keyframes}"
+               if store.without_keyframes else "")
+            + ("; repaired" if report.repaired else ""),
             highlight=False,
         )
-    if not report.ok and not report.repaired or report.bad_digests:
+    if not report.ok and not report.repaired or report.damaged:
         raise typer.Exit(1)
 
 

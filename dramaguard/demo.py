@@ -125,7 +125,7 @@ def demo_settings(
         "email_recipients": {**settings.notices.email_recipients, "simulated": COPYRIGHT_DESK},
         "smtp_host": "127.0.0.1", "smtp_port": smtp_port or settings.notices.smtp_port,
         "smtp_starttls": False,
-        "recheck_interval_minutes": scale / 60,
+        "recheck_interval_minutes": scale / 60, "send_lease_s": 10.0 * scale,
     })
     return settings.model_copy(update={"crawler": crawler, "daemon": daemon, "notices": notices})
 

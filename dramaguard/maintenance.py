@@ -8,7 +8,6 @@ with the server's own tools (``pg_dump``), and the archive carries the rest of t
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
@@ -19,8 +18,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from dramaguard.services import Services
+from dramaguard.services import Services, sha256_file
 from dramaguard.settings import Settings
+from dramaguard.storecheck import StoreReport, check_store, remove_drift
 from sqlalchemy import select
 
 from storage import registry
@@ -44,15 +44,28 @@ class CheckReport:
     missing_from_index: list[int] = field(default_factory=list)
     orphans_in_index: list[int] = field(default_factory=list)
     bad_digests: list[int] = field(default_factory=list)
+    store: StoreReport = field(default_factory=StoreReport)
     repaired: bool = False
 
     @property
+    def damaged(self) -> bool:
+        """Corrupt fingerprints or lost/changed evidence: no repair brings them back."""
+        return bool(self.bad_digests) or self.store.damaged
+
+    @property
     def ok(self) -> bool:
-        return not (self.missing_from_index or self.orphans_in_index or self.bad_digests)
+        return not (self.missing_from_index or self.orphans_in_index or self.damaged
+                    or self.store.drift)
+
+    def as_json(self) -> dict:
+        return {**{k: v for k, v in self.__dict__.items() if k != "store"},
+                "store": self.store.__dict__, "ok": self.ok}
 
 
-def check(settings: Settings, *, repair: bool = False) -> CheckReport:
-    """Compare the database with the index and verify every stored fingerprint's digest."""
+def check(settings: Settings, *, repair: bool = False, grace_s: float = 300.0) -> CheckReport:
+    """Compare the database with the index and the home's files (storecheck), and verify every
+    stored fingerprint's digest; ``repair`` re-syncs the index and removes orphans and leftovers
+    older than ``grace_s`` (younger ones may belong to a write still in progress)."""
     services = Services(settings, reconcile=False)
     try:
         report = CheckReport()
@@ -61,6 +74,7 @@ def check(settings: Settings, *, repair: bool = False) -> CheckReport:
             for row in session.scalars(select(Fingerprint).execution_options(yield_per=200)):
                 if not registry.digest_matches(row):
                     report.bad_digests.append(row.episode_id)
+            report.store = check_store(session, settings.home, settings.index_dir, grace_s=grace_s)
         indexed = services.index.episode_ids()
         report.episodes, report.indexed = len(registered), len(indexed)
         report.missing_from_index = sorted(registered - indexed)
@@ -68,17 +82,12 @@ def check(settings: Settings, *, repair: bool = False) -> CheckReport:
         if repair and (report.missing_from_index or report.orphans_in_index):
             services.reconcile()
             report.repaired = True
+        if repair and report.store.drift:
+            remove_drift(settings.home, report.store)
+            report.repaired = True
         return report
     finally:
         services.close()
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _sqlite_path(settings: Settings) -> Path | None:
@@ -111,7 +120,7 @@ def backup(settings: Settings, archive: Path) -> dict:
             source.close()
             target.close()
         files = {
-            str(PurePosixPath(*p.relative_to(staging).parts)): _sha256(p)
+            str(PurePosixPath(*p.relative_to(staging).parts)): sha256_file(p)[0]
             for p in sorted(staging.rglob("*"))
             if p.is_file()
         }
@@ -158,7 +167,7 @@ def restore(archive: Path, settings: Settings, *, force: bool = False) -> dict:
         if present != set(manifest["files"]):
             raise MaintenanceError(f"{archive}: files do not match the manifest")
         for name, digest in manifest["files"].items():
-            if _sha256(staging / name) != digest:
+            if sha256_file(staging / name)[0] != digest:
                 raise MaintenanceError(f"{archive}: {name} is corrupt (checksum mismatch)")
         home.mkdir(parents=True, exist_ok=True)
         for name in manifest["files"]:

@@ -22,6 +22,7 @@ import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from dramaguard.audio_matching import AudioLibrary, fused_score
+from dramaguard.procs import die_with_parent
 from dramaguard.settings import Settings
 from dramaguard.watermarking import find_watermark
 from fingerprint.audio import AudioFingerprint, fingerprint_audio
@@ -218,7 +219,8 @@ class Services:
         pending = list(paths)
         context = multiprocessing.get_context("spawn")
         while pending:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                     initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
                 futures = [pool.submit(_fingerprint_job, str(p), self.fp_params, self.limits) for p in pending]
                 for i, (path, future) in enumerate(zip(pending, futures)):
                     try:
@@ -263,6 +265,7 @@ class Services:
         self, path: Path, fp: VideoFingerprint, *, work: str, holder: str, number: int, result: RegisterResult
     ) -> None:
         sha, size = sha256_file(path)
+        frames = self._reference_frames(path)  # decoded before the transaction opens
         with transaction(self.sessions) as session:
             existing = registry.find_episode_by_sha(sha, session=session)
             if existing is not None:
@@ -297,8 +300,14 @@ class Services:
             )
             episode_id = episode.id
             issue_receipt(session, episode=episode, issued_at=utcnow())
-            # The index file is written before the commit; if the commit fails the episode is
-            # taken out again, and a crash in between is repaired by reconcile() on next open.
+            # The keyframes and the index file are written before the commit: a crash after the
+            # commit never leaves an episode without them. If the commit fails, the index entry
+            # is taken out again; a crash in between is repaired by reconcile() on next open, and
+            # the keyframe folder it leaves is an orphan for ``dramaguard check --repair``.
+            try:
+                references.save_keyframes(self.settings.home, episode_id, frames)
+            except OSError as exc:
+                log.warning("episode %d: no reference keyframes kept: %s", episode_id, exc)
             self.index.add(episode_id, fp.times_ms, fp.vectors)
             try:
                 self.index.save()
@@ -307,20 +316,19 @@ class Services:
                 raise
             self._catalogue[episode_id] = (work, work_row.id, number, path.name, fp.duration_ms / 1000)
         result.episode_id, result.created = episode_id, True
-        self._keep_keyframes(path, episode_id)
 
-    def _keep_keyframes(self, path: Path, episode_id: int) -> None:
+    def _reference_frames(self, path: Path) -> list[tuple[int, np.ndarray]]:
         """Small reference frames for evidence pictures (the video itself is not kept).
 
         Missing keyframes only make evidence poorer, so a failure here is a warning.
         """
         try:
-            frames = sample_frames(path, interval_ms=references.INTERVAL_MS,
-                                   max_side=references.MAX_SIDE, limits=self.limits)
-            references.save_keyframes(self.settings.home, episode_id,
-                                      ((f.time_ms, f.grey) for f in frames))
+            return [(f.time_ms, f.grey) for f in sample_frames(
+                path, interval_ms=references.INTERVAL_MS, max_side=references.MAX_SIDE,
+                limits=self.limits)]
         except (DecodeError, OSError) as exc:
-            log.warning("episode %d: no reference keyframes kept: %s", episode_id, exc)
+            log.warning("%s: no reference keyframes kept: %s", path.name, exc)
+            return []
 
     def _register_audio(self, episode_id: int, fp: AudioFingerprint) -> None:
         """Store the episode's sound landmarks; an episode without sound is matched by picture only."""

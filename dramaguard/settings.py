@@ -111,6 +111,9 @@ class NoticeSettings(BaseModel):
     platform_languages: dict[str, str] = Field(
         default_factory=dict, description="platform → zh | en (default zh)"
     )
+    send_lease_s: float = Field(
+        300.0, gt=0, description="one dispatcher sends a delivery; longer than any send with its "
+        "retries, and how long a send interrupted by a crash waits to be re-sent")
 
 
 class DaemonSettings(BaseModel):

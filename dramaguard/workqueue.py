@@ -11,12 +11,14 @@ import heapq
 import itertools
 import logging
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from dramaguard.procs import die_with_parent
 from dramaguard.services import EpisodePrints, _fingerprint_job
 from fingerprint import DecodeError, FingerprintParams
 from fingerprint.media import DecodeLimits
@@ -100,7 +102,9 @@ class FingerprintPool:
     """Fingerprinting in spawned worker processes, awaited from the event loop.
 
     A file that kills its worker (a decoder crash) comes back as a ``DecodeError``; the pool is
-    rebuilt for the next file. ``fingerprint/`` stays synchronous and knows nothing of this.
+    rebuilt for the next file. Workers die with the daemon, even one killed with SIGKILL
+    (:func:`dramaguard.procs.die_with_parent`). ``fingerprint/`` stays synchronous and knows
+    nothing of this.
     """
 
     def __init__(self, workers: int, params: FingerprintParams, limits: DecodeLimits):
@@ -111,7 +115,8 @@ class FingerprintPool:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=die_with_parent, initargs=(os.getpid(),),
             )
         return self._pool
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,11 +142,18 @@ class FaissIndexBase(FrameIndex):
         if self.path is None:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        faiss.write_index(self._index, str(tmp))
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.path)
+        # a temporary name of its own: the daemon and the API may both save the same index
+        handle, name = tempfile.mkstemp(prefix=self.path.name + ".", suffix=".tmp", dir=self.directory)
+        os.close(handle)
+        tmp = Path(name)
+        try:
+            faiss.write_index(self._index, str(tmp))
+            with open(tmp, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         log.debug("saved index with %d vectors to %s", self.size, self.path)
 
 

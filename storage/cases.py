@@ -25,6 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     select,
+    update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -183,6 +184,8 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # a dispatcher sending this delivery holds it until then (see take_send_lease)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     notice: Mapped[Notice] = relationship(back_populates="delivery")
 
@@ -472,6 +475,17 @@ def notice_public_id(key: str) -> str:
 def unsent_deliveries(session: Session) -> list[Delivery]:
     return list(session.scalars(
         select(Delivery).where(Delivery.status == "sending").order_by(Delivery.id)))
+
+
+def take_send_lease(session: Session, delivery_id: int, *, now: datetime, until: datetime) -> bool:
+    """Atomically become the one dispatcher sending this delivery until ``until``; False when
+    it is sent already or another dispatcher holds an unexpired lease (it is sending it now)."""
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.status == "sending",
+               (Delivery.lease_until.is_(None)) | (Delivery.lease_until < now))
+        .values(lease_until=until))
+    return result.rowcount == 1
 
 
 def holder_of(session: Session, work_id: int) -> RightsHolder:

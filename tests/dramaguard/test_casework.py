@@ -213,6 +213,12 @@ def test_crash_between_sent_and_recorded_resends_with_the_same_key(tmp_path) -> 
                 await casework.dispatch_notices(world.sessions, channels={"http": CrashAfterSend()},
                                                 clock=world.clock, settings=settings)
             after_crash = states(world)
+            # the crashed dispatcher's send lease holds the delivery until it expires
+            busy = await casework.dispatch_notices(
+                world.sessions, channels={"http": HttpComplaintChannel()}, clock=world.clock,
+                settings=settings)
+            assert busy == [] and len(server.requests) == 1
+            world.clock.advance(timedelta(seconds=settings.send_lease_s + 1))
             results = await casework.dispatch_notices(
                 world.sessions, channels={"http": HttpComplaintChannel()}, clock=world.clock,
                 settings=settings)
@@ -424,3 +430,28 @@ def test_preview_renders_without_recording(tmp_path) -> None:
         assert s.scalar(select(func.count()).select_from(Notice)) == 0
     assert candidate("v1").url in rendered.text and rendered.pdf.startswith(b"%PDF")
     assert case_of(world, outcome.case_id).evidence_sha256 in rendered.text
+
+
+def test_two_dispatchers_at_once_send_one_email(tmp_path) -> None:
+    """The daemon's dispatch runs while the API's (after an approval) is still sending: the
+    send lease keeps the delivery to one sender, so the platform's desk gets one e-mail."""
+    sink = SmtpSink()
+    controller = start_smtp(sink)
+    try:
+        notices = NoticeSettings(default_channel="email", smtp_host="127.0.0.1",
+                                 smtp_port=controller.port,
+                                 email_recipients={"douyin": "copyright@douyin.example"})
+        world = make_world(tmp_path, notices)
+        ingest(world, candidate("v1"), world.report())
+        channel = casework.build_channels(notices)["email"]
+
+        async def both():
+            return await asyncio.gather(*(casework.dispatch_notices(
+                world.sessions, channels={"email": channel}, clock=world.clock, settings=notices)
+                for _ in range(2)))
+
+        runs = asyncio.run(both())
+    finally:
+        controller.stop()
+    assert sorted(len(r) for r in runs) == [0, 1] and len(sink.messages) == 1
+    assert states(world) == {"v1": "notified"}

@@ -43,6 +43,7 @@ def test_notice_takes_copies_down_on_the_simulated_platform(tmp_path) -> None:
             with pytest.raises(Crash):
                 await casework.dispatch_notices(world.sessions, channels={"http": CrashAfterSend()},
                                                 clock=world.clock, settings=settings)
+            world.clock.advance(timedelta(seconds=settings.send_lease_s + 1))  # the dead sender's lease
             sent = await casework.dispatch_notices(
                 world.sessions, channels={"http": HttpComplaintChannel()}, clock=world.clock,
                 settings=settings)
@@ -78,6 +79,7 @@ def test_exactly_once_on_postgres(tmp_path, fresh_postgres_url) -> None:
             with pytest.raises(Crash):
                 await casework.dispatch_notices(world.sessions, channels={"http": CrashAfterSend()},
                                                 clock=world.clock, settings=settings)
+            world.clock.advance(timedelta(seconds=settings.send_lease_s + 1))  # the dead sender's lease
             for _ in range(2):
                 await casework.dispatch_notices(
                     world.sessions, channels={"http": HttpComplaintChannel()}, clock=world.clock,

@@ -1,0 +1,688 @@
+"""Crash campaign: SIGKILL the daemon and the API server at random moments, many times, and count.
+
+One data home, one simulated platform (complaint API, or its e-mail desk) and two real
+processes: ``dramaguard daemon`` and ``dramaguard serve`` (uvicorn). Each round uploads pirated
+copies (one work's policy notices them at once), copies needing a legal review (another work's
+policy), and innocent videos to the platform; registers a new episode through the API; approves
+review cases through the API (whose background dispatch races the daemon's); and SIGKILLs the
+daemon, the API, or both — the daemon by its pid alone, so that its fingerprint workers must die
+by themselves — at a random time, or (half the kills) a random 0–0.3 s after a chosen moment
+(a candidate in processing, a case opened, a delivery being sent, an episode being registered,
+an approval being dispatched); then restarts what was killed. When the round's
+work is done the invariants are checked:
+
+- ``dramaguard check`` (dramaguard.maintenance.check, the same code): database, index and
+  evidence store agree, no digest mismatch; orphans and half-written leftovers a crash left are
+  counted, removed with ``--repair``, and the home must then check clean;
+- every case that existed at the moment of the kill still exists (same id, same upload);
+- every pirated or approved upload got exactly one complaint at the platform (counted on the
+  platform's side), innocent uploads none and no case;
+- the killed daemon's fingerprint workers were gone within 5 s;
+- every episode the API accepted is registered (or the re-upload after the crash says so).
+
+    .venv/bin/python -m benchmarks.crash_campaign [--rounds 30] [--seed 1] [--channel http|email]
+        [--database-url URL] [--kill-window-s 7] [--home DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import email
+import email.policy
+import json
+import logging
+import os
+import random
+import resource
+import signal
+import socket
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from crawler.simulated.server import PlatformSim
+from dramaguard import samples
+from dramaguard.accounts import create_user, issue_token
+from dramaguard.demo import CopyrightMailbox, demo_settings, prepare_work, settings_env
+from dramaguard.maintenance import CheckReport, check
+from dramaguard.services import Services
+from dramaguard.settings import Settings
+from notices.policy import Action, PolicyRule
+from storage import cases as repo
+from storage.auth import Role
+from storage.cases import Case, Delivery
+from storage.daemon import QueuedCandidate
+from storage.db import make_engine, session_factory, transaction
+from storage.models import Work
+from storage.uploads import UploadJob
+
+NOTIFY_WORK, REVIEW_WORK, API_WORK = "契约新娘", "复核剧", "接口上传剧"
+HOLDER = "崩溃测试影视"
+WORKER_GRACE_S = 5.0
+
+
+# ---- processes ----------------------------------------------------------------------------------
+
+def children(pid: int) -> set[int]:
+    """Live (not zombie) processes whose parent is ``pid`` (Linux /proc)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                state, ppid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+            except OSError:
+                continue
+            if int(ppid) == pid and state != "Z":
+                found.add(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Proc:
+    """One ``dramaguard`` subprocess in its own session, its stderr appended to a log."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], log: Path) -> None:
+        self.name, self.argv, self.env, self.log = name, argv, env, log
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        with open(self.log, "ab") as log:
+            self.proc = await asyncio.create_subprocess_exec(
+                *self.argv, env=self.env, stdout=asyncio.subprocess.DEVNULL, stderr=log,
+                start_new_session=True)
+
+    def kill(self) -> set[int]:
+        """SIGKILL the process itself (not its group); returns its children at that moment."""
+        kids = children(self.proc.pid)
+        os.kill(self.proc.pid, signal.SIGKILL)
+        return kids
+
+    async def stop(self) -> int | None:
+        if self.proc is None or self.proc.returncode is not None:
+            return None if self.proc is None else self.proc.returncode
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return await asyncio.wait_for(self.proc.wait(), 40)
+        except TimeoutError:
+            self.proc.kill()
+            return await self.proc.wait()
+
+    def kill_group(self) -> None:
+        """Last resort at the end: nothing this campaign started may outlive it."""
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+# ---- the platform's side: what it received --------------------------------------------------------
+
+ANSWER_DELAY_S = (0.2, 0.6)  # the platform records a complaint, then takes this long to answer
+
+
+class CountingPlatform(PlatformSim):
+    """The simulated platform, also counting complaint requests (idempotent replays included).
+
+    It answers a complaint only a while after recording it, as a real complaint desk does: a
+    kill in that window leaves a notice sent but not recorded, the case the outbox must handle.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.complaint_posts = 0
+
+    async def _complain(self, request):
+        self.complaint_posts += 1
+        response = await super()._complain(request)
+        await asyncio.sleep(random.uniform(*ANSWER_DELAY_S))
+        return response
+
+    def notices_by_video(self) -> Counter:
+        return Counter(v for c in self.complaints.values() for v in c.video_ids)
+
+
+class CountingMailbox(CopyrightMailbox):
+    """The e-mail desk, remembering which videos each Message-ID listed."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.listed: dict[str, set[str]] = {}
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        body = message.get_body(preferencelist=("plain", "html"))
+        text = body.get_content() if body is not None else ""
+        self.listed[message["Message-ID"]] = {
+            v.id for v in self.sim.videos.values() if self.sim.page_url(v) in text}
+        answer = await super().handle_DATA(server, session, envelope)
+        await asyncio.sleep(random.uniform(*ANSWER_DELAY_S))
+        return answer
+
+    def notices_by_video(self) -> Counter:
+        return Counter(v for videos in self.listed.values() for v in videos)
+
+
+# ---- the invariants (shared with tests/dramaguard/test_crash_campaign.py) ------------------------
+
+def case_keys(sessions: sessionmaker[Session]) -> dict[int, tuple[str, str]]:
+    with transaction(sessions) as session:
+        return {c.id: (c.platform, c.video_id) for c in session.scalars(select(Case))}
+
+
+def lost_cases(before: dict[int, tuple[str, str]], after: dict[int, tuple[str, str]]) -> list[str]:
+    return [f"case {cid} ({key[1]}) existed at the kill and is gone" for cid, key in before.items()
+            if after.get(cid) != key]
+
+
+def notice_violations(received: Counter, kinds: dict[str, str], cases_by_video: Counter) -> list[str]:
+    """Exactly one notice per pirated/approved upload, none and no case for innocent ones."""
+    out = []
+    for video, kind in kinds.items():
+        got = received[video]
+        if kind in ("pirated", "review"):
+            if got != 1:
+                out.append(f"{video} ({kind}): {got} notices received, expected 1")
+            if cases_by_video[video] != 1:
+                out.append(f"{video} ({kind}): {cases_by_video[video]} cases, expected 1")
+        elif got or cases_by_video[video]:
+            out.append(f"{video} ({kind}): innocent upload got {got} notices, "
+                       f"{cases_by_video[video]} cases")
+    return out
+
+
+def store_violations(report: CheckReport) -> list[str]:
+    """What a check may never find, even right after a crash (repairable drift is fine)."""
+    store = report.store
+    return ([f"corrupt fingerprint of episode {e}" for e in report.bad_digests]
+            + store.bad_evidence + store.bad_receipts + store.bad_samples)
+
+
+def index_drift(report: CheckReport) -> list[str]:
+    return ([f"episode {e} missing from the index" for e in report.missing_from_index]
+            + [f"episode {e} in the index but not registered" for e in report.orphans_in_index])
+
+
+# Half the kills fall at a uniform random time; the other half wait for one of these moments
+# (then a further 0–0.3 s), so that the short windows — a delivery being sent, an episode being
+# registered — are hit too, not only the idle stretches between them.
+DAEMON_MOMENTS = ("candidate pending", "case opened, notice not sent", "delivery sending")
+API_MOMENTS = ("registering an episode", "approval being dispatched")
+
+
+def moment_reached(session: Session, moment: str, videos: list[str]) -> bool:
+    if moment == "candidate pending":
+        return session.scalar(select(QueuedCandidate.id).where(
+            QueuedCandidate.video_id.in_(videos), QueuedCandidate.state == "pending").limit(1)) is not None
+    if moment == "case opened, notice not sent":
+        return session.scalar(select(Case.id).where(
+            Case.video_id.in_(videos), Case.notified_at.is_(None)).limit(1)) is not None
+    if moment == "delivery sending":
+        return session.scalar(select(Delivery.id).where(Delivery.status == "sending").limit(1)) is not None
+    if moment == "registering an episode":
+        return session.scalar(select(UploadJob.id).where(
+            UploadJob.state.in_(("queued", "fingerprinting"))).limit(1)) is not None
+    if moment == "approval being dispatched":
+        return session.scalar(select(Case.id).where(Case.state == "approved").limit(1)) is not None
+    raise ValueError(moment)
+
+
+def kill_point(session: Session, videos: list[str], expected: int) -> str:
+    """Where the daemon's work on this round's ``expected`` uploads (``videos`` of them on the
+    platform so far) stood when it was killed."""
+    rows = list(session.scalars(select(QueuedCandidate).where(QueuedCandidate.video_id.in_(videos))))
+    cases = list(session.scalars(select(Case).where(Case.video_id.in_(videos))))
+    if len(rows) < expected:
+        return "discovery"
+    if any(r.state == "pending" for r in rows):
+        return "sample/fingerprint/match"
+    if session.scalar(select(Delivery.id).where(Delivery.status == "sending").limit(1)):
+        return "delivering (claimed, not recorded)"
+    if any(c.notified_at is None and c.state != "pending_review" for c in cases):
+        return "case open, notice due"
+    if any(c.state == "pending_review" for c in cases):
+        return "waiting for review"
+    if any(c.removed_at is None for c in cases):
+        return "notified, re-checking removal"
+    return "idle"
+
+
+# ---- the campaign ---------------------------------------------------------------------------------
+
+@dataclass
+class Media:
+    episodes: dict[str, list[Path]]
+    pirated: list[Path]
+    review: list[Path]
+    innocent: list[Path]
+
+
+def make_media(root: Path) -> Media:
+    root.mkdir(parents=True, exist_ok=True)
+    ep = lambda name, seed, s=6: samples.make_episode(root / name, seed=seed, seconds=s)  # noqa: E731
+    a1, a2, b1 = ep("a1.mp4", 1), ep("a2.mp4", 2), ep("b1.mp4", 3)
+    pirated = [
+        samples.pirate_copy(a1, root / "p1.mp4", transforms=(samples.hflip, samples.crop(0.10))),
+        samples.pirate_copy(a2, root / "p2.mp4", transforms=(samples.pad_16x9,), speed=1.25),
+    ]
+    review = [samples.pirate_copy(b1, root / "r1.mp4", transforms=(samples.hflip,))]
+    innocent = [ep("i1.mp4", 901, 5), ep("i2.mp4", 902, 5)]
+    return Media({NOTIFY_WORK: [a1, a2], REVIEW_WORK: [b1]}, pirated, review, innocent)
+
+
+@dataclass
+class Summary:
+    rounds: int = 0
+    kills: Counter = field(default_factory=Counter)  # daemon | api | both
+    points: Counter = field(default_factory=Counter)  # "daemon: <point>", "api: <op>"
+    uploads: Counter = field(default_factory=Counter)  # by kind
+    registrations: int = 0
+    re_uploads: int = 0
+    approvals: int = 0
+    drift_repaired: Counter = field(default_factory=Counter)  # what check --repair removed
+    orphan_workers_checked: int = 0
+    notices_sent: int = 0  # as the platform received them, re-sends included
+    notices_distinct: int = 0  # distinct complaints (idempotency keys) or e-mails (Message-IDs)
+    violations: list[str] = field(default_factory=list)
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+    round_s: list[float] = field(default_factory=list)
+
+
+class Campaign:
+    def __init__(self, home: Path, *, seed: int = 1, channel: str = "http",
+                 database_url: str | None = None, kill_window_s: float = 7.0,
+                 round_timeout_s: float = 120.0, media: Media | None = None,
+                 echo=print) -> None:
+        self.home, self.rng, self.channel = home, random.Random(seed), channel
+        self.kill_window_s, self.round_timeout_s = kill_window_s, round_timeout_s
+        self.settings = Settings(home=home, database_url=database_url)
+        self.media = media
+        self.echo = echo
+        self.summary = Summary()
+        self.kinds: dict[str, str] = {}  # platform video id → pirated | review | innocent
+        self.ops: Counter = Counter()  # API requests in flight: upload | approve
+        self.next_episode = 1
+
+    # -- set-up -------------------------------------------------------------------------------
+    def _register(self) -> None:
+        with Services.open(self.settings) as services:
+            for work, files in self.media.episodes.items():
+                services.register_files(files, work=work, holder=HOLDER)
+            with transaction(services.sessions) as session:
+                review = session.scalar(select(Work).where(Work.title == REVIEW_WORK))
+                repo.add_policy_rule(session, work_id=review.id, rule=PolicyRule(
+                    Action.REVIEW, priority=10, min_matched_s=1.0, name="campaign: review all"))
+                for work in session.scalars(select(Work)):
+                    prepare_work(session, work, notify_score=self.settings.matcher.notify_score)
+                api_work = Work(holder_id=review.holder_id, title=API_WORK)
+                session.add(api_work)
+                admin = create_user("crash@campaign.example", role=Role.ADMIN, holder=None,
+                                    password=None, session=session)
+                _, self.token = issue_token(admin, "campaign", session=session)
+                session.flush()
+                self.api_work_id = api_work.id
+
+    async def _setup(self) -> None:
+        if self.media is None:
+            self.media = await asyncio.to_thread(make_media, self.home.parent / "campaign-media")
+        await asyncio.to_thread(self._register)
+        self.sessions = session_factory(make_engine(self.settings.resolved_database_url))
+        self.sim = CountingPlatform(takedown_delay_s=0.5)
+        url = await self.sim.start()
+        self.mailbox = CountingMailbox(self.sim, self.home / "mailbox", asyncio.get_running_loop())
+        self.mailbox.controller.start()
+        run = demo_settings(self.settings, platform_url=url, channel=self.channel,
+                            smtp_port=self.mailbox.port)
+        run = run.model_copy(update={"daemon": run.daemon.model_copy(update={"workers": 1})})
+        env = {**os.environ, **settings_env(run), "DRAMAGUARD_HOME": str(self.home)}
+        if self.settings.database_url:
+            env["DRAMAGUARD_DATABASE_URL"] = self.settings.database_url
+        self.api_port = free_port()
+        self.api_url = f"http://127.0.0.1:{self.api_port}"
+        cmd = [sys.executable, "-m", "dramaguard", "--home", str(self.home)]
+        self.procs = {
+            "daemon": Proc("daemon", cmd + ["daemon"], env, self.home / "daemon.log"),
+            "api": Proc("api", cmd + ["serve", "--port", str(self.api_port)], env,
+                        self.home / "api.log"),
+        }
+        self.http = aiohttp.ClientSession(headers={"Authorization": f"Bearer {self.token}"},
+                                          # no keep-alive: a pooled connection to a killed server
+                                          # would fail the next request, not the one cut off
+                                          connector=aiohttp.TCPConnector(force_close=True),
+                                          timeout=aiohttp.ClientTimeout(total=30))
+        for proc in self.procs.values():
+            await proc.start()
+        await self._api_ready()
+
+    async def _api_ready(self, timeout: float = 60) -> None:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                async with self.http.get(f"{self.api_url}/api/v1/works") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+        raise RuntimeError(f"the API did not come up; see {self.home / 'api.log'}")
+
+    # -- API clients running beside the daemon ------------------------------------------------
+    async def _approver(self) -> None:
+        """A reviewer approving every case in the review queue, through the API."""
+        while True:
+            try:
+                async with self.http.get(f"{self.api_url}/api/v1/review/queue") as response:
+                    queue = await response.json() if response.status == 200 else []
+                for case in queue:
+                    self.ops["approve"] += 1
+                    try:
+                        async with self.http.post(f"{self.api_url}/api/v1/cases/{case['id']}/approve",
+                                                  json={"note": "crash campaign"}) as response:
+                            if response.status == 200:
+                                self.summary.approvals += 1
+                    finally:
+                        self.ops["approve"] -= 1
+            except (aiohttp.ClientError, TimeoutError):
+                pass
+            await asyncio.sleep(0.3)
+
+    async def _register_via_api(self, delay: float) -> None:
+        """Upload the round's new episode; after a crash, upload again until it is registered."""
+        await asyncio.sleep(delay)
+        number = self.next_episode
+        self.next_episode += 1
+        path = self.home.parent / "campaign-media" / f"api_{number:03d}.mp4"
+        if not path.exists():
+            await asyncio.to_thread(samples.make_episode, path, seed=5000 + number, seconds=3)
+        data = path.read_bytes()
+        while True:
+            job = None
+            self.ops["upload"] += 1
+            try:
+                async with self.http.post(
+                        f"{self.api_url}/api/v1/works/{self.api_work_id}/episodes",
+                        params={"number": number, "filename": path.name}, data=data) as response:
+                    if response.status == 409:  # registered before the crash answered
+                        break
+                    if response.status == 202:
+                        job = (await response.json())["id"]
+            except aiohttp.ClientConnectorError:  # the API is down: try again shortly
+                pass
+            except (aiohttp.ClientError, TimeoutError):
+                self.summary.re_uploads += 1  # the crash cut the upload off
+            finally:
+                self.ops["upload"] -= 1
+            if job is not None:
+                if await self._until_registered(job):
+                    break
+                self.summary.re_uploads += 1  # the crash failed the accepted upload
+            await asyncio.sleep(0.3)
+        self.summary.registrations += 1
+
+    async def _until_registered(self, job: str) -> bool:
+        while True:
+            try:
+                async with self.http.get(f"{self.api_url}/api/v1/uploads/{job}") as response:
+                    if response.status == 200:
+                        state = (await response.json())["state"]
+                        if state in ("registered", "failed"):
+                            return state == "registered"
+            except (aiohttp.ClientError, TimeoutError):
+                pass
+            await asyncio.sleep(0.2)
+
+    # -- one round ------------------------------------------------------------------------------
+    async def _upload_round(self, plan: list[tuple[str, Path, float]], videos: list[str]) -> None:
+        for n, (kind, path, delay) in enumerate(plan):
+            await asyncio.sleep(delay)
+            video = self.sim.add_video(path.read_bytes(), title=f"{kind} {n}",
+                                       uploader_id=f"u-{len(self.kinds)}")
+            self.kinds[video.id] = kind
+            self.summary.uploads[kind] += 1
+            videos.append(video.id)
+
+    def _round_done(self, videos: list[str]) -> bool:
+        with transaction(self.sessions) as session:
+            rows = list(session.scalars(select(QueuedCandidate)
+                                        .where(QueuedCandidate.video_id.in_(videos))))
+            notified = {c.video_id for c in session.scalars(select(Case).where(
+                Case.video_id.in_(videos), Case.notified_at.is_not(None)))}
+        received = self.received()
+        return (len(rows) == len(videos) and all(r.state != "pending" for r in rows)
+                and all(v in notified and received[v] >= 1 for v in videos
+                        if self.kinds[v] != "innocent"))
+
+    def received(self) -> Counter:
+        return (self.sim if self.channel == "http" else self.mailbox).notices_by_video()
+
+    async def _kill(self, victim: str, videos: list[str], expected: int) -> tuple[dict, set[int]]:
+        names = ["daemon", "api"] if victim == "both" else [victim]
+        api_op = ",".join(sorted(op for op, n in self.ops.items() if n > 0))
+        workers: set[int] = set()
+        for name in names:
+            kids = self.procs[name].kill()
+            if name == "daemon":
+                workers = kids
+        for name in names:
+            await self.procs[name].proc.wait()
+        with transaction(self.sessions) as session:
+            if "daemon" in names:
+                self.summary.points[f"daemon: {kill_point(session, videos, expected)}"] += 1
+            if "api" in names:
+                if moment_reached(session, "registering an episode", videos):
+                    op = "registering an episode"
+                elif moment_reached(session, "approval being dispatched", videos):
+                    op = "approved, notice being dispatched"
+                else:
+                    op = f"request in flight: {api_op}" if api_op else "idle"
+                self.summary.points[f"api: {op}"] += 1
+        return case_keys(self.sessions), workers
+
+    async def round(self, number: int) -> None:
+        rng = self.rng
+        started = time.monotonic()
+        victim = rng.choice(["daemon", "api", "both"])
+        kill_at = rng.uniform(0.3, self.kill_window_s)
+        moments = {"daemon": DAEMON_MOMENTS, "api": API_MOMENTS,
+                   "both": DAEMON_MOMENTS + API_MOMENTS}[victim]
+        moment = rng.choice(moments) if rng.random() < 0.5 else None
+        extra = rng.uniform(0.0, 0.3)
+        if moment == "delivery sending":
+            extra = 0.0  # the window is the platform's answer time: kill as soon as it opens
+        kinds = ["pirated"] * rng.randint(1, 2) + ["innocent"] + ["review"] * (rng.random() < 0.6)
+        rng.shuffle(kinds)
+        pools = {"pirated": self.media.pirated, "innocent": self.media.innocent,
+                 "review": self.media.review}
+        plan = [(kind, rng.choice(pools[kind]), rng.uniform(0.0, 0.6)) for kind in kinds]
+        videos: list[str] = []
+        uploading = asyncio.create_task(self._upload_round(plan, videos))
+        registering = asyncio.create_task(self._register_via_api(rng.uniform(0.0, 3.0)))
+        if moment is None:
+            await asyncio.sleep(kill_at)
+        else:
+            if not await self._until_moment(moment, videos,
+                                            deadline=time.monotonic() + self.kill_window_s):
+                moment += ": not reached, killed at the window's end"
+            await asyncio.sleep(extra)
+            kill_at = time.monotonic() - started
+        before, workers = await self._kill(victim, list(videos), len(plan))
+        self.summary.kills[victim] += 1
+        await asyncio.sleep(rng.uniform(0.0, 0.5))
+        for name in (["daemon", "api"] if victim == "both" else [victim]):
+            await self.procs[name].start()
+        if workers:
+            end = time.monotonic() + WORKER_GRACE_S
+            while any(alive(p) for p in workers) and time.monotonic() < end:
+                await asyncio.sleep(0.1)
+            left = [p for p in workers if alive(p)]
+            self.summary.orphan_workers_checked += len(workers)
+            if left:
+                self.summary.violations.append(
+                    f"round {number}: daemon workers {left} outlived it by {WORKER_GRACE_S} s")
+        if victim != "daemon":
+            await self._api_ready()
+        await uploading
+        end = time.monotonic() + self.round_timeout_s
+        while not self._round_done(videos) and time.monotonic() < end:
+            await asyncio.sleep(0.3)
+        try:
+            await asyncio.wait_for(registering, max(1.0, end - time.monotonic()))
+        except TimeoutError:
+            self.summary.violations.append(f"round {number}: the API registration never finished")
+        problems = [] if self._round_done(videos) else [f"round {number}: unfinished after "
+                                                        f"{self.round_timeout_s:.0f} s"]
+        problems += await self._verify(before)
+        self.summary.violations += problems
+        self.summary.rounds += 1
+        self.summary.round_s.append(time.monotonic() - started)
+        self.echo(f"round {number:3d}: killed {victim:6s} at {kill_at:4.1f}s "
+                  f"({'when ' + moment if moment else 'random time'}), "
+                  f"{len(videos)} uploads, {time.monotonic() - started:5.1f}s"
+                  + (f" — {problems}" if problems else ""))
+
+    async def _until_moment(self, moment: str, videos: list[str], *, deadline: float) -> bool:
+        while time.monotonic() < deadline:
+            with transaction(self.sessions) as session:
+                if moment_reached(session, moment, videos):
+                    return True
+            await asyncio.sleep(0.02)
+        return False
+
+    async def _verify(self, before: dict[int, tuple[str, str]], *, grace_s: float = 2.0) -> list[str]:
+        problems = lost_cases(before, case_keys(self.sessions))
+        with transaction(self.sessions) as session:
+            cases_by_video = Counter(session.scalars(select(Case.video_id)))
+        problems += notice_violations(self.received(), self.kinds, cases_by_video)
+        # 2 s of grace: a refresh of the index may be writing its temporary file right now
+        report = await asyncio.to_thread(check, self.settings, grace_s=grace_s)
+        problems += store_violations(report) + index_drift(report)
+        problems += [f"episode {e} registered without reference keyframes"
+                     for e in report.store.without_keyframes]
+        if report.store.drift:
+            repaired = await asyncio.to_thread(check, self.settings, repair=True, grace_s=grace_s)
+            for name in repaired.store.removed:
+                self.summary.drift_repaired[_kind_of(name)] += 1
+            again = await asyncio.to_thread(check, self.settings, grace_s=grace_s)
+            if not again.ok:
+                problems.append(f"check still not clean after --repair: {again.as_json()}")
+        return problems
+
+    # -- the whole run --------------------------------------------------------------------------
+    async def run(self, rounds: int) -> Summary:
+        started, cpu = time.monotonic(), _cpu()
+        try:
+            await self._setup()
+            approver = asyncio.create_task(self._approver())
+            try:
+                for number in range(1, rounds + 1):
+                    await self.round(number)
+            finally:
+                approver.cancel()
+            codes = {name: await proc.stop() for name, proc in self.procs.items()}
+            for name, code in codes.items():
+                if code not in (0, -signal.SIGTERM):  # uvicorn re-raises SIGTERM once shut down
+                    self.summary.violations.append(f"{name} exited with {code} on SIGTERM")
+            self.summary.violations += await self._verify({}, grace_s=0)
+        finally:
+            for proc in getattr(self, "procs", {}).values():
+                proc.kill_group()
+                if proc.proc is not None and proc.proc.returncode is None:
+                    await proc.proc.wait()
+            if hasattr(self, "http"):
+                await self.http.close()
+            if hasattr(self, "sim"):
+                if self.channel == "http":
+                    self.summary.notices_sent = self.sim.complaint_posts
+                    self.summary.notices_distinct = len(self.sim.complaints)
+                else:
+                    self.summary.notices_sent = self.mailbox.received
+                    self.summary.notices_distinct = len(self.mailbox.listed)
+                await self.sim.close()
+                self.mailbox.controller.stop()
+        self.summary.wall_s = time.monotonic() - started
+        self.summary.cpu_s = _cpu() - cpu
+        return self.summary
+
+
+def _kind_of(name: str) -> str:
+    """What a removed orphan/leftover was, for the summary."""
+    top = name.split("/", 1)[0]
+    return {"evidence": "evidence package" if not name.endswith(".tmp") else "evidence .tmp",
+            "index": "index .tmp", "references": "reference keyframes",
+            "samples": "sample staging", "uploads": "upload spool"}.get(top, top)
+
+
+def _cpu() -> float:
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def print_summary(summary: Summary, echo=print) -> None:
+    rounds = summary.round_s or [0.0]
+    echo(f"rounds run: {summary.rounds}")
+    echo(f"kills: {dict(summary.kills)} (daemon killed {summary.kills['daemon'] + summary.kills['both']}×, "
+         f"API {summary.kills['api'] + summary.kills['both']}×)")
+    echo("kill points:")
+    for point, n in sorted(summary.points.items()):
+        echo(f"  {n:4d}  {point}")
+    echo(f"uploads: {dict(summary.uploads)}; API registrations {summary.registrations} "
+         f"({summary.re_uploads} cut off by a crash and uploaded again); approvals {summary.approvals}")
+    echo(f"notices received at the platform: {summary.notices_distinct} distinct, "
+         f"{summary.notices_sent} deliveries ({summary.notices_sent - summary.notices_distinct} "
+         f"re-sends with the same idempotency key / Message-ID)")
+    echo(f"daemon workers checked after its SIGKILL: {summary.orphan_workers_checked}")
+    echo(f"crash debris found by check and removed by --repair: {dict(summary.drift_repaired) or 'none'}")
+    echo(f"violations: {len(summary.violations)}")
+    for violation in summary.violations:
+        echo(f"  {violation}")
+    echo(f"time: {summary.wall_s:.0f} s wall ({sum(rounds) / len(rounds):.1f} s per round), "
+         f"{summary.cpu_s:.0f} s CPU (campaign + its processes)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--channel", choices=("http", "email"), default="http")
+    parser.add_argument("--database-url", help="default: SQLite in the home")
+    parser.add_argument("--kill-window-s", type=float, default=7.0,
+                        help="kill at a uniform random time in [0.3, this] after the round starts")
+    parser.add_argument("--home", help="default: a new temporary folder")
+    parser.add_argument("--json", action="store_true", help="also print the summary as JSON")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    root = Path(args.home or tempfile.mkdtemp(prefix="dg-crash-"))
+    print(f"home {root / 'home'}; seed {args.seed}; channel {args.channel}; "
+          f"database {args.database_url or 'sqlite'}")
+    campaign = Campaign(root / "home", seed=args.seed, channel=args.channel,
+                        database_url=args.database_url, kill_window_s=args.kill_window_s)
+    summary = asyncio.run(campaign.run(args.rounds))
+    print_summary(summary)
+    if args.json:
+        print(json.dumps({**summary.__dict__, "kills": dict(summary.kills),
+                          "points": dict(summary.points)}, default=dict))
+    sys.exit(1 if summary.violations else 0)
+
+
+if __name__ == "__main__":
+    main()
