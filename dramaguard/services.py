@@ -175,8 +175,11 @@ class Services:
         self.engine.dispose()
 
     # -- consistency -------------------------------------------------------------------------
-    def reconcile(self) -> tuple[int, int]:
-        """Make the index hold exactly the registered episodes; returns (added, removed)."""
+    def reconcile(self, *, routine: bool = False) -> tuple[int, int]:
+        """Make the index hold exactly the registered episodes; returns (added, removed).
+
+        ``routine`` marks the daemon's periodic pick-up of other processes' registrations, where a
+        difference is news, not damage (logged at INFO instead of WARNING)."""
         with transaction(self.sessions) as session:
             registered = registry.episode_ids(session=session)
             indexed = self.index.episode_ids()
@@ -190,8 +193,10 @@ class Services:
             self.index.add(fp.episode_id, fp.times_ms, fp.vectors)
         if missing or orphans:
             self.index.save()
-            log.warning(
-                "index repaired: %d episodes added from the database, %d orphans removed",
+            log.log(
+                logging.INFO if routine else logging.WARNING,
+                "index %s: %d episodes added from the database, %d removed",
+                "synced" if routine else "repaired",
                 len(stored),
                 len(orphans),
             )

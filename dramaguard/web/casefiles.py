@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from dramaguard.storecheck import evidence_dir
 from dramaguard.web.schemas import CaseDetail, CaseOut, Keyframe, NoticeOut
 from storage.cases import Case, Notice
 
@@ -43,32 +44,32 @@ def notice_out(notice: Notice) -> NoticeOut:
     )
 
 
-def manifest(case: Case) -> dict | None:
+def manifest(case: Case, home: Path) -> dict | None:
     if not case.evidence_dir:
         return None
-    path = Path(case.evidence_dir) / "evidence.json"
+    path = evidence_dir(home, case) / "evidence.json"
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
 
-def keyframes(case: Case, url_for) -> list[Keyframe]:
-    data = manifest(case) or {}
+def keyframes(case: Case, home: Path, url_for) -> list[Keyframe]:
+    data = manifest(case, home) or {}
     return [
         Keyframe(index=i, query_ms=k.get("query_ms", 0), ref_ms=k.get("ref_ms", 0), url=url_for(case.id, i))
         for i, k in enumerate(data.get("keyframes", []), start=1)
     ]
 
 
-def keyframe_bytes(case: Case, index: int) -> bytes:
+def keyframe_bytes(case: Case, home: Path, index: int) -> bytes:
     """The PNG of keyframe ``index`` (1-based), verified against the sealed manifest."""
-    data = manifest(case)
+    data = manifest(case, home)
     frames = (data or {}).get("keyframes", [])
     if not 1 <= index <= len(frames):
         raise LookupError(f"case {case.id} has no keyframe {index}")
     entry = frames[index - 1]
-    root = Path(case.evidence_dir).resolve()
+    root = evidence_dir(home, case).resolve()
     path = (root / entry["file"]).resolve()
     if not path.is_relative_to(root):
         raise EvidenceError(f"case {case.id}: keyframe path leaves the evidence folder")
@@ -81,13 +82,13 @@ def keyframe_bytes(case: Case, index: int) -> bytes:
     return body
 
 
-def case_detail(case: Case, notices: list[Notice], url_for) -> CaseDetail:
+def case_detail(case: Case, notices: list[Notice], home: Path, url_for) -> CaseDetail:
     return CaseDetail(
         **case_out(case).model_dump(),
         matches=list(case.matches or []),
         events=list(case.events),
         notices=[notice_out(n) for n in notices],
-        keyframes=keyframes(case, url_for),
+        keyframes=keyframes(case, home, url_for),
         evidence_sha256=case.evidence_sha256,
     )
 

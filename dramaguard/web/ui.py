@@ -177,7 +177,10 @@ def _case_page_context(request: Request, principal: Principal, case_id: int, ses
     if case is None:
         raise not_found("case")
     query_bars, ref_bars, query_s, ref_s = timelines(case)
-    frames = keyframes(case, lambda cid, i: str(request.url_for("case_keyframe", case_id=cid, index=i)))
+    frames = keyframes(
+        case, request.app.state.settings.home,
+        lambda cid, i: str(request.url_for("case_keyframe", case_id=cid, index=i)),
+    )
     return {
         "case": case,
         "frames": frames,

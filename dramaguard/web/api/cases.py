@@ -56,7 +56,8 @@ def _case_or_404(case_id: int, principal: Principal, session):
 def get_case(case_id: int, request: Request, principal: Anyone, session: DB) -> CaseDetail:
     """A case with its matched segments, audit log, notices and evidence keyframes."""
     case = _case_or_404(case_id, principal, session)
-    return case_detail(case, scoped.notices_for_case(case.id, session=session), keyframe_url(request))
+    home = request.app.state.settings.home
+    return case_detail(case, scoped.notices_for_case(case.id, session=session), home, keyframe_url(request))
 
 
 @router.get(
@@ -66,10 +67,10 @@ def get_case(case_id: int, request: Request, principal: Anyone, session: DB) -> 
     responses={200: {"content": {"image/png": {}}, "description": "copy (left) and original (right)"},
                409: {"model": Error, "description": "the evidence file changed after sealing"}},
 )
-def case_keyframe(case_id: int, index: int, principal: Anyone, session: DB) -> Response:
+def case_keyframe(case_id: int, index: int, request: Request, principal: Anyone, session: DB) -> Response:
     case = _case_or_404(case_id, principal, session)
     try:
-        body = keyframe_bytes(case, index)
+        body = keyframe_bytes(case, request.app.state.settings.home, index)
     except LookupError:
         raise not_found("keyframe") from None
     except EvidenceError as exc:

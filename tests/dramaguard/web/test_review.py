@@ -90,3 +90,18 @@ def test_tampered_evidence_is_refused(site):
     refused = client.get(url, headers=owner.bearer)
     assert refused.status_code == 409 and "does not match" in refused.json()["detail"]
     assert client.get(f"/api/v1/cases/{case_id}/keyframes/2", headers=owner.bearer).status_code == 404
+
+
+def test_keyframes_are_found_after_a_restore_into_another_home(site):
+    """A restored backup records the old home's evidence path; the case page still shows its frames."""
+    app, client, actors, works, _ = site
+    owner = actors[(Role.RIGHTS_HOLDER, "A")]
+    case_id = add_case(app, works["A"])
+    with transaction(app.state.services.sessions) as session:
+        case = session.get_one(Case, case_id)
+        assert Path(case.evidence_dir) == app.state.settings.home / "evidence" / case.evidence_id
+        case.evidence_dir = f"/srv/old-home/evidence/{case.evidence_id}"
+    detail = client.get(f"/api/v1/cases/{case_id}", headers=owner.bearer).json()
+    assert [k["index"] for k in detail["keyframes"]] == [1]
+    image = client.get(f"/api/v1/cases/{case_id}/keyframes/1", headers=owner.bearer)
+    assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
