@@ -51,12 +51,13 @@ def connect(settings: RaySettings) -> None:
 
 
 def fingerprint_many(
-    paths: list[Path], params: FingerprintParams, limits: DecodeLimits, settings: RaySettings
+    paths: list[Path], params: FingerprintParams, limits: DecodeLimits, settings: RaySettings, *,
+    keyframes: bool = False,
 ) -> Iterator[tuple[Path, EpisodePrints | DecodeError]]:
     """Fingerprint files as Ray tasks, yielding in the given order; a crashed task is a decode error."""
     connect(settings)
     task = ray.remote(num_cpus=settings.num_cpus_per_task, max_retries=0)(_fingerprint_job)
-    refs = [task.remote(str(path), params, limits) for path in paths]
+    refs = [task.remote(str(path), params, limits, keyframes) for path in paths]
     for path, ref in zip(paths, refs):
         try:
             yield path, ray.get(ref)

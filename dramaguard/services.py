@@ -113,14 +113,21 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> tuple[str, int]:
 
 @dataclass(frozen=True)
 class EpisodePrints:
-    """Both fingerprints of one file: the picture's (required) and the sound's (may be empty)."""
+    """Both fingerprints of one file: the picture's (required) and the sound's (may be empty);
+    for a registration also the small reference keyframes kept for evidence pictures."""
 
     video: VideoFingerprint
     audio: AudioFingerprint
+    keyframes: list[tuple[int, np.ndarray]] = field(default_factory=list)  # (time ms, grey image)
+    keyframes_error: str | None = None
 
 
-def _fingerprint_job(path: str, params: FingerprintParams, limits: DecodeLimits):
-    """Process-pool entry point: returns the fingerprints or the decode error, never raises it."""
+def _fingerprint_job(path: str, params: FingerprintParams, limits: DecodeLimits, keyframes: bool = False):
+    """Process-pool entry point: returns the fingerprints or the decode error, never raises it.
+
+    ``keyframes`` (registration) samples the evidence keyframes here too, so that this decode
+    runs in the pool with the rest instead of serially in the registering process.
+    """
     try:
         video = fingerprint_video(Path(path), params, limits)
     except DecodeError as exc:
@@ -130,7 +137,14 @@ def _fingerprint_job(path: str, params: FingerprintParams, limits: DecodeLimits)
     except DecodeError as exc:  # a damaged sound track never costs the picture's registration
         log.warning("audio not fingerprinted: %s", exc)
         audio = AudioFingerprint(np.zeros(0, np.int64), np.zeros(0, np.int64), 0)
-    return EpisodePrints(video, audio)
+    if not keyframes:
+        return EpisodePrints(video, audio)
+    try:
+        frames = sample_frames(Path(path), interval_ms=references.INTERVAL_MS,
+                               max_side=references.MAX_SIDE, limits=limits)
+    except (DecodeError, OSError) as exc:  # poorer evidence only: the registration goes on
+        return EpisodePrints(video, audio, keyframes_error=str(exc))
+    return EpisodePrints(video, audio, [(f.time_ms, f.grey) for f in frames])
 
 
 class Services:
@@ -197,7 +211,9 @@ class Services:
         return len(stored), len(orphans)
 
     # -- registration ------------------------------------------------------------------------
-    def fingerprint_many(self, paths: list[Path]) -> Iterator[tuple[Path, EpisodePrints | DecodeError]]:
+    def fingerprint_many(
+        self, paths: list[Path], *, keyframes: bool = False
+    ) -> Iterator[tuple[Path, EpisodePrints | DecodeError]]:
         """Fingerprint files on every core, yielding results in the given order.
 
         Workers are spawned (not forked: FAISS and FFmpeg threads do not survive a fork). A file
@@ -208,18 +224,20 @@ class Services:
         if self.settings.ray.address:
             from dramaguard import ray_tasks
 
-            yield from ray_tasks.fingerprint_many(list(paths), self.fp_params, self.limits, self.settings.ray)
+            yield from ray_tasks.fingerprint_many(list(paths), self.fp_params, self.limits, self.settings.ray,
+                                                  keyframes=keyframes)
             return
         workers = min(len(paths), os.cpu_count() or 1)
         if workers <= 1 or len(paths) < POOL_MIN_FILES:
             for path in paths:
-                yield path, _fingerprint_job(str(path), self.fp_params, self.limits)
+                yield path, _fingerprint_job(str(path), self.fp_params, self.limits, keyframes)
             return
         pending = list(paths)
         context = multiprocessing.get_context("spawn")
         while pending:
             with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                futures = [pool.submit(_fingerprint_job, str(p), self.fp_params, self.limits) for p in pending]
+                futures = [pool.submit(_fingerprint_job, str(p), self.fp_params, self.limits, keyframes)
+                           for p in pending]
                 for i, (path, future) in enumerate(zip(pending, futures)):
                     try:
                         outcome = future.result()
@@ -243,7 +261,7 @@ class Services:
         """Register files as consecutive episodes; each episode is atomic, errors do not stop the batch."""
         paths = [Path(p) for p in paths]
         results = []
-        for number, (path, outcome) in enumerate(self.fingerprint_many(paths), start=episode_start):
+        for number, (path, outcome) in enumerate(self.fingerprint_many(paths, keyframes=True), start=episode_start):
             result = RegisterResult(str(path), episode=number)
             try:
                 if isinstance(outcome, DecodeError):
@@ -251,6 +269,7 @@ class Services:
                 self._register_one(path, outcome.video, work=work, holder=holder, number=number, result=result)
                 if result.created:
                     self._register_audio(result.episode_id, outcome.audio)
+                    self._keep_keyframes(result.episode_id, outcome)
             except (DecodeError, RegistrationError, OSError) as exc:
                 result.error = str(exc) if not isinstance(exc, OSError) else f"{path}: {exc.strerror or exc}"
                 log.info("not registered: %s", result.error)
@@ -307,20 +326,20 @@ class Services:
                 raise
             self._catalogue[episode_id] = (work, work_row.id, number, path.name, fp.duration_ms / 1000)
         result.episode_id, result.created = episode_id, True
-        self._keep_keyframes(path, episode_id)
 
-    def _keep_keyframes(self, path: Path, episode_id: int) -> None:
+    def _keep_keyframes(self, episode_id: int, prints: EpisodePrints) -> None:
         """Small reference frames for evidence pictures (the video itself is not kept).
 
         Missing keyframes only make evidence poorer, so a failure here is a warning.
         """
-        try:
-            frames = sample_frames(path, interval_ms=references.INTERVAL_MS,
-                                   max_side=references.MAX_SIDE, limits=self.limits)
-            references.save_keyframes(self.settings.home, episode_id,
-                                      ((f.time_ms, f.grey) for f in frames))
-        except (DecodeError, OSError) as exc:
-            log.warning("episode %d: no reference keyframes kept: %s", episode_id, exc)
+        error = prints.keyframes_error
+        if error is None:
+            try:
+                references.save_keyframes(self.settings.home, episode_id, prints.keyframes)
+            except OSError as exc:
+                error = str(exc)
+        if error is not None:
+            log.warning("episode %d: no reference keyframes kept: %s", episode_id, error)
 
     def _register_audio(self, episode_id: int, fp: AudioFingerprint) -> None:
         """Store the episode's sound landmarks; an episode without sound is matched by picture only."""

@@ -49,6 +49,8 @@ def test_register_and_scan_on_ray(ray_cluster, sample_media, tmp_path):
         results = services.register_files([sample_media["ep1"], broken, sample_media["ep2"]], work="ray")
         assert [r.error is None for r in results] == [True, False, True]
         assert "broken.mp4" in results[1].error
+        for result in (results[0], results[2]):  # keyframes are sampled in the Ray task too
+            assert list((settings.home / "references" / str(result.episode_id)).glob("*.png"))
         reports = list(services.scan_files([sample_media["flip"], sample_media["innocent"], broken]))
     assert [m.episode for m in reports[0].matches][:1] == [1] and reports[0].matches[0].flipped
     assert not [m for m in reports[1].matches if m.score >= settings.matcher.notify_score]
