@@ -226,7 +226,8 @@ def main() -> None:
     low, high = (float(x) / 1000 for x in args.latency_ms.split("-"))
     platform, url = start_platform(home / "uploads", (low, high))
     try:
-        settings = demo_settings(Settings(home=home, index={"backend": args.backend}), platform_url=url)
+        settings = demo_settings(Settings(home=home, index={"backend": args.backend, "train_size": 200_000}),
+                                 platform_url=url)
         settings = settings.model_copy(update={"daemon": settings.daemon.model_copy(update={"queue_size": 64})})
         figures: dict = {"cores": os.cpu_count(), "candidates": len(truth), "load_before": os.getloadavg()[0]}
         with Services.open(settings) as services:

@@ -2,8 +2,9 @@
 
 Discovery writes candidates to ``candidate_queue`` before a platform cursor moves on. Workers take
 the most urgent candidates from a small in-memory :class:`DeadlineQueue`, fetch a media sample,
-fingerprint it, match it (:mod:`dramaguard.stages`: on this machine, or as Ray tasks), and — in one transaction — record the outcome and
-hand the matches to :class:`Casework`, which opens the cases. A candidate interrupted anywhere
+fingerprint it, match it (:mod:`dramaguard.stages`: on this machine, or as Ray tasks), and — in
+one transaction — record the outcome and hand the matches to :class:`Casework`, which opens the
+cases. A candidate interrupted anywhere
 before that commit is still pending and is processed again after a restart; cases are keyed so
 that reprocessing never opens a second one.
 """
