@@ -164,7 +164,8 @@ async def run_pipeline(settings: Settings, services: Services, count: int, sim_p
     wall, cpu = time.monotonic() - wall0, pipeline_cpu_s(sim_pid) - cpu0
     stages = await measure_stages(pipeline, settings, services)
     await pipeline.stop(grace_s=5)
-    return {"wall_s": wall, "cpu_s": cpu, "workers": pipeline.stages.workers, **stages}
+    return {"wall_s": wall, "cpu_s": cpu, "workers": pipeline.stages.workers,
+            "stages": type(pipeline.stages).__name__, **stages}
 
 
 async def measure_stages(pipeline: Pipeline, settings: Settings, services: Services) -> dict:
@@ -245,7 +246,8 @@ def main() -> None:
     print(f"candidates: {n} ({len(media.pirated) * args.repeat} pirated, {len(media.innocent) * args.repeat} innocent), "
           f"index {figures.get('index_descriptors', 'registered only')} descriptors ({args.backend})")
     print(f"wall: {figures['wall_s']:.1f} s → {n / figures['wall_s'] * 60:.1f} candidates/min on this machine "
-          f"(load {figures['load_before']:.1f} → {figures['load_after']:.1f}, {figures['workers']} workers)")
+          f"(load {figures['load_before']:.1f} → {figures['load_after']:.1f}, {figures['stages']}, "
+          f"{figures['workers']} workers)")
     print(f"CPU: {figures['cpu_s']:.1f} s → {per:.2f} CPU s per candidate → "
           f"{figures['cores'] * 60 / per:.1f} candidates/min on a quiet {figures['cores']}-core machine")
     stage = figures["stage_cpu_s"]

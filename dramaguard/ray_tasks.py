@@ -118,9 +118,11 @@ class RayStages:
     def start(self) -> None:
         connect(self.settings)
         cpus = self.settings.num_cpus_per_task
-        self._sample = ray.remote(num_cpus=cpus, max_retries=0)(_sample_job)
+        # Sampling waits on the network and matching costs ~0.1 CPU s a candidate: neither holds a
+        # CPU slot (the pipeline's consumers bound how many run), so every slot can fingerprint.
+        self._sample = ray.remote(num_cpus=0, max_retries=0)(_sample_job)
         self._fingerprint = ray.remote(num_cpus=cpus, max_retries=0)(_fingerprint_job)
-        self._index = ray.remote(num_cpus=cpus)(IndexActor).remote(self.services.settings)
+        self._index = ray.remote(num_cpus=0)(IndexActor).remote(self.services.settings)
         cluster = int(ray.cluster_resources().get("CPU", 1) // cpus)
         self.workers = max(1, self.services.settings.daemon.workers or cluster)
 
