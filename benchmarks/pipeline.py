@@ -9,7 +9,8 @@ index holding the registered episodes plus ``--fill`` synthetic descriptors shap
 (``benchmarks/index_scale.py``'s generator), and records the outcome in the database.
 
 Printed: wall-clock throughput on this machine, the CPU seconds the pipeline's processes used
-per candidate (this process and its fingerprint workers; not the platform), the quiet-machine
+per candidate (this process and its fingerprint workers — or, with ``DRAMAGUARD_RAY__ADDRESS=local``,
+the local Ray cluster's processes; not the platform's), the quiet-machine
 throughput derived from it (``cores × 60 / CPU s per candidate``), each stage's CPU time measured
 alone on the same candidates, and correctness (pirated copies matched to the right episode,
 innocent uploads not matched).
@@ -27,6 +28,7 @@ import queue
 import resource
 import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -88,22 +90,54 @@ def _proc_stats() -> dict[int, tuple[int, float]]:
     return found
 
 
-def pipeline_cpu_s(exclude: int) -> float:
-    """CPU seconds of this process and its live descendants, except the ``exclude`` subtree."""
-    stats = _proc_stats()
-    total = resource.getrusage(resource.RUSAGE_SELF)
-    own = total.ru_utime + total.ru_stime
-    children: dict[int, list[int]] = {}
-    for pid, (parent, _) in stats.items():
-        children.setdefault(parent, []).append(pid)
-    stack, cpu = list(children.get(os.getpid(), [])), 0.0
-    while stack:
-        pid = stack.pop()
-        if pid == exclude:
-            continue
-        cpu += stats[pid][1]
-        stack.extend(children.get(pid, []))
-    return own + cpu
+class CpuMeter:
+    """CPU seconds used by this process and its descendants (except the ``exclude`` subtree).
+
+    Descendants are polled from /proc every ``every_s`` in a thread, so processes that start and
+    exit during the run (Ray's workers) are counted up to their last poll.
+    """
+
+    def __init__(self, exclude: int, every_s: float = 0.5):
+        self.exclude, self.every_s = exclude, every_s
+        self._base: dict[int, float] = {}
+        self._last: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _own(self) -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    def _poll(self, first: bool = False) -> None:
+        stats = _proc_stats()
+        children: dict[int, list[int]] = {}
+        for pid, (parent, _) in stats.items():
+            children.setdefault(parent, []).append(pid)
+        stack = list(children.get(os.getpid(), []))
+        while stack:
+            pid = stack.pop()
+            if pid == self.exclude:
+                continue
+            cpu = stats[pid][1]
+            self._base.setdefault(pid, cpu if first else 0.0)
+            self._last[pid] = cpu
+            stack.extend(children.get(pid, []))
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every_s):
+            self._poll()
+
+    def __enter__(self) -> CpuMeter:
+        self._own0 = self._own()
+        self._poll(first=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._poll()
+        self.cpu_s = self._own() - self._own0 + sum(self._last[p] - self._base[p] for p in self._last)
 
 
 # -- the library ---------------------------------------------------------------------------------
@@ -154,14 +188,16 @@ async def run_pipeline(settings: Settings, services: Services, count: int, sim_p
     pipeline = Pipeline(services, NoticesCasework)
     await pipeline.start()
     await asyncio.sleep(5)  # the fingerprint workers are spawned and imported before the clock starts
-    cpu0, wall0 = pipeline_cpu_s(sim_pid), time.monotonic()
-    queued = 0
-    while queued < count:
-        queued += (await pipeline.discover("simulated"))["queued"]
-    while pipeline.processed < count:
-        await pipeline.feed()
-        await asyncio.sleep(0.2)
-    wall, cpu = time.monotonic() - wall0, pipeline_cpu_s(sim_pid) - cpu0
+    with CpuMeter(sim_pid) as meter:
+        wall0 = time.monotonic()
+        queued = 0
+        while queued < count:
+            queued += (await pipeline.discover("simulated"))["queued"]
+        while pipeline.processed < count:
+            await pipeline.feed()
+            await asyncio.sleep(0.2)
+        wall = time.monotonic() - wall0
+    cpu = meter.cpu_s
     stages = await measure_stages(pipeline, settings, services)
     await pipeline.stop(grace_s=5)
     return {"wall_s": wall, "cpu_s": cpu, "workers": pipeline.stages.workers,
