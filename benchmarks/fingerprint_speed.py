@@ -17,6 +17,7 @@ import json
 import multiprocessing
 import os
 import pstats
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -84,19 +85,32 @@ def _sequential(paths: list[str], cpus: list[int] | None) -> float:
     return time.perf_counter() - start
 
 
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def registration(paths: list[Path]) -> dict:
-    """Wall time to register the series: the service's process pool vs one pinned core."""
+    """Wall time to register the series: the service's process pool vs one pinned core.
+
+    CPU seconds are split between this process (work done serially: database, index, and
+    whatever else is not in the pool) and the pool's workers (reaped, so RUSAGE_CHILDREN has them).
+    """
     context = multiprocessing.get_context("spawn")
     first_cpu = sorted(os.sched_getaffinity(0))[:1]
     with context.Pool(1) as pool:
         one_core = pool.apply(_sequential, ([str(p) for p in paths], first_cpu))
     with tempfile.TemporaryDirectory() as home:
         with Services.open(Settings(home=Path(home))) as services:
+            main0, workers0 = _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             results = services.register_files(paths, work="speed")
             pooled = time.perf_counter() - start
+            main, workers = _cpu(resource.RUSAGE_SELF) - main0, _cpu(resource.RUSAGE_CHILDREN) - workers0
     errors = [r.error for r in results if r.error]
     return {
+        "register_main_cpu_s": round(main, 1),
+        "register_workers_cpu_s": round(workers, 1),
         "episodes": len(paths),
         "cores": len(os.sched_getaffinity(0)),
         "one_core_fingerprint_wall_s": round(one_core, 1),
@@ -115,8 +129,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--profile", action="store_true", help="cProfile one fingerprinting run")
     parser.add_argument("--skip-registration", action="store_true")
+    parser.add_argument("--series-files", type=Path, nargs="*", help="register these files instead")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
+    if args.series_files:
+        print(json.dumps(registration(args.series_files)), flush=True)
+        return
     episode = make_series(args.workdir, 1, args.seconds)[0]
     print(json.dumps(decode_vs_fingerprint(episode, args.repeats)), flush=True)
     if args.profile:

@@ -16,6 +16,18 @@ class CrawlError(Exception):
             self.expected = expected
         self.url = url
 
+    def __reduce__(self):
+        """Rebuild without ``__init__`` (subclasses take keyword-only fields): errors cross
+        process boundaries, e.g. back from a Ray sampling task."""
+        return _rebuild, (type(self), self.args, self.__dict__)
+
+
+def _rebuild(cls: type[CrawlError], args: tuple, state: dict) -> CrawlError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class BlockedAddress(CrawlError):
     """The URL resolves to loopback, private, link-local or metadata addresses."""

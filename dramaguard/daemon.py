@@ -162,8 +162,7 @@ class Daemon:
 
     async def refresh_index(self) -> dict:
         """Pick up episodes registered (or removed) by other processes, and new works' jobs."""
-        async with self.pipeline.index_lock:
-            added, removed = await asyncio.to_thread(self.services.reconcile, routine=True)
+        added, removed = await self.pipeline.stages.refresh()
         return {"episodes_added": added, "episodes_removed": removed, **self.sync_jobs()}
 
     async def watchdog(self) -> dict:

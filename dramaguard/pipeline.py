@@ -2,8 +2,9 @@
 
 Discovery writes candidates to ``candidate_queue`` before a platform cursor moves on. Workers take
 the most urgent candidates from a small in-memory :class:`DeadlineQueue`, fetch a media sample,
-fingerprint it in the process pool, match it, and — in one transaction — record the outcome and
-hand the matches to :class:`Casework`, which opens the cases. A candidate interrupted anywhere
+fingerprint it, match it (:mod:`dramaguard.stages`: on this machine, or as Ray tasks), and — in
+one transaction — record the outcome and hand the matches to :class:`Casework`, which opens the
+cases. A candidate interrupted anywhere
 before that commit is still pending and is processed again after a restart; cases are keyed so
 that reprocessing never opens a second one.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from dataclasses import asdict
 from datetime import timedelta
 from collections.abc import Callable
@@ -26,7 +26,8 @@ from crawler.models import Candidate, Page
 from crawler.registry import platform_class
 from dramaguard.crawling import crawler_session, platform_config, work_terms
 from dramaguard.services import LeakReport, MatchReport, Services
-from dramaguard.workqueue import DeadlineQueue, FingerprintPool
+from dramaguard.stages import make_stages
+from dramaguard.workqueue import DeadlineQueue
 from fingerprint import DecodeError
 from storage import daemon as store
 from storage.base import utcnow
@@ -57,17 +58,14 @@ CaseworkFactory = Callable[[Services, dict[str, Platform]], Casework]
 
 
 class Pipeline:
-    """Owns the platforms, the queue, the fingerprint pool and the consumer tasks."""
+    """Owns the platforms, the queue, the stages (:mod:`dramaguard.stages`) and the consumer tasks."""
 
     def __init__(self, services: Services, casework_factory: CaseworkFactory):
         self.services = services
         self.settings = services.settings
         cfg = self.settings.daemon
         self.queue = DeadlineQueue(cfg.queue_size)
-        self.pool = FingerprintPool(
-            cfg.workers or os.cpu_count() or 1, services.fp_params, services.limits
-        )
-        self.index_lock = asyncio.Lock()
+        self.stages = make_stages(services)  # sample, fingerprint, match: here or on Ray
         self.samples_dir = self.settings.home / "samples"
         self.platforms: dict[str, Platform] = {}  # filled by start(); shared with casework
         self.casework = casework_factory(services, self.platforms)
@@ -82,10 +80,10 @@ class Pipeline:
         for name in self.settings.daemon.platforms:
             config = platform_config(self.settings.crawler, name)
             self.platforms[name] = platform_class(name)(self._http, config, state)
-        self.pool.warm_up()
+        self.stages.start()
         self._consumers = [
             asyncio.create_task(self._consume(), name=f"consumer-{i}")
-            for i in range(self.pool.workers * 2)
+            for i in range(self.stages.workers * 2)
         ]
 
     async def stop(self, grace_s: float) -> None:
@@ -103,7 +101,7 @@ class Pipeline:
             if running:
                 log.warning("shutdown: abandoned %d in-flight candidates (still pending)", len(running))
                 await asyncio.gather(*running, return_exceptions=True)
-        self.pool.shutdown()
+        self.stages.shutdown()
         if self._http is not None:
             await self._http.close()
 
@@ -187,7 +185,7 @@ class Pipeline:
         if platform is None:
             return await self._retry(candidate_id, f"platform {row.platform!r} is not watched")
         try:
-            sample = await platform.fetch_media(_as_candidate(row), self.samples_dir / row.platform)
+            sample = await self.stages.sample(platform, _as_candidate(row), self.samples_dir / row.platform)
         except HttpStatusError as exc:
             if exc.gone:
                 log.info("%s: gone before sampling (%s)", where, exc.status)
@@ -197,14 +195,11 @@ class Pipeline:
             if not exc.expected:
                 raise
             return await self._retry(candidate_id, str(exc))
-        prints = await self.pool.fingerprint(sample.path)
+        prints = await self.stages.fingerprint(sample.path)
         if isinstance(prints, DecodeError):
             log.warning("%s: %s", where, prints)
             return await self._finish(candidate_id, "failed", error=str(prints), sample=sample)
-        async with self.index_lock:
-            report = await asyncio.to_thread(
-                self.services.report, sample.path, prints.video, min_score=self.settings.matcher.min_score
-            )
+        report = await self.stages.match(sample.path, prints.video, min_score=self.settings.matcher.min_score)
         matches = report.matches
         outcome = "matched" if any(m.score >= self.settings.matcher.notify_score for m in matches) else "no_match"
         log.info("%s: %s %s", where, outcome, ", ".join(f"ep{m.episode_id}={m.score:.2f}" for m in matches))

@@ -114,14 +114,21 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> tuple[str, int]:
 
 @dataclass(frozen=True)
 class EpisodePrints:
-    """Both fingerprints of one file: the picture's (required) and the sound's (may be empty)."""
+    """Both fingerprints of one file: the picture's (required) and the sound's (may be empty);
+    for a registration also the small reference keyframes kept for evidence pictures."""
 
     video: VideoFingerprint
     audio: AudioFingerprint
+    keyframes: list[tuple[int, np.ndarray]] = field(default_factory=list)  # (time ms, grey image)
+    keyframes_error: str | None = None
 
 
-def _fingerprint_job(path: str, params: FingerprintParams, limits: DecodeLimits):
-    """Process-pool entry point: returns the fingerprints or the decode error, never raises it."""
+def _fingerprint_job(path: str, params: FingerprintParams, limits: DecodeLimits, keyframes: bool = False):
+    """Process-pool entry point: returns the fingerprints or the decode error, never raises it.
+
+    ``keyframes`` (registration) samples the evidence keyframes here too, so that this decode
+    runs in the pool with the rest instead of serially in the registering process.
+    """
     try:
         video = fingerprint_video(Path(path), params, limits)
     except DecodeError as exc:
@@ -131,7 +138,14 @@ def _fingerprint_job(path: str, params: FingerprintParams, limits: DecodeLimits)
     except DecodeError as exc:  # a damaged sound track never costs the picture's registration
         log.warning("audio not fingerprinted: %s", exc)
         audio = AudioFingerprint(np.zeros(0, np.int64), np.zeros(0, np.int64), 0)
-    return EpisodePrints(video, audio)
+    if not keyframes:
+        return EpisodePrints(video, audio)
+    try:
+        frames = sample_frames(Path(path), interval_ms=references.INTERVAL_MS,
+                               max_side=references.MAX_SIDE, limits=limits)
+    except (DecodeError, OSError) as exc:  # poorer evidence only: the registration goes on
+        return EpisodePrints(video, audio, keyframes_error=str(exc))
+    return EpisodePrints(video, audio, [(f.time_ms, f.grey) for f in frames])
 
 
 class Services:
@@ -203,7 +217,9 @@ class Services:
         return len(stored), len(orphans)
 
     # -- registration ------------------------------------------------------------------------
-    def fingerprint_many(self, paths: list[Path]) -> Iterator[tuple[Path, EpisodePrints | DecodeError]]:
+    def fingerprint_many(
+        self, paths: list[Path], *, keyframes: bool = False
+    ) -> Iterator[tuple[Path, EpisodePrints | DecodeError]]:
         """Fingerprint files on every core, yielding results in the given order.
 
         Workers are spawned (not forked: FAISS and FFmpeg threads do not survive a fork). A file
@@ -214,19 +230,21 @@ class Services:
         if self.settings.ray.address:
             from dramaguard import ray_tasks
 
-            yield from ray_tasks.fingerprint_many(list(paths), self.fp_params, self.limits, self.settings.ray)
+            yield from ray_tasks.fingerprint_many(list(paths), self.fp_params, self.limits, self.settings.ray,
+                                                  keyframes=keyframes)
             return
         workers = min(len(paths), os.cpu_count() or 1)
         if workers <= 1 or len(paths) < POOL_MIN_FILES:
             for path in paths:
-                yield path, _fingerprint_job(str(path), self.fp_params, self.limits)
+                yield path, _fingerprint_job(str(path), self.fp_params, self.limits, keyframes)
             return
         pending = list(paths)
         context = multiprocessing.get_context("spawn")
         while pending:
             with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                      initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
-                futures = [pool.submit(_fingerprint_job, str(p), self.fp_params, self.limits) for p in pending]
+                futures = [pool.submit(_fingerprint_job, str(p), self.fp_params, self.limits, keyframes)
+                           for p in pending]
                 for i, (path, future) in enumerate(zip(pending, futures)):
                     try:
                         outcome = future.result()
@@ -250,12 +268,12 @@ class Services:
         """Register files as consecutive episodes; each episode is atomic, errors do not stop the batch."""
         paths = [Path(p) for p in paths]
         results = []
-        for number, (path, outcome) in enumerate(self.fingerprint_many(paths), start=episode_start):
+        for number, (path, outcome) in enumerate(self.fingerprint_many(paths, keyframes=True), start=episode_start):
             result = RegisterResult(str(path), episode=number)
             try:
                 if isinstance(outcome, DecodeError):
                     raise outcome
-                self._register_one(path, outcome.video, work=work, holder=holder, number=number, result=result)
+                self._register_one(path, outcome, work=work, holder=holder, number=number, result=result)
                 if result.created:
                     self._register_audio(result.episode_id, outcome.audio)
             except (DecodeError, RegistrationError, OSError) as exc:
@@ -267,10 +285,10 @@ class Services:
         return results
 
     def _register_one(
-        self, path: Path, fp: VideoFingerprint, *, work: str, holder: str, number: int, result: RegisterResult
+        self, path: Path, prints: EpisodePrints, *, work: str, holder: str, number: int, result: RegisterResult
     ) -> None:
+        fp = prints.video
         sha, size = sha256_file(path)
-        frames = self._reference_frames(path)  # decoded before the transaction opens
         with transaction(self.sessions) as session:
             existing = registry.find_episode_by_sha(sha, session=session)
             if existing is not None:
@@ -309,10 +327,7 @@ class Services:
             # commit never leaves an episode without them. If the commit fails, the index entry
             # is taken out again; a crash in between is repaired by reconcile() on next open, and
             # the keyframe folder it leaves is an orphan for ``dramaguard check --repair``.
-            try:
-                references.save_keyframes(self.settings.home, episode_id, frames)
-            except OSError as exc:
-                log.warning("episode %d: no reference keyframes kept: %s", episode_id, exc)
+            self._keep_keyframes(episode_id, prints)
             self.index.add(episode_id, fp.times_ms, fp.vectors)
             try:
                 self.index.save()
@@ -322,18 +337,19 @@ class Services:
             self._catalogue[episode_id] = (work, work_row.id, number, path.name, fp.duration_ms / 1000)
         result.episode_id, result.created = episode_id, True
 
-    def _reference_frames(self, path: Path) -> list[tuple[int, np.ndarray]]:
+    def _keep_keyframes(self, episode_id: int, prints: EpisodePrints) -> None:
         """Small reference frames for evidence pictures (the video itself is not kept).
 
         Missing keyframes only make evidence poorer, so a failure here is a warning.
         """
-        try:
-            return [(f.time_ms, f.grey) for f in sample_frames(
-                path, interval_ms=references.INTERVAL_MS, max_side=references.MAX_SIDE,
-                limits=self.limits)]
-        except (DecodeError, OSError) as exc:
-            log.warning("%s: no reference keyframes kept: %s", path.name, exc)
-            return []
+        error = prints.keyframes_error
+        if error is None:
+            try:
+                references.save_keyframes(self.settings.home, episode_id, prints.keyframes)
+            except OSError as exc:
+                error = str(exc)
+        if error is not None:
+            log.warning("episode %d: no reference keyframes kept: %s", episode_id, error)
 
     def _register_audio(self, episode_id: int, fp: AudioFingerprint) -> None:
         """Store the episode's sound landmarks; an episode without sound is matched by picture only."""

@@ -32,16 +32,17 @@ def test_keyframes_are_saved_atomically_and_the_nearest_is_found(tmp_path):
 
 
 def test_registration_keeps_keyframes_and_a_receipt_removal_drops_them(settings, sample_media):
+    series = [sample_media["ep1"], sample_media["ep2"], sample_media["innocent"]]  # 3 files: the pool path
     with Services.open(settings) as services:
-        [result] = services.register_files([sample_media["ep1"]], work="契约新娘", holder="星河")
-        folder = settings.home / "references" / str(result.episode_id)
-        pictures = sorted(folder.glob("*.png"))
-        assert 5 <= len(pictures) <= 7  # one a second of a 6 s episode
+        results = services.register_files(series, work="契约新娘", holder="星河")
+        folders = [settings.home / "references" / str(r.episode_id) for r in results]
+        counts = [len(list(folder.glob("*.png"))) for folder in folders]
+        assert 5 <= counts[0] <= 7 and 5 <= counts[1] <= 7 and 4 <= counts[2] <= 6  # one a second
         with transaction(services.sessions) as session:
-            receipt = session.scalar(select(RegistrationReceiptRow))
-            assert receipt.episode_id == result.episode_id
+            receipts = session.scalars(select(RegistrationReceiptRow)).all()
+            assert sorted(r.episode_id for r in receipts) == sorted(r.episode_id for r in results)
         services.remove_works("契约新娘")
-        assert not folder.exists()
+        assert not any(folder.exists() for folder in folders)
 
 
 def test_open_cases_builds_evidence_with_keyframes_and_the_watermark(settings, sample_media):

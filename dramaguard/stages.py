@@ -1,0 +1,81 @@
+"""The three per-candidate stages of the daemon — sample, fingerprint, match — and where they run.
+
+:class:`LocalStages` (the default) samples with the platform's own HTTP client in the event loop,
+fingerprints in a local spawn process pool and matches in a thread against this process's index.
+With ``settings.ray.address`` set, :func:`make_stages` returns :class:`dramaguard.ray_tasks.RayStages`
+instead, which runs the same three functions as Ray tasks; ``ray`` is imported only then.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Protocol
+
+from crawler.base import Platform
+from crawler.models import Candidate, Sample
+from dramaguard.services import EpisodePrints, ScanReport, Services
+from dramaguard.workqueue import FingerprintPool
+from fingerprint import DecodeError, VideoFingerprint
+
+
+class Stages(Protocol):
+    """What :class:`dramaguard.pipeline.Pipeline` runs for each candidate."""
+
+    workers: int
+
+    def start(self) -> None: ...
+
+    def shutdown(self) -> None: ...
+
+    async def sample(self, platform: Platform, candidate: Candidate, dest_dir: Path) -> Sample:
+        """Fetch the candidate's media sample; raises the crawler's ``CrawlError``s."""
+        ...
+
+    async def fingerprint(self, path: Path) -> EpisodePrints | DecodeError: ...
+
+    async def match(self, path: Path, fp: VideoFingerprint, *, min_score: float) -> ScanReport: ...
+
+    async def refresh(self) -> tuple[int, int]:
+        """Pick up episodes registered or removed elsewhere; returns (added, removed)."""
+        ...
+
+
+class LocalStages:
+    """One machine: the platform's client, a process pool, and the index held by ``services``."""
+
+    def __init__(self, services: Services):
+        self.services = services
+        workers = services.settings.daemon.workers or os.cpu_count() or 1
+        self.pool = FingerprintPool(workers, services.fp_params, services.limits)
+        self.workers = self.pool.workers
+        self._index_lock = asyncio.Lock()  # matching and reconciling never overlap
+
+    def start(self) -> None:
+        self.pool.warm_up()
+
+    def shutdown(self) -> None:
+        self.pool.shutdown()
+
+    async def sample(self, platform: Platform, candidate: Candidate, dest_dir: Path) -> Sample:
+        return await platform.fetch_media(candidate, dest_dir)
+
+    async def fingerprint(self, path: Path) -> EpisodePrints | DecodeError:
+        return await self.pool.fingerprint(path)
+
+    async def match(self, path: Path, fp: VideoFingerprint, *, min_score: float) -> ScanReport:
+        async with self._index_lock:
+            return await asyncio.to_thread(self.services.report, path, fp, min_score=min_score)
+
+    async def refresh(self) -> tuple[int, int]:
+        async with self._index_lock:
+            return await asyncio.to_thread(self.services.reconcile, routine=True)
+
+
+def make_stages(services: Services) -> Stages:
+    """Ray tasks when ``settings.ray.address`` is set, else this machine."""
+    if services.settings.ray.address:
+        from dramaguard.ray_tasks import RayStages
+
+        return RayStages(services)
+    return LocalStages(services)
