@@ -17,6 +17,7 @@ nothing, and the case is simply claimed again.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
 from collections import defaultdict
@@ -443,18 +444,11 @@ class DispatchResult:
 async def dispatch_notices(sessions: sessionmaker[Session], *, channels: Mapping[str, Channel],
                            clock: Clock, settings: NoticeSettings) -> list[DispatchResult]:
     """Re-send deliveries left in ``sending`` (crash, earlier failure), then claim and send the
-    newly due notices. Safe to run concurrently and repeatedly."""
-    with transaction(sessions) as session:
-        pending = [d.id for d in repo.unsent_deliveries(session)]
-    try:
-        with transaction(sessions) as session:
-            claimed = claim_due_notices(session, clock=clock, settings=settings)
-        pending += claimed  # only once committed
-    except IntegrityError:
-        # another dispatcher (the API right after an approval, or the daemon) claimed some of
-        # these cases between our read and our insert; the unique keys kept it to one notice.
-        # Nothing of ours was recorded: whatever is still due is claimed on the next run.
-        log.info("due notices were claimed by another dispatcher meanwhile; next run claims the rest")
+    newly due notices. Safe to run concurrently and repeatedly.
+
+    Database work runs in threads: this also runs on the web server's event loop (after an
+    approval), where a transaction waiting for SQLite's write lock would stall every request."""
+    pending = await asyncio.to_thread(_unsent_and_due, sessions, clock, settings)
     results = [await deliver(sessions, delivery_id, channels=channels, clock=clock,
                              settings=settings) for delivery_id in pending]
     return [r for r in results if r is not None]
@@ -471,17 +465,53 @@ async def deliver(sessions: sessionmaker[Session], delivery_id: int, *,
     for the complaint API, which dedupes on the key, but a second e-mail. A dispatcher that dies
     while sending leaves its lease to expire (``send_lease_s``); then the delivery is re-sent.
     """
+    if not await asyncio.to_thread(_take_lease, sessions, delivery_id, clock, settings):
+        log.info("delivery %s is being sent by another dispatcher (or was sent)", delivery_id)
+        return None
+    case_ids, stage, key, channel_name, outgoing = await asyncio.to_thread(_outgoing, sessions, delivery_id)
+    channel = channels[channel_name]
+    try:
+        receipt = await channel.deliver(outgoing, key=key)
+    except DeliveryError as exc:
+        await asyncio.to_thread(_record_failure, sessions, delivery_id, exc, case_ids[0],
+                                outgoing.notice_id, clock)
+        return DispatchResult(delivery_id, outgoing.notice_id, case_ids, stage, "failed",
+                              error=str(exc))
+    await asyncio.to_thread(_record_sent, sessions, delivery_id, receipt.external_id, receipt.attempts,
+                            clock, settings)
+    return DispatchResult(delivery_id, outgoing.notice_id, case_ids, stage, "sent",
+                          external_id=receipt.external_id)
+
+
+def _unsent_and_due(sessions: sessionmaker[Session], clock: Clock, settings: NoticeSettings) -> list[int]:
+    """Deliveries left in ``sending`` (crash, earlier failure), then the newly claimed ones."""
+    with transaction(sessions) as session:
+        pending = [d.id for d in repo.unsent_deliveries(session)]
+    try:
+        with transaction(sessions) as session:
+            claimed = claim_due_notices(session, clock=clock, settings=settings)
+        pending += claimed  # only once committed
+    except IntegrityError:
+        # another dispatcher (the API right after an approval, or the daemon) claimed some of
+        # these cases between our read and our insert; the unique keys kept it to one notice.
+        # Nothing of ours was recorded: whatever is still due is claimed on the next run.
+        log.info("due notices were claimed by another dispatcher meanwhile; next run claims the rest")
+    return pending
+
+
+def _take_lease(sessions: sessionmaker[Session], delivery_id: int, clock: Clock,
+                settings: NoticeSettings) -> bool:
     now = clock.now()
     with transaction(sessions) as session:
         until = now + timedelta(seconds=settings.send_lease_s)
-        if not repo.take_send_lease(session, delivery_id, now=now, until=until):
-            log.info("delivery %s is being sent by another dispatcher (or was sent)", delivery_id)
-            return None
+        return repo.take_send_lease(session, delivery_id, now=now, until=until)
+
+
+def _outgoing(sessions: sessionmaker[Session], delivery_id: int) -> tuple[tuple[int, ...], str, str, str, OutgoingNotice]:
+    """(case ids, stage, idempotency key, channel name, the notice as the channel sends it)."""
     with transaction(sessions) as session:
         delivery = session.get(Delivery, delivery_id)
         notice = delivery.notice
-        case_ids = tuple(item.case_id for item in notice.items)
-        stage, key, channel_name = notice.stage, delivery.key, delivery.channel
         profile = repo.claimant(session, holder_id=notice.holder_id)
         outgoing = OutgoingNotice(
             notice_id=notice.public_id, recipient=notice.recipient, subject=notice.subject,
@@ -490,30 +520,25 @@ async def deliver(sessions: sessionmaker[Session], delivery_id: int, *,
             claimant=profile.legal_name if profile else "",
             pdf=notice.pdf, pdf_filename=f"{notice.public_id}.pdf",
         )
-    channel = channels[channel_name]
-    try:
-        receipt = await channel.deliver(outgoing, key=key)
-    except DeliveryError as exc:
-        # a refusal for good (4xx, 5xx SMTP) is not re-sent every run: it waits for a person
-        next_try = "next run" if exc.retryable else "never without a person"
-        with transaction(sessions) as session:
-            delivery = session.get(Delivery, delivery_id)
-            delivery.attempts += exc.attempts
-            delivery.last_error = str(exc)[:2000]
-            delivery.lease_until = None  # the next run may try again at once
-            if not exc.retryable:
-                delivery.status = "failed"
-            if repo.raise_alert(session, kind="delivery_failed", at=clock.now(),
-                                case_id=case_ids[0], dedupe_key=f"delivery_failed:{delivery_id}",
-                                message=f"notice {outgoing.notice_id} not delivered "
-                                        f"(retry: {next_try}): {exc}"):
-                log.warning("notice %s not delivered (retry: %s): %s", outgoing.notice_id,
-                            next_try, exc)
-        return DispatchResult(delivery_id, outgoing.notice_id, case_ids, stage, "failed",
-                              error=str(exc))
-    _record_sent(sessions, delivery_id, receipt.external_id, receipt.attempts, clock, settings)
-    return DispatchResult(delivery_id, outgoing.notice_id, case_ids, stage, "sent",
-                          external_id=receipt.external_id)
+        return (tuple(item.case_id for item in notice.items), notice.stage, delivery.key,
+                delivery.channel, outgoing)
+
+
+def _record_failure(sessions: sessionmaker[Session], delivery_id: int, exc: DeliveryError,
+                    case_id: int, notice_id: str, clock: Clock) -> None:
+    # a refusal for good (4xx, 5xx SMTP) is not re-sent every run: it waits for a person
+    next_try = "next run" if exc.retryable else "never without a person"
+    with transaction(sessions) as session:
+        delivery = session.get(Delivery, delivery_id)
+        delivery.attempts += exc.attempts
+        delivery.last_error = str(exc)[:2000]
+        delivery.lease_until = None  # the next run may try again at once
+        if not exc.retryable:
+            delivery.status = "failed"
+        if repo.raise_alert(session, kind="delivery_failed", at=clock.now(),
+                            case_id=case_id, dedupe_key=f"delivery_failed:{delivery_id}",
+                            message=f"notice {notice_id} not delivered (retry: {next_try}): {exc}"):
+            log.warning("notice %s not delivered (retry: %s): %s", notice_id, next_try, exc)
 
 
 def _record_sent(sessions: sessionmaker[Session], delivery_id: int, external_id: str,

@@ -45,6 +45,9 @@ class WebSettings(BaseModel):
     secure_cookies: bool = Field(False, description="mark cookies Secure (set behind HTTPS)")
     login_max_failures: int = Field(5, ge=1, description="failed logins per account or address")
     login_window_s: int = Field(900, ge=1, description="window for the failure count")
+    password_checks: int = Field(
+        0, ge=0, description="argon2 checks at once (64 MiB each); more logins wait; 0: one per core"
+    )
 
 
 class WatermarkSettings(BaseModel):

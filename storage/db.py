@@ -12,6 +12,10 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Connections per process: kept + extra under load. The web app admits fewer requests with a
+# request-long session than this (dramaguard.web.deps), so short transactions always find one.
+POOL_SIZE = 10
+POOL_OVERFLOW = 10
 
 
 class _NoResultRows(logging.Filter):
@@ -34,8 +38,9 @@ def make_engine(url: str) -> Engine:
     addresses, notice text), whatever level a deployment sets its loggers to.
     """
     _quiet_rows()
+    options = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW, "hide_parameters": True}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        engine = create_engine(url, connect_args={"timeout": 30}, **options)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -46,7 +51,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    return create_engine(url, pool_pre_ping=True, **options)
 
 
 def alembic_config(url: str) -> Config:

@@ -21,7 +21,8 @@ from dramaguard.services import RegistrationError, Services
 from dramaguard.settings import Settings
 from dramaguard.web import ui
 from dramaguard.web.api import router as api_router
-from dramaguard.web.deps import LoginRequired
+from dramaguard.web.deps import LoginRequired, db_slots
+from dramaguard.web.login import password_limiter
 from dramaguard.web.uploads import UploadWorker
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,8 @@ def create_app(settings: Settings) -> FastAPI:
         services = await run_in_threadpool(Services.open, settings)
         try:
             app.state.services = services
+            app.state.password_checks = password_limiter(settings.web)
+            app.state.db_slots = db_slots()
             app.state.uploads = UploadWorker(services, settings.web.max_upload_bytes)
             app.state.channels = build_channels(settings.notices)
             try:

@@ -7,8 +7,9 @@ plus an ``X-CSRF-Token`` header on anything that changes state.
 """
 from __future__ import annotations
 
+import asyncio
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -18,11 +19,12 @@ from sqlalchemy.orm import Session
 
 from dramaguard.services import Services
 from storage.auth import Role, User, session_for_cookie, user_for_token
-from storage.db import transaction
+from storage.db import POOL_OVERFLOW, POOL_SIZE, transaction
 
 SESSION_COOKIE = "dg_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SHORT_TRANSACTIONS = 5  # connections left for authentication, logins, uploads, the upload worker
 
 bearer = HTTPBearer(auto_error=False, description="an API token (dramaguard users token, or the UI)")
 
@@ -67,7 +69,26 @@ def get_services(request: Request) -> Services:
     return request.app.state.services
 
 
-def db_session(request: Request) -> Iterator[Session]:
+async def _db_slot(request: Request) -> AsyncIterator[None]:
+    """Admission for requests that hold a session (and so a pooled connection) until they finish.
+
+    Such a request keeps its connection while FastAPI serializes its response in the thread
+    pool; if every pooled connection were held by requests waiting for a thread, and every thread
+    by a request waiting for a connection, all would stall until the pool timeout (500s under
+    load: benchmarks.api_load). Admitting fewer of them than the pool holds, and waiting here on
+    the event loop rather than in a thread, leaves connections for the short transactions.
+    """
+    async with request.app.state.db_slots:
+        yield
+
+
+def db_slots() -> asyncio.Semaphore:
+    return asyncio.Semaphore(POOL_SIZE + POOL_OVERFLOW - SHORT_TRANSACTIONS)
+
+
+def db_session(
+    request: Request, _slot: Annotated[None, Depends(_db_slot, scope="function")]
+) -> Iterator[Session]:
     """One session per request: commit when the endpoint returns, roll back if it raises."""
     with transaction(get_services(request).sessions) as session:
         yield session

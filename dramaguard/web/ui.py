@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy import select
 
 from dramaguard.web import dashboard
@@ -74,13 +75,14 @@ def _login_form(request: Request, next_path: str, error: str | None = None, stat
 
 
 @router.post("/login", name="login_submit")
-def login_submit(
+async def login_submit(
     request: Request,
     email: Annotated[str, Form(max_length=320)],
     password: Annotated[str, Form(max_length=1024)],
     csrf_token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
+    """Async so that logins waiting for an argon2 slot take no worker thread (see login.py)."""
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not secrets.compare_digest(csrf_token, expected):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "the login form is stale or forged (CSRF check failed)")
@@ -88,7 +90,7 @@ def login_submit(
     web = services.settings.web
     _ = translator(pick_language(request))
     try:
-        user_id = authenticate(request, email, password, web, sessions=services.sessions)
+        user_id = await authenticate(request, email, password, web, sessions=services.sessions)
     except LoginThrottled as exc:
         response = _login_form(request, next, _("login_throttled"), status.HTTP_429_TOO_MANY_REQUESTS)
         response.headers.update(exc.headers or {})
@@ -97,8 +99,7 @@ def login_submit(
         return _login_form(request, next, _("login_failed"), status.HTTP_401_UNAUTHORIZED)
     cookie = new_secret()
     lifetime = timedelta(hours=web.session_hours)
-    with transaction(services.sessions) as session:
-        open_session(session.get_one(User, user_id), cookie, new_secret(), lifetime, session=session)
+    await run_in_threadpool(_open_session, services.sessions, user_id, cookie, lifetime)
     response = RedirectResponse(_safe_next(next), status.HTTP_303_SEE_OTHER)
     response.set_cookie(
         SESSION_COOKIE,
@@ -110,6 +111,11 @@ def login_submit(
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
+
+
+def _open_session(sessions, user_id: int, cookie: str, lifetime: timedelta) -> None:
+    with transaction(sessions) as session:
+        open_session(session.get_one(User, user_id), cookie, new_secret(), lifetime, session=session)
 
 
 @router.post("/logout", dependencies=[Csrf])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, status
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from dramaguard.accounts import issue_token
 from dramaguard.web.deps import DB, Anyone, get_services, not_found
@@ -10,6 +11,7 @@ from dramaguard.web.login import authenticate
 from dramaguard.web.schemas import Error, LoginIn, Me, TokenCreated, TokenIn, TokenOut
 from storage.auth import ApiToken, User
 from storage.base import utcnow
+from storage.db import transaction
 
 router = APIRouter(tags=["account"])
 
@@ -32,15 +34,19 @@ def me(principal: Anyone) -> Me:
     status_code=status.HTTP_201_CREATED,
     responses={401: {"model": Error, "description": "wrong e-mail or password"}, 429: {"model": Error, "description": "too many failures"}},
 )
-def login(body: LoginIn, request: Request, session: DB) -> TokenCreated:
+async def login(body: LoginIn, request: Request) -> TokenCreated:
     """Exchange e-mail and password for a new API token (rate limited like the UI login)."""
     services = get_services(request)
-    user_id = authenticate(request, body.email, body.password, services.settings.web, sessions=services.sessions)
+    user_id = await authenticate(request, body.email, body.password, services.settings.web, sessions=services.sessions)
     if user_id is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong e-mail or password")
-    user = session.get_one(User, user_id)
-    row, token = issue_token(user, body.token_name, session=session)
-    return TokenCreated(id=row.id, name=row.name, token=token)
+    return await run_in_threadpool(_issue, services, user_id, body.token_name)
+
+
+def _issue(services, user_id: int, name: str) -> TokenCreated:
+    with transaction(services.sessions) as session:
+        row, token = issue_token(session.get_one(User, user_id), name, session=session)
+        return TokenCreated(id=row.id, name=row.name, token=token)
 
 
 @router.get("/auth/tokens", response_model=list[TokenOut])

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from dramaguard.web.deps import DB, Anyone, Owners, get_services, not_found
 from dramaguard.web.schemas import UNPROCESSABLE, Error, EpisodeOut, Receipt, UploadOut, WorkDetail, WorkIn, WorkOut
@@ -120,29 +121,33 @@ async def upload_episode(
     """Stream an episode file; it is fingerprinted in the background. Poll the returned upload."""
     services = get_services(request)
     uploads = request.app.state.uploads
+    # async (the body is streamed), so the database work goes to threads: a blocking call here
+    # would stall every request on the event loop while it waits for a connection or a lock
+    title, holder_name, holder_id = await run_in_threadpool(_upload_target, services, work_id, number, principal)
+    job_id = uploads.new_job_id()
+    path, size = await uploads.receive(request, job_id, filename)
+    job = UploadJob(id=job_id, holder_id=holder_id, work_id=work_id, user_id=principal.user_id,
+                    episode_number=number, filename=path.name, size_bytes=size)
+    await run_in_threadpool(_add_job, services, job)
+    uploads.submit(job_id, path, work=title, holder=holder_name, number=number)
+    response.headers["Location"] = str(request.url_for("get_upload", job_id=job_id))
+    return job
+
+
+def _upload_target(services, work_id: int, number: int, principal) -> tuple[str, str, int]:
+    """(work title, holder name, holder id) of a work the principal may add episode ``number`` to."""
     with transaction(services.sessions) as session:
         work = scoped.get_work(work_id, holder_id=principal.scope, session=session)
         if work is None:
             raise not_found("work")
         if any(e.number == number for e in work.episodes):
             raise HTTPException(status.HTTP_409_CONFLICT, f"episode {number} is already registered")
-        title, holder_name, holder_id = work.title, work.holder.name, work.holder_id
-    job_id = uploads.new_job_id()
-    path, size = await uploads.receive(request, job_id, filename)
+        return work.title, work.holder.name, work.holder_id
+
+
+def _add_job(services, job: UploadJob) -> None:
     with transaction(services.sessions) as session:
-        job = UploadJob(
-            id=job_id,
-            holder_id=holder_id,
-            work_id=work_id,
-            user_id=principal.user_id,
-            episode_number=number,
-            filename=path.name,
-            size_bytes=size,
-        )
         session.add(job)
-    uploads.submit(job_id, path, work=title, holder=holder_name, number=number)
-    response.headers["Location"] = str(request.url_for("get_upload", job_id=job_id))
-    return job
 
 
 @router.get("/works/{work_id}/uploads", response_model=list[UploadOut])
