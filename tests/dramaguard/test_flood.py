@@ -71,7 +71,7 @@ def test_flood_is_drained_in_deadline_order_with_bounded_memory_and_paused_disco
                     select(store.QueuedCandidate.id, store.QueuedCandidate.deadline_at, store.QueuedCandidate.outcome)
                     .order_by(store.QueuedCandidate.processed_at, store.QueuedCandidate.id)
                 ).all()
-            return paused, resumed, held, finished, pipeline.pool.workers * 2
+            return paused, resumed, held, finished, pipeline.stages.workers * 2
         finally:
             services.close()
             await sim.close()
