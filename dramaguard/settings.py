@@ -41,6 +41,9 @@ class WebSettings(BaseModel):
     host: str = Field("127.0.0.1", description="interface to listen on")
     port: int = Field(8000, ge=0, le=65535)
     max_upload_bytes: int = Field(1024**3, ge=1, description="largest episode upload accepted")
+    max_queued_uploads: int = Field(
+        16, ge=1, description="uploads received but not yet fingerprinted; more get 503 (each is a file on disk)"
+    )
     session_hours: float = Field(12.0, gt=0, description="UI login lifetime")
     secure_cookies: bool = Field(False, description="mark cookies Secure (set behind HTTPS)")
     login_max_failures: int = Field(5, ge=1, description="failed logins per account or address")

@@ -43,7 +43,8 @@ def create_app(settings: Settings) -> FastAPI:
             app.state.services = services
             app.state.password_checks = password_limiter(settings.web)
             app.state.db_slots = db_slots()
-            app.state.uploads = UploadWorker(services, settings.web.max_upload_bytes)
+            app.state.uploads = UploadWorker(services, settings.web.max_upload_bytes,
+                                              settings.web.max_queued_uploads)
             app.state.channels = build_channels(settings.notices)
             try:
                 yield

@@ -3,17 +3,22 @@
 Registration runs on one worker thread: the FAISS index has a single writer, and the job rows in
 ``upload_jobs`` say where each upload stands. A job that a stopped server left unfinished is marked
 failed on the next start (its temporary file is gone), so no upload silently disappears.
+At most ``max_queued`` uploads wait on disk at once (503 beyond), and a disk that cannot hold the
+body answers 507 with nothing left behind.
 """
 from __future__ import annotations
 
+import errno
 import logging
 import re
 import shutil
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from fastapi import HTTPException, Request, status
+from starlette.requests import ClientDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from dramaguard.services import Services
@@ -37,9 +42,12 @@ def safe_filename(name: str) -> str:
 
 
 class UploadWorker:
-    def __init__(self, services: Services, limit_bytes: int) -> None:
+    def __init__(self, services: Services, limit_bytes: int, max_queued: int = 16) -> None:
         self.services = services
         self.limit_bytes = limit_bytes
+        self.max_queued = max_queued
+        self._queued = 0  # received or being received, not yet fingerprinted
+        self._queued_lock = threading.Lock()
         self.root = services.settings.home / "uploads"
         shutil.rmtree(self.root, ignore_errors=True)
         self.root.mkdir(parents=True)
@@ -56,16 +64,21 @@ class UploadWorker:
         """Write the request body to ``uploads/<job>/<filename>`` and vet it before accepting it.
 
         413 past the cap, 400 if empty, 415 if it is not (only) a video container, 422 if its video
-        cannot be read or declares frames over the decode limits; a refused body leaves nothing.
+        cannot be read or declares frames over the decode limits, 503 while ``max_queued`` uploads
+        wait, 507 when the disk cannot hold it; a refused body leaves nothing. An accepted one holds
+        its place in the queue until :meth:`submit`'s job ends or :meth:`discard` is called.
         """
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.limit_bytes:
             raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, self._too_large())
+        if declared and declared.isdigit() and int(declared) > shutil.disk_usage(self.root).free:
+            raise HTTPException(status.HTTP_507_INSUFFICIENT_STORAGE, self._disk_full())
+        self._take_place()
         folder = self.root / job_id
-        folder.mkdir()
         path = folder / safe_filename(filename)
         size = 0
         try:
+            folder.mkdir()
             with open(path, "wb") as handle:
                 async for chunk in request.stream():
                     size += len(chunk)
@@ -75,10 +88,38 @@ class UploadWorker:
             if size == 0:
                 raise HTTPException(status.HTTP_400_BAD_REQUEST, "the request body (the video file) is empty")
             await run_in_threadpool(self._vet, path)
+        except ClientDisconnect:
+            self.discard(path)
+            log.info("upload %s: the client went away after %d bytes; nothing kept", job_id, size)
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, "the upload ended before its body was complete") from None
+        except OSError as exc:
+            self.discard(path)
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise HTTPException(status.HTTP_507_INSUFFICIENT_STORAGE, self._disk_full()) from exc
+            raise
         except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
+            self.discard(path)
             raise
         return path, size
+
+    def _take_place(self) -> None:
+        with self._queued_lock:
+            if self._queued >= self.max_queued:
+                raise HTTPException(
+                    status.HTTP_503_SERVICE_UNAVAILABLE,
+                    f"{self._queued} uploads are waiting to be fingerprinted; try again in a minute",
+                    headers={"Retry-After": "60"},
+                )
+            self._queued += 1
+
+    def discard(self, path: Path) -> None:
+        """Give up an upload that will not be registered: its file and its place in the queue."""
+        shutil.rmtree(path.parent, ignore_errors=True)
+        with self._queued_lock:
+            self._queued -= 1
+
+    def _disk_full(self) -> str:
+        return "the server's disk cannot hold this upload now; nothing was stored, try again later"
 
     def _vet(self, path: Path) -> None:
         """Container type, polyglots and the video header, synchronously: the client hears why."""
@@ -109,7 +150,7 @@ class UploadWorker:
             log.exception("upload %s: registration crashed", job_id)
             self._set(job_id, UploadState.FAILED, error="internal error while registering; try again")
         finally:
-            shutil.rmtree(path.parent, ignore_errors=True)
+            self.discard(path)
 
     def _issue_receipt(self, episode_id: int) -> None:
         """The registration receipt (idempotent: an already issued one is kept)."""

@@ -108,6 +108,8 @@ def get_work(work_id: int, principal: Anyone, session: DB) -> WorkDetail:
         415: {"model": Error, "description": "not a video container, or also another format (polyglot)"},
         422: {"model": UNPROCESSABLE,
               "description": "invalid parameters, or an unreadable video / frames over the decode limits"},
+        503: {"model": Error, "description": "web.max_queued_uploads uploads wait to be fingerprinted; retry later"},
+        507: {"model": Error, "description": "the server's disk cannot hold the upload; nothing was stored"},
     },
 )
 async def upload_episode(
@@ -128,7 +130,11 @@ async def upload_episode(
     path, size = await uploads.receive(request, job_id, filename)
     job = UploadJob(id=job_id, holder_id=holder_id, work_id=work_id, user_id=principal.user_id,
                     episode_number=number, filename=path.name, size_bytes=size)
-    await run_in_threadpool(_add_job, services, job)
+    try:
+        await run_in_threadpool(_add_job, services, job)
+    except BaseException:
+        uploads.discard(path)
+        raise
     uploads.submit(job_id, path, work=title, holder=holder_name, number=number)
     response.headers["Location"] = str(request.url_for("get_upload", job_id=job_id))
     return job
