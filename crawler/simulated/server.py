@@ -366,7 +366,11 @@ class PlatformSim:
         if request.get(TRUNCATE, False):
             body = body[: len(body) // 2]
         self.bytes_served += len(body)
-        await self._send(response, body)
+        try:
+            await self._send(response, body)
+        except ConnectionResetError:  # the client went away mid-body (aiohttp's error subclasses it)
+            log.info("%s: the client closed the connection mid-body", request.path)
+            return response
         if request.get(TRUNCATE, False):
             request.transport.close()  # a dropped connection mid-body
             return response

@@ -36,6 +36,8 @@ def ray_cluster():
         pytest.skip("ray is not installed (pip install 'dramaguard[ray]')")
     import ray
 
+    # a loaded 2-core machine can take longer than Ray's default ~20 s to start its GCS server
+    os.environ.setdefault("RAY_gcs_server_port_wait_time_s", "120")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     yield
     ray.shutdown()
