@@ -161,6 +161,7 @@ class IndexSettings(BaseModel):
     nlist: int = Field(4096, ge=1, description="k-means cells (fewer if the sample is small)")
     nprobe: int = Field(64, ge=1, description="cells scanned per query: recall vs time")
     train_size: int = Field(100_000, ge=1, description="descriptors stored before IVF training")
+    train_iterations: int = Field(10, ge=1, description="k-means iterations when the IVF trains")
     milvus_uri: str | None = Field(None, description="http://host:19530 for a Milvus cluster")
     milvus_collection: str = "dramaguard_frames"
     milvus_index_type: str = Field("FLAT", description="FLAT (exact), or IVF_SQ8 / HNSW on a cluster")
