@@ -356,6 +356,8 @@ def _measure_size(index, planted, picked, better, evidence, timings, added, args
         "backend": args.backend,
         "factory": args.factory if args.backend != "faiss-flat" else "IDMap2,Flat",
         "nlist": args.nlist,
+        # the cells actually trained: the backend caps nlist at train sample / 39 (FAISS's floor)
+        "cells": faiss.extract_index_ivf(index._index).nlist if args.backend == "faiss-ivf" else None,
         "nprobe": args.nprobe,
         "train_vectors": args.train,
         "train_iterations": args.train_iterations,
