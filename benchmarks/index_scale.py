@@ -1,25 +1,33 @@
-"""Index scale: build time, memory, per-candidate latency and recall at 1 M … 50 M frames.
+"""Index scale: build time, memory, per-candidate latency and recall at 1 M … 50 M descriptors.
 
 The library is synthetic but shaped like real descriptors. From the development benchmark we
 measure (1) the mean and covariance of real frame descriptors, (2) how alike consecutive frames of
-one shot are, and (3) how similar a pirated frame is to its reference frame (per copy frame: the
-best similarity to the true reference in either orientation). Synthetic episodes are 480 frames
-(2 minutes at 4 frames/s) of shots 2–4 s long: a shot centre drawn from N(mean, cov), frames =
-centre + noise scaled to reproduce (2), unit-normalised. Candidates are planted near-copies of
-library episodes: each frame q = c·r + √(1−c²)·u (r the reference frame, u a random unit vector
-orthogonal to it, c drawn from the measured similarities (3)), half of them mirrored, searched as
-the matcher does (both orientations, k neighbours each).
+one view are, (3) how alike the two views of one frame are (whole picture and its 80 % centre),
+and (4) how similar a pirated frame is to its reference frame (per copy descriptor: the best
+similarity to the reference in either orientation). Synthetic episodes are 480 frames (2 minutes
+at 4 frames/s) × 2 views = 960 descriptors, frame-major as the fingerprint stores them, in shots
+2–4 s long: per shot one centre per view (the whole view's from N(mean, cov), the centre view's
+a mix of it and a fresh draw, fitted to (3)), frames = centre + noise fitted to (2),
+unit-normalised. Candidates are planted near-copies of whole library episodes: each descriptor
+q = c·r + √(1−c²)·u (r its reference, u a random unit vector orthogonal to it, c drawn from (4)),
+every other candidate mirrored, and searched as ``matcher.match`` does: all 960 descriptors, then
+all of them mirrored (two calls, 1,920 queries, k neighbours each). A picture-in-picture
+candidate has a third view (2,880 queries): scale the latency by 1.5.
 
-Exact ground truth streams over the same chunks as they are generated (no float copy of the
-library is kept): for every query frame, count the library vectors more similar than its planted
-reference frame (numpy GEMM); exact search has the reference in its top k iff that count < k.
-Recall is the share of query frames whose reference frame is in the top k of either orientation;
-the recall loss compares the index with exact search on the same frames. "evidence" recall counts
-only frames whose planted pair reaches the aligner's ``min_similarity`` (others are never evidence,
-whatever the index returns); "all" counts every frame.
+One index is grown through every size given (trained once on a sample of the first ~1 M
+descriptors, then added chunk by chunk; an 80-episode series is added through ``FrameIndex.add``
+after each measurement). Exact ground truth streams over the same chunks as they are generated
+(no float copy of the library is kept): for a random subset of the candidates' descriptors
+(``--truth-rows``), count the library vectors more similar than the planted reference (numpy
+GEMM); exact search has the reference in its top k iff that count < k. Recall is the share of
+those descriptors whose reference is in the top k of either orientation; the recall loss compares
+the index with exact search on the same rows. "evidence" counts only rows whose planted pair
+reaches the aligner's ``min_similarity`` (others are never evidence, whatever the index returns).
 
-    .venv/bin/python -m benchmarks.index_scale --sizes 1e6 [--factory 'IVF{nlist},SQ8'] \
-        [--nlist 4096] [--nprobe 16] [--backend faiss-ivf|faiss-flat]
+    .venv/bin/python -m benchmarks.index_scale --sizes 1e6 1e7 5e7 \
+        --factory 'IVF{nlist}_HNSW32,PQ{dim}x4fs' --nlist 16384 --train 200000 \
+        --train-iterations 8 --nprobe 16 --sweep 8 32 --candidates 6 --repeats 2 \
+        --truth-rows 400 --workdir /tmp --json results.jsonl
 """
 from __future__ import annotations
 
