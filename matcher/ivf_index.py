@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 MIN_POINTS_PER_CELL = 39  # FAISS's own floor for a meaningful k-means cell
 ADD_CHUNK = 1 << 18
 SIMD_WIDTH = 16
-HNSW_EF_SEARCH = 64
+HNSW_EF_SEARCH = 32  # at 1 M, 64 cost 30 % more CPU for no recall (benchmarks/RESULTS.md)
 HNSW_EF_ADD = 16
 
 
@@ -43,10 +43,10 @@ class FaissIvfFrameIndex(FaissIndexBase):
         directory: Path | None,
         dim: int,
         *,
-        factory: str = "IVF{nlist},PQ{dim}x4fs",
-        nlist: int = 4096,
-        nprobe: int = 64,
-        train_size: int = 100_000,
+        factory: str = "IVF{nlist}_HNSW32,PQ{dim}x4fs",
+        nlist: int = 16384,
+        nprobe: int = 32,
+        train_size: int = 200_000,
         train_iterations: int = 10,
     ) -> None:
         self.factory, self.nlist, self.nprobe, self.train_size = factory, nlist, nprobe, train_size
@@ -89,7 +89,7 @@ class FaissIvfFrameIndex(FaissIndexBase):
             ivf.nprobe = self.nprobe
             quantizer = faiss.downcast_index(ivf.quantizer)
             if isinstance(quantizer, faiss.IndexHNSW):  # the graph search must look wider than nprobe
-                quantizer.hnsw.efSearch = max(HNSW_EF_SEARCH, 2 * self.nprobe)
+                quantizer.hnsw.efSearch = max(HNSW_EF_SEARCH, self.nprobe)
 
     @contextmanager
     def _narrow_quantizer(self) -> Iterator[None]:
