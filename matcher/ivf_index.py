@@ -1,10 +1,11 @@
 """Approximate FAISS backend for large libraries: an inverted file (IVF) of compressed codes.
 
-Exact search reads every stored vector for every query; at tens of millions of reference frames
-that is seconds per candidate. An IVF index clusters the vectors (k-means, ``nlist`` cells) and
-scans only the ``nprobe`` cells nearest each query; the codes in the cells are compressed
-(default: 4-bit fast-scan PQ, one sub-quantizer per dimension, 32 bytes + an 8-byte id per frame)
-so 50 M frames fit in about 2 GB.
+Exact search reads every stored vector for every query; at tens of millions of reference
+descriptors that is seconds per candidate. An IVF index clusters the vectors (k-means, ``nlist``
+cells) and scans only the ``nprobe`` cells nearest each query; by default the cells are found
+through an HNSW graph over the centroids (comparing all of them costs more than the scan at
+thousands of cells) and the codes are 4-bit fast-scan PQ, one sub-quantizer per dimension:
+32 bytes + an 8-byte id per descriptor, so 50 M fit in 2.0 GB (benchmarks/RESULTS.md, Scale).
 
 k-means needs data, so a new library starts exact (the flat index) and trains itself once it
 holds ``train_size`` descriptors, on a random sample of them; later episodes are added to the
