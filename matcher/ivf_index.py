@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 MIN_POINTS_PER_CELL = 39  # FAISS's own floor for a meaningful k-means cell
 ADD_CHUNK = 1 << 18
 SIMD_WIDTH = 16
-HNSW_EF_SEARCH = 32  # at 1 M, 64 cost 30 % more CPU for no recall (benchmarks/RESULTS.md)
+HNSW_EF_SEARCH = 64  # 32 saved ~20 % CPU but lost evidence recall at 1 M (benchmarks/RESULTS.md)
 HNSW_EF_ADD = 16
 
 
@@ -90,7 +90,7 @@ class FaissIvfFrameIndex(FaissIndexBase):
             ivf.nprobe = self.nprobe
             quantizer = faiss.downcast_index(ivf.quantizer)
             if isinstance(quantizer, faiss.IndexHNSW):  # the graph search must look wider than nprobe
-                quantizer.hnsw.efSearch = max(HNSW_EF_SEARCH, self.nprobe)
+                quantizer.hnsw.efSearch = max(HNSW_EF_SEARCH, 2 * self.nprobe)
 
     @contextmanager
     def _narrow_quantizer(self) -> Iterator[None]:
