@@ -1,25 +1,33 @@
-"""Index scale: build time, memory, per-candidate latency and recall at 1 M … 50 M frames.
+"""Index scale: build time, memory, per-candidate latency and recall at 1 M … 50 M descriptors.
 
 The library is synthetic but shaped like real descriptors. From the development benchmark we
 measure (1) the mean and covariance of real frame descriptors, (2) how alike consecutive frames of
-one shot are, and (3) how similar a pirated frame is to its reference frame (per copy frame: the
-best similarity to the true reference in either orientation). Synthetic episodes are 480 frames
-(2 minutes at 4 frames/s) of shots 2–4 s long: a shot centre drawn from N(mean, cov), frames =
-centre + noise scaled to reproduce (2), unit-normalised. Candidates are planted near-copies of
-library episodes: each frame q = c·r + √(1−c²)·u (r the reference frame, u a random unit vector
-orthogonal to it, c drawn from the measured similarities (3)), half of them mirrored, searched as
-the matcher does (both orientations, k neighbours each).
+one view are, (3) how alike the two views of one frame are (whole picture and its 80 % centre),
+and (4) how similar a pirated frame is to its reference frame (per copy descriptor: the best
+similarity to the reference in either orientation). Synthetic episodes are 480 frames (2 minutes
+at 4 frames/s) × 2 views = 960 descriptors, frame-major as the fingerprint stores them, in shots
+2–4 s long: per shot one centre per view (the whole view's from N(mean, cov), the centre view's
+a mix of it and a fresh draw, fitted to (3)), frames = centre + noise fitted to (2),
+unit-normalised. Candidates are planted near-copies of whole library episodes: each descriptor
+q = c·r + √(1−c²)·u (r its reference, u a random unit vector orthogonal to it, c drawn from (4)),
+every other candidate mirrored, and searched as ``matcher.match`` does: all 960 descriptors, then
+all of them mirrored (two calls, 1,920 queries, k neighbours each). A picture-in-picture
+candidate has a third view (2,880 queries): scale the latency by 1.5.
 
-Exact ground truth streams over the same chunks as they are generated (no float copy of the
-library is kept): for every query frame, count the library vectors more similar than its planted
-reference frame (numpy GEMM); exact search has the reference in its top k iff that count < k.
-Recall is the share of query frames whose reference frame is in the top k of either orientation;
-the recall loss compares the index with exact search on the same frames. "evidence" recall counts
-only frames whose planted pair reaches the aligner's ``min_similarity`` (others are never evidence,
-whatever the index returns); "all" counts every frame.
+One index is grown through every size given (trained once on a sample of the first ~1 M
+descriptors, then added chunk by chunk; an 80-episode series is added through ``FrameIndex.add``
+after each measurement). Exact ground truth streams over the same chunks as they are generated
+(no float copy of the library is kept): for a random subset of the candidates' descriptors
+(``--truth-rows``), count the library vectors more similar than the planted reference (numpy
+GEMM); exact search has the reference in its top k iff that count < k. Recall is the share of
+those descriptors whose reference is in the top k of either orientation; the recall loss compares
+the index with exact search on the same rows. "evidence" counts only rows whose planted pair
+reaches the aligner's ``min_similarity`` (others are never evidence, whatever the index returns).
 
-    .venv/bin/python -m benchmarks.index_scale --sizes 1e6 [--factory 'IVF{nlist},SQ8'] \
-        [--nlist 4096] [--nprobe 16] [--backend faiss-ivf|faiss-flat]
+    .venv/bin/python -m benchmarks.index_scale --sizes 1e6 1e7 5e7 \
+        --factory 'IVF{nlist}_HNSW32,PQ{dim}x4fs' --nlist 16384 --train 200000 \
+        --train-iterations 8 --nprobe 16 --sweep 8 32 --candidates 6 --repeats 2 \
+        --truth-rows 400 --workdir /tmp --json results.jsonl
 """
 from __future__ import annotations
 
@@ -46,7 +54,9 @@ from matcher.ivf_index import FaissIvfFrameIndex
 REPO = Path(__file__).resolve().parent.parent
 FRAMES_PER_EPISODE = 480  # 2 minutes at 4 frames/s
 FPS = 4
-CHUNK_EPISODES = 2048  # ~1 M vectors per generated chunk
+VIEWS = 2  # whole picture + its centre: every frame of references and candidates alike
+DESCRIPTORS_PER_EPISODE = FRAMES_PER_EPISODE * VIEWS
+CHUNK_EPISODES = 1024  # ~1 M descriptors per generated chunk
 SERIES_EPISODES = 80
 
 
@@ -62,8 +72,17 @@ class Stats:
     mean: np.ndarray
     chol: np.ndarray
     shot_noise: float
+    view_mix: float
     copy_similarities: np.ndarray
     adjacent_similarity: float
+    view_similarity: float
+
+
+def _views(times_ms: np.ndarray) -> np.ndarray:
+    """View number of each row: rows sharing a time are the views of one frame, in order."""
+    first = np.r_[True, times_ms[1:] != times_ms[:-1]]
+    starts = np.maximum.accumulate(np.where(first, np.arange(len(times_ms)), 0))
+    return np.arange(len(times_ms)) - starts
 
 
 def dev_statistics(bench: Path) -> Stats:
@@ -73,7 +92,13 @@ def dev_statistics(bench: Path) -> Stats:
     vectors = np.concatenate([fp.vectors for fp in refs.values()])
     mean = vectors.mean(axis=0)
     cov = np.cov(vectors, rowvar=False) + 1e-6 * np.eye(vectors.shape[1])
-    adjacent = np.concatenate([np.sum(fp.vectors[1:] * fp.vectors[:-1], axis=1) for fp in refs.values()])
+    adjacent, across = [], []
+    for fp in refs.values():
+        view = _views(fp.times_ms)
+        whole = fp.vectors[view == 0]
+        adjacent.append(np.sum(whole[1:] * whole[:-1], axis=1))  # consecutive frames, one view
+        both = np.flatnonzero(view == 1)  # the centre view and the whole view of the same frame
+        across.append(np.sum(fp.vectors[both] * fp.vectors[both - 1], axis=1))
     sims = []
     for line in (dev / "truth.jsonl").read_text().splitlines():
         truth = json.loads(line)
@@ -87,60 +112,89 @@ def dev_statistics(bench: Path) -> Stats:
         v = q.vectors[inside]
         if len(v):
             sims.append(np.maximum((v @ ref.T).max(axis=1), (mirrored(v) @ ref.T).max(axis=1)))
-    stats = Stats(mean, np.linalg.cholesky(cov), 0.0, np.concatenate(sims), float(np.median(adjacent)))
-    stats.shot_noise = _fit_shot_noise(stats)
+    stats = Stats(
+        mean,
+        np.linalg.cholesky(cov),
+        0.0,
+        0.0,
+        np.concatenate(sims),
+        float(np.median(np.concatenate(adjacent))),
+        float(np.median(np.concatenate(across))),
+    )
+    stats.shot_noise = _bisect(lambda v: _median_sim(v, 0, VIEWS), stats.adjacent_similarity, stats, "shot_noise")
+    stats.view_mix = _bisect(lambda v: _median_sim(v, 0, 1), stats.view_similarity, stats, "view_mix", rising=True)
     return stats
 
 
-def _fit_shot_noise(stats: Stats) -> float:
-    """Noise scale that makes synthetic consecutive frames as alike as real ones (bisection)."""
-    low, high = 0.0, 4.0
+def _median_sim(v: np.ndarray, first: int, step: int) -> float:
+    """Median similarity of rows ``step`` apart, starting at row ``first`` of every frame."""
+    a = v[first::VIEWS]
+    b = v[first + step :: VIEWS] if step < VIEWS else a[1:]
+    n = min(len(a), len(b))
+    return float(np.median(np.sum(a[:n] * b[:n], axis=1)))
+
+
+def _bisect(measure, target: float, stats: Stats, field: str, rising: bool = False) -> float:
+    """The value of ``stats.field`` that makes synthetic episodes measure ``target``."""
+    low, high = (0.0, 4.0) if field == "shot_noise" else (0.0, 1.0)
     for _ in range(20):
         mid = (low + high) / 2
-        v = _episode(np.random.default_rng(0), stats, mid)
-        if np.median(np.sum(v[1:] * v[:-1], axis=1)) > stats.adjacent_similarity:
+        setattr(stats, field, mid)
+        above = measure(_episodes(np.random.default_rng(0), stats, 4)) > target
+        if above != rising:
             low = mid
         else:
             high = mid
     return (low + high) / 2
 
 
-def _episodes(rng: np.random.Generator, stats: Stats, noise: float, count: int) -> np.ndarray:
-    """``count`` episodes of 480 frames, shots of 8–16 frames (2–4 s), all drawn at once."""
+def _episodes(rng: np.random.Generator, stats: Stats, count: int) -> np.ndarray:
+    """``count`` episodes of 480 frames × ``VIEWS`` descriptors (frame-major, as the fingerprint
+    stores them), shots of 8–16 frames (2–4 s). A shot has one centre per view: the whole view's
+    from N(mean, cov), the centre view's mixed from it (``view_mix``) and a fresh draw; every frame
+    adds its own noise (``shot_noise``) to each view's centre, then is unit-normalised."""
     dim = len(stats.mean)
     shots_per_episode = FRAMES_PER_EPISODE // 8
     lengths = rng.integers(8, 17, size=(count, shots_per_episode))
     shot_of = np.concatenate(
         [np.repeat(np.arange(shots_per_episode) + e * shots_per_episode, row)[:FRAMES_PER_EPISODE] for e, row in enumerate(lengths)]
     )
-    centres = stats.mean + rng.standard_normal((count * shots_per_episode, dim), dtype=np.float32) @ stats.chol.T.astype(np.float32)
-    frames = rng.standard_normal((count * FRAMES_PER_EPISODE, dim), dtype=np.float32) @ (noise * stats.chol.T).astype(np.float32)
-    frames += centres[shot_of]
+    chol = stats.chol.T.astype(np.float32)
+    whole = rng.standard_normal((count * shots_per_episode, dim), dtype=np.float32)
+    centres = [whole]
+    for _ in range(1, VIEWS):
+        fresh = rng.standard_normal(whole.shape, dtype=np.float32)
+        centres.append(stats.view_mix * whole + np.sqrt(1 - stats.view_mix**2) * fresh)
+    frames = np.empty((count * FRAMES_PER_EPISODE, VIEWS, dim), np.float32)
+    for view, centre in enumerate(centres):
+        noise = rng.standard_normal((count * FRAMES_PER_EPISODE, dim), dtype=np.float32)
+        frames[:, view] = (centre[shot_of] + stats.shot_noise * noise) @ chol + stats.mean.astype(np.float32)
+    frames = frames.reshape(-1, dim)
     frames /= np.linalg.norm(frames, axis=1, keepdims=True)
-    return frames.astype(np.float32)
-
-
-def _episode(rng: np.random.Generator, stats: Stats, noise: float) -> np.ndarray:
-    return _episodes(rng, stats, noise, 1)
+    return frames
 
 
 def chunk(stats: Stats, number: int, episodes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Chunk ``number`` of the library: (ids, float32 unit vectors); deterministic per number."""
+    """Chunk ``number`` of the library: (ids, float32 unit vectors); deterministic per number.
+
+    A view's id time is the frame time plus the view number (ms), so every descriptor has its
+    own id and recall is counted per descriptor (the matcher's views share the frame time)."""
     rng = np.random.default_rng(1000 + number)
     first = number * CHUNK_EPISODES + 1
-    vectors = _episodes(rng, stats, stats.shot_noise, episodes)
-    times = np.arange(FRAMES_PER_EPISODE, dtype=np.int64) * (1000 // FPS)
+    vectors = _episodes(rng, stats, episodes)
+    times = (np.arange(FRAMES_PER_EPISODE, dtype=np.int64)[:, None] * (1000 // FPS) + np.arange(VIEWS)).reshape(-1)
     ids = (np.arange(first, first + episodes, dtype=np.int64)[:, None] << 32 | times[None, :]).reshape(-1)
     return ids, vectors
 
 
 def plant_copies(stats: Stats, ids: np.ndarray, vectors: np.ndarray, count: int, seed: int = 7):
-    """``count`` candidates, each a near-copy of a whole library episode (every other mirrored)."""
+    """``count`` candidates, each a near-copy of every descriptor of a library episode (both
+    views: 960 rows, as a 2-minute candidate sends), every other one mirrored."""
     rng = np.random.default_rng(seed)
-    episodes = rng.choice(len(ids) // FRAMES_PER_EPISODE, count, replace=False)
+    episodes = rng.choice(len(ids) // DESCRIPTORS_PER_EPISODE, count, replace=False)
     out, originals = [], []
     for j, e in enumerate(episodes):
-        rows = slice(e * FRAMES_PER_EPISODE, (e + 1) * FRAMES_PER_EPISODE)
+        rows = slice(e * DESCRIPTORS_PER_EPISODE, (e + 1) * DESCRIPTORS_PER_EPISODE)
         r = vectors[rows].astype(np.float64)
         c = rng.choice(stats.copy_similarities, len(r))[:, None]
         u = rng.standard_normal(r.shape)
@@ -162,10 +216,11 @@ def _hits(found_ids: list[np.ndarray], truth_ids: np.ndarray) -> np.ndarray:
     return hit
 
 
-def measure(index, planted, in_exact_top_k: np.ndarray, evidence: np.ndarray, k: int, repeats: int):
-    """Search every candidate as the matcher does; (wall times, CPU times, recall by frame set)."""
-    latencies, cpu_times, found_hits, exact_hits = [], [], [], []
-    for j, (q, truth) in enumerate(planted):
+def measure(index, planted, picked: np.ndarray, in_exact_top_k: np.ndarray, evidence: np.ndarray, k: int, repeats: int):
+    """Search every candidate as the matcher does (all its descriptors, then all of them
+    mirrored: two calls); (wall times, CPU times, recall by frame set on the ``picked`` rows)."""
+    latencies, cpu_times, found_hits = [], [], []
+    for q, truth in planted:
         for _ in range(repeats):
             start, cpu = time.perf_counter(), time.process_time()
             direct, flipped = index.search(q, k), index.search(mirrored(q), k)
@@ -173,113 +228,171 @@ def measure(index, planted, in_exact_top_k: np.ndarray, evidence: np.ndarray, k:
             cpu_times.append(time.process_time() - cpu)
         found = [(d.episode_ids << 32) | d.times_ms for d in (direct, flipped)]
         found_hits.append(_hits(found, truth))
-        hit = in_exact_top_k[j * 2 * len(q) : (j + 1) * 2 * len(q)]
-        exact_hits.append(hit[: len(q)] | hit[len(q) :])
-    found_hits, exact_hits = np.concatenate(found_hits), np.concatenate(exact_hits)
+    found_hits = np.concatenate(found_hits)[picked]
     recall = {
-        "all": (float(found_hits.mean()), float(exact_hits.mean())),
-        "evidence": (float(found_hits[evidence].mean()), float(exact_hits[evidence].mean())),
+        "all": (float(found_hits.mean()), float(in_exact_top_k.mean())),
+        "evidence": (float(found_hits[evidence].mean()), float(in_exact_top_k[evidence].mean())),
     }
     return latencies, cpu_times, recall
 
 
-def run(size: int, stats: Stats, args: argparse.Namespace) -> dict:
-    chunks = -(-size // (CHUNK_EPISODES * FRAMES_PER_EPISODE))
-    last_eps = (size - (chunks - 1) * CHUNK_EPISODES * FRAMES_PER_EPISODE) // FRAMES_PER_EPISODE
-    counts = [CHUNK_EPISODES] * (chunks - 1) + [max(1, last_eps)]
+def _ms(values: list[float], q: float) -> float:
+    return round(float(np.percentile(values, q)) * 1000, 1)
+
+
+def _exact_count(better: np.ndarray, queries: np.ndarray, planted_sim: np.ndarray, vectors: np.ndarray) -> None:
+    """Add, per query, how many of ``vectors`` are more similar than its planted reference."""
+    for block in range(0, len(vectors), 1 << 15):
+        sims = queries @ vectors[block : block + (1 << 15)].T
+        better += (sims > planted_sim[:, None] + 1e-5).sum(axis=1)
+
+
+def run(sizes: list[int], stats: Stats, args: argparse.Namespace):
+    """Grow one index to each size in turn (train once on the first chunk, add chunk by chunk)
+    and measure at every size: the figures at 1 M, 10 M, 50 M come from one build."""
+    per_chunk = CHUNK_EPISODES * DESCRIPTORS_PER_EPISODE
     k = args.k
-    planted, refs = plant_copies(stats, *chunk(stats, chunks - 1, counts[-1]), args.candidates)
-    queries = np.concatenate([np.concatenate([q, mirrored(q)]) for q, _ in planted])
-    planted_sim = np.concatenate(
-        [np.concatenate([np.sum(q * r, 1), np.sum(mirrored(q) * r, 1)]) for (q, _), r in zip(planted, refs)]
-    )
+    first_ids, first_vectors = chunk(stats, 0, CHUNK_EPISODES)
+    in_first = min(len(first_ids), min(sizes) // DESCRIPTORS_PER_EPISODE * DESCRIPTORS_PER_EPISODE)
+    planted, refs = plant_copies(stats, first_ids[:in_first], first_vectors[:in_first], args.candidates)
+    # ground truth on a random subset of the candidates' descriptors (exact search over 50 M is
+    # the costliest part of the run); each picked row is searched in both orientations
+    rows = len(planted) * DESCRIPTORS_PER_EPISODE
+    picked = np.arange(rows)
+    if args.truth_rows and args.truth_rows < rows:
+        picked = np.sort(np.random.default_rng(3).choice(rows, args.truth_rows, replace=False))
+    q_all, r_all = np.concatenate([q for q, _ in planted]), np.concatenate(refs)
+    q_pick, r_pick = q_all[picked], r_all[picked]
+    queries = np.concatenate([q_pick, mirrored(q_pick)])
+    planted_sim = np.concatenate([np.sum(q_pick * r_pick, 1), np.sum(mirrored(q_pick) * r_pick, 1)])
     better = np.zeros(len(queries), np.int64)
     # frames the aligner can use at all: the planted pair is similar enough to count as evidence
-    best_sim = np.concatenate([np.maximum(np.sum(q * r, 1), np.sum(mirrored(q) * r, 1)) for (q, _), r in zip(planted, refs)])
-    evidence = best_sim >= AlignParams().min_similarity
+    evidence = planted_sim.reshape(2, -1).max(axis=0) >= AlignParams().min_similarity
     home = Path(tempfile.mkdtemp(prefix="index-scale-", dir=args.workdir))
     timings = {"generate_s": 0.0, "train_s": 0.0, "train_cpu_s": 0.0, "add_s": 0.0, "add_cpu_s": 0.0, "exact_s": 0.0}
     if args.backend == "faiss-flat":
         index = FaissFrameIndex(home, len(stats.mean))
     else:
         index = FaissIvfFrameIndex(
-            home, len(stats.mean), factory=args.factory, nlist=args.nlist, nprobe=args.nprobe, train_size=1
+            home,
+            len(stats.mean),
+            factory=args.factory,
+            nlist=args.nlist,
+            nprobe=args.nprobe,
+            train_size=1,
+            train_iterations=args.train_iterations,
         )
-    total = 0
-    for number, episodes in enumerate(counts):
-        start = time.perf_counter()
-        ids, vectors = chunk(stats, number, episodes)
-        timings["generate_s"] += time.perf_counter() - start
-        if number == 0 and args.backend != "faiss-flat":
-            sample = vectors[np.random.default_rng(1).choice(len(vectors), min(len(vectors), args.train), replace=False)]
-            start, cpu = time.perf_counter(), time.process_time()
-            index.train(sample)
-            timings["train_s"] = time.perf_counter() - start
-            timings["train_cpu_s"] = time.process_time() - cpu
+        sample = first_vectors[np.random.default_rng(1).choice(len(first_vectors), min(len(first_vectors), args.train), replace=False)]
         start, cpu = time.perf_counter(), time.process_time()
-        index.add_many(ids, vectors)
-        timings["add_s"] += time.perf_counter() - start
-        timings["add_cpu_s"] += time.process_time() - cpu
+        index.train(sample)
+        timings["train_s"] = time.perf_counter() - start
+        timings["train_cpu_s"] = time.process_time() - cpu
+        del sample
+    # chunks are always generated whole (so chunk 0 is the one the copies were planted in) and
+    # added in slices up to each size
+    pending_ids, pending = first_ids, first_vectors
+    number, added, results = 1, 0, []
+    for size in sorted(sizes):
+        while added < size:
+            if not len(pending_ids):
+                start = time.perf_counter()
+                pending_ids, pending = chunk(stats, number, CHUNK_EPISODES)
+                timings["generate_s"] += time.perf_counter() - start
+                number += 1
+            take = min(len(pending_ids), max(DESCRIPTORS_PER_EPISODE, (size - added) // DESCRIPTORS_PER_EPISODE * DESCRIPTORS_PER_EPISODE))
+            ids, vectors = pending_ids[:take], pending[:take]
+            pending_ids, pending = pending_ids[take:], pending[take:]
+            start, cpu = time.perf_counter(), time.process_time()
+            index.add_many(ids, vectors)
+            timings["add_s"] += time.perf_counter() - start
+            timings["add_cpu_s"] += time.process_time() - cpu
+            if not args.no_exact:
+                start = time.perf_counter()
+                _exact_count(better, queries, planted_sim, vectors)
+                timings["exact_s"] += time.perf_counter() - start
+            added += len(ids)
+            print(f"  {added:>11,} vectors  rss {status_kib('VmRSS') / 2**20:.2f} GiB  {timings}", file=sys.stderr, flush=True)
+            del ids, vectors
+        results.append(_measure_size(index, planted, picked, better, evidence, timings, added, args))
+        # incremental add: one more 80-episode series through the FrameIndex API (replace check
+        # included); it stays in the library, so the exact count takes it in too
+        series = chunk(stats, 100_000 + number, SERIES_EPISODES)
+        start, cpu = time.perf_counter(), time.process_time()
+        for e in range(SERIES_EPISODES):
+            rows = slice(e * DESCRIPTORS_PER_EPISODE, (e + 1) * DESCRIPTORS_PER_EPISODE)
+            index.add(int(series[0][rows][0] >> 32), series[0][rows] & 0xFFFFFFFF, series[1][rows])
+        incremental_s, incremental_cpu = time.perf_counter() - start, time.process_time() - cpu
         if not args.no_exact:
-            start = time.perf_counter()
-            for block in range(0, len(vectors), 1 << 16):
-                sims = queries @ vectors[block : block + (1 << 16)].T
-                better += (sims > planted_sim[:, None] + 1e-5).sum(axis=1)
-            timings["exact_s"] += time.perf_counter() - start
-        total += len(ids)
-        print(f"  {total:>11,} vectors  rss {status_kib('VmRSS') / 2**20:.2f} GiB  {timings}", file=sys.stderr, flush=True)
-        del ids, vectors
-    in_exact_top_k = better < k
+            _exact_count(better, queries, planted_sim, series[1])
+        added += len(series[0])
+        results[-1].update(
+            incremental_add_series_s=round(incremental_s, 2),
+            incremental_add_per_episode_ms=round(incremental_s / SERIES_EPISODES * 1000, 1),
+            incremental_add_series_cpu_s=round(incremental_cpu, 2),
+        )
+        print(json.dumps(results[-1]), flush=True)
+        if args.json:
+            with args.json.open("a") as out:
+                out.write(json.dumps(results[-1]) + "\n")
+    shutil.rmtree(home, ignore_errors=True)
+    return results
 
-    # incremental add: one more 80-episode series through the FrameIndex API (replace check included)
-    series = chunk(stats, 10_000, SERIES_EPISODES)
-    start, cpu = time.perf_counter(), time.process_time()
-    for e in range(SERIES_EPISODES):
-        rows = slice(e * FRAMES_PER_EPISODE, (e + 1) * FRAMES_PER_EPISODE)
-        index.add(int(series[0][rows][0] >> 32), series[0][rows] & 0xFFFFFFFF, series[1][rows])
-    incremental_s, incremental_cpu = time.perf_counter() - start, time.process_time() - cpu
 
+def _measure_size(index, planted, picked, better, evidence, timings, added, args) -> dict:
+    k = args.k
+    # exact search has the planted reference in its top k iff fewer than k vectors beat it
+    hit = better < k
+    in_exact_top_k = hit[: len(picked)] | hit[len(picked) :]
+    build_rss = status_kib("VmRSS")
     start = time.perf_counter()
     index.save()
     save_s = time.perf_counter() - start
     index_bytes = index.path.stat().st_size
-
-    latencies, cpu_times, recall = measure(index, planted, in_exact_top_k, evidence, k, args.repeats)
+    index.nprobe = args.nprobe
+    if args.backend == "faiss-ivf":
+        index._configure()
+    latencies, cpu_times, recall = measure(index, planted, picked, in_exact_top_k, evidence, k, args.repeats)
     faiss.omp_set_num_threads(1)
     start, cpu = time.perf_counter(), time.process_time()
     index.search(planted[0][0], k), index.search(mirrored(planted[0][0]), k)
     one_thread, one_thread_cpu = time.perf_counter() - start, time.process_time() - cpu
     faiss.omp_set_num_threads(args.threads)
-    hours = (size + SERIES_EPISODES * FRAMES_PER_EPISODE) / FPS / 3600
+    hours = index.size / (FPS * VIEWS * 3600)
     result = {
         "vectors": index.size,
+        "registered_hours": round(hours, 1),
         "backend": args.backend,
         "factory": args.factory if args.backend != "faiss-flat" else "IDMap2,Flat",
         "nlist": args.nlist,
+        # the cells actually trained: the backend caps nlist at train sample / 39 (FAISS's floor)
+        "cells": faiss.extract_index_ivf(index._index).nlist if args.backend == "faiss-ivf" else None,
         "nprobe": args.nprobe,
         "train_vectors": args.train,
+        "train_iterations": args.train_iterations,
+        "generate_s": round(timings["generate_s"], 1),
         "train_s": round(timings["train_s"], 1),
-        "add_s": round(timings["add_s"], 1),
-        "build_s": round(timings["train_s"] + timings["add_s"], 1),
         "train_cpu_s": round(timings["train_cpu_s"], 1),
+        "add_s": round(timings["add_s"], 1),
         "add_cpu_s": round(timings["add_cpu_s"], 1),
-        "incremental_add_series_s": round(incremental_s, 2),
-        "incremental_add_per_episode_ms": round(incremental_s / SERIES_EPISODES * 1000, 1),
-        "incremental_add_series_cpu_s": round(incremental_cpu, 2),
+        "add_cpu_s_per_million": round(timings["add_cpu_s"] / (added / 1e6), 1),
+        "build_s": round(timings["train_s"] + timings["add_s"], 1),
         "save_s": round(save_s, 1),
         "index_bytes": index_bytes,
         "bytes_per_vector": round(index_bytes / index.size, 1),
         "bytes_per_video_hour": int(index_bytes / hours),
-        "rss_gib": round(status_kib("VmRSS") / 2**20, 2),
+        "rss_gib": round(build_rss / 2**20, 2),
         "peak_rss_gib": round(status_kib("VmHWM") / 2**20, 2),
         "threads": args.threads,
-        "query_ms_median": round(statistics.median(latencies) * 1000, 1),
-        "query_ms_max": round(max(latencies) * 1000, 1),
-        "query_cpu_ms_median": round(statistics.median(cpu_times) * 1000, 1),
+        "queries_per_candidate": 2 * DESCRIPTORS_PER_EPISODE,
+        "latency_samples": len(latencies),
+        "query_ms_p50": _ms(latencies, 50),
+        "query_ms_p99": _ms(latencies, 99),
+        "query_cpu_ms_p50": _ms(cpu_times, 50),
+        "query_cpu_ms_p99": _ms(cpu_times, 99),
         "query_ms_one_thread": round(one_thread * 1000, 1),
         "query_cpu_ms_one_thread": round(one_thread_cpu * 1000, 1),
-        "evidence_frames": int(evidence.sum()),
-        "query_frames": len(evidence),
+        "truth_rows": len(picked),
+        "evidence_rows": int(evidence.sum()),
         "recall_evidence": round(recall["evidence"][0], 4),
         "recall_evidence_exact": round(recall["evidence"][1], 4) if not args.no_exact else None,
         "recall_loss_evidence": round(1 - recall["evidence"][0] / recall["evidence"][1], 4) if not args.no_exact else None,
@@ -292,19 +405,20 @@ def run(size: int, stats: Stats, args: argparse.Namespace) -> dict:
     for nprobe in args.sweep if args.backend == "faiss-ivf" else []:
         index.nprobe = nprobe
         index._configure()
-        lat, cpu_t, rec = measure(index, planted, in_exact_top_k, evidence, k, args.repeats)
+        lat, cpu_t, rec = measure(index, planted, picked, in_exact_top_k, evidence, k, args.repeats)
         sweep.append(
             {
                 "nprobe": nprobe,
-                "query_cpu_ms_median": round(statistics.median(cpu_t) * 1000, 1),
-                "query_ms_median": round(statistics.median(lat) * 1000, 1),
+                "query_cpu_ms_p50": _ms(cpu_t, 50),
+                "query_ms_p50": _ms(lat, 50),
+                "query_ms_p99": _ms(lat, 99),
                 "recall_loss_evidence": round(1 - rec["evidence"][0] / rec["evidence"][1], 4),
                 "recall_loss_all": round(1 - rec["all"][0] / rec["all"][1], 4),
             }
         )
+        print(json.dumps({"vectors": index.size, **sweep[-1]}), file=sys.stderr, flush=True)
     if sweep:
         result["nprobe_sweep"] = sweep
-    shutil.rmtree(home, ignore_errors=True)
     return result
 
 
@@ -318,7 +432,10 @@ def main() -> None:
     parser.add_argument("--sweep", nargs="*", type=int, default=[], help="also measure these nprobe")
     parser.add_argument("--train", type=int, default=200_000, help="training sample size")
     parser.add_argument("--k", type=int, default=16)
-    parser.add_argument("--candidates", type=int, default=2, help="2-minute planted candidates")
+    parser.add_argument("--candidates", type=int, default=8, help="2-minute planted candidates")
+    parser.add_argument("--truth-rows", type=int, default=0, help="exact ground truth on this many candidate rows (0: all)")
+    parser.add_argument("--train-iterations", type=int, default=10, help="k-means iterations")
+    parser.add_argument("--json", type=Path, default=None, help="append each size's result here")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=faiss.omp_get_max_threads())
     parser.add_argument("--no-exact", action="store_true", help="skip the exact ground truth")
@@ -342,8 +459,7 @@ def main() -> None:
         ),
         flush=True,
     )
-    for size in args.sizes:
-        print(json.dumps(run(int(size), stats, args)), flush=True)
+    run([int(size) for size in args.sizes], stats, args)
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB", file=sys.stderr)
 
 

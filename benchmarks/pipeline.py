@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import select
 
-from benchmarks.index_scale import Stats, _fit_shot_noise, chunk
+from benchmarks.index_scale import FRAMES_PER_EPISODE, VIEWS, chunk, dev_statistics
 from benchmarks.pipeline_media import Media, make_media
 from crawler.simulated.server import Faults, PlatformSim
 from dramaguard.casework_adapter import NoticesCasework
@@ -43,7 +43,6 @@ from dramaguard.demo import demo_settings
 from dramaguard.pipeline import Pipeline
 from dramaguard.services import Services, _fingerprint_job
 from dramaguard.settings import Settings
-from fingerprint import fingerprint_video
 from storage.daemon import QueuedCandidate
 from storage.db import transaction
 
@@ -144,13 +143,9 @@ class CpuMeter:
 def fill_index(services: Services, bench: Path, descriptors: int) -> dict:
     """Train the IVF index and add ``descriptors`` synthetic frames shaped like the benchmark's."""
     started = time.process_time()
-    refs = [fingerprint_video(p) for p in sorted((bench / "dev" / "refs").glob("*.mp4"))]
-    vectors = np.concatenate([fp.vectors for fp in refs])
-    cov = np.cov(vectors, rowvar=False) + 1e-6 * np.eye(vectors.shape[1])
-    adjacent = np.concatenate([np.sum(fp.vectors[1:] * fp.vectors[:-1], axis=1) for fp in refs])
-    stats = Stats(vectors.mean(axis=0), np.linalg.cholesky(cov), 0.0, np.zeros(0), float(np.median(adjacent)))
-    stats.shot_noise = _fit_shot_noise(stats)
-    ids, filler = chunk(stats, 1, -(-descriptors // 480))  # episode ids from 2049: never registered ones
+    stats = dev_statistics(bench)
+    per_episode = FRAMES_PER_EPISODE * VIEWS
+    ids, filler = chunk(stats, 1, -(-descriptors // per_episode))  # episode ids past any registered one
     ids, filler = ids[:descriptors], filler[:descriptors]
     index = services.index
     if hasattr(index, "train") and not index.trained:

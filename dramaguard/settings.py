@@ -165,11 +165,13 @@ class IndexSettings(BaseModel):
 
     backend: Literal["faiss-flat", "faiss-ivf", "milvus"] = "faiss-flat"
     factory: str = Field(
-        "IVF{nlist},PQ{dim}x4fs", description="FAISS IVF factory; {dim} is the padded dimension"
+        "IVF{nlist}_HNSW32,PQ{dim}x4fs",
+        description="FAISS IVF factory; {dim} is the padded dimension; _HNSW32 finds cells by graph",
     )
-    nlist: int = Field(4096, ge=1, description="k-means cells (fewer if the sample is small)")
-    nprobe: int = Field(64, ge=1, description="cells scanned per query: recall vs time")
-    train_size: int = Field(100_000, ge=1, description="descriptors stored before IVF training")
+    nlist: int = Field(16384, ge=1, description="k-means cells, at most train_size / 39")
+    nprobe: int = Field(32, ge=1, description="cells scanned per query: recall vs time")
+    train_size: int = Field(200_000, ge=1, description="descriptors stored before IVF training")
+    train_iterations: int = Field(10, ge=1, description="k-means iterations when the IVF trains")
     milvus_uri: str | None = Field(None, description="http://host:19530 for a Milvus cluster")
     milvus_collection: str = "dramaguard_frames"
     milvus_index_type: str = Field("FLAT", description="FLAT (exact), or IVF_SQ8 / HNSW on a cluster")

@@ -19,6 +19,7 @@ class IndexOptions(Protocol):
     nlist: int
     nprobe: int
     train_size: int
+    train_iterations: int
     milvus_uri: str | None
     milvus_collection: str
     milvus_index_type: str
@@ -52,6 +53,7 @@ def make_index(options: IndexOptions, dim: int, directory: Path | None) -> Frame
             nlist=options.nlist,
             nprobe=options.nprobe,
             train_size=options.train_size,
+            train_iterations=options.train_iterations,
         )
     if options.backend == MilvusFrameIndex.name:
         token = options.milvus_token.get_secret_value() if options.milvus_token else ""

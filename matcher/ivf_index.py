@@ -1,10 +1,11 @@
 """Approximate FAISS backend for large libraries: an inverted file (IVF) of compressed codes.
 
-Exact search reads every stored vector for every query; at tens of millions of reference frames
-that is seconds per candidate. An IVF index clusters the vectors (k-means, ``nlist`` cells) and
-scans only the ``nprobe`` cells nearest each query; the codes in the cells are compressed
-(default: 4-bit fast-scan PQ, one sub-quantizer per dimension, 32 bytes + an 8-byte id per frame)
-so 50 M frames fit in about 2 GB.
+Exact search reads every stored vector for every query; at tens of millions of reference
+descriptors that is seconds per candidate. An IVF index clusters the vectors (k-means, ``nlist``
+cells) and scans only the ``nprobe`` cells nearest each query; by default the cells are found
+through an HNSW graph over the centroids (comparing all of them costs more than the scan at
+thousands of cells) and the codes are 4-bit fast-scan PQ, one sub-quantizer per dimension:
+32 bytes + an 8-byte id per descriptor, so 50 M fit in 2.0 GB (benchmarks/RESULTS.md, Scale).
 
 k-means needs data, so a new library starts exact (the flat index) and trains itself once it
 holds ``train_size`` descriptors, on a random sample of them; later episodes are added to the
@@ -14,6 +15,8 @@ the file says by its own type whether it is still the exact buffer or the traine
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import ClassVar
 
@@ -27,6 +30,8 @@ log = logging.getLogger(__name__)
 MIN_POINTS_PER_CELL = 39  # FAISS's own floor for a meaningful k-means cell
 ADD_CHUNK = 1 << 18
 SIMD_WIDTH = 16
+HNSW_EF_SEARCH = 64  # 32 saved ~20 % CPU but lost evidence recall at 1 M (benchmarks/RESULTS.md)
+HNSW_EF_ADD = 16
 
 
 class FaissIvfFrameIndex(FaissIndexBase):
@@ -39,12 +44,14 @@ class FaissIvfFrameIndex(FaissIndexBase):
         directory: Path | None,
         dim: int,
         *,
-        factory: str = "IVF{nlist},PQ{dim}x4fs",
-        nlist: int = 4096,
-        nprobe: int = 64,
-        train_size: int = 100_000,
+        factory: str = "IVF{nlist}_HNSW32,PQ{dim}x4fs",
+        nlist: int = 16384,
+        nprobe: int = 32,
+        train_size: int = 200_000,
+        train_iterations: int = 10,
     ) -> None:
         self.factory, self.nlist, self.nprobe, self.train_size = factory, nlist, nprobe, train_size
+        self.train_iterations = train_iterations
         self.dim = dim
         self._build(nlist * MIN_POINTS_PER_CELL)  # a bad factory string fails now, not at training
         super().__init__(directory, dim)
@@ -81,6 +88,23 @@ class FaissIvfFrameIndex(FaissIndexBase):
         ivf = faiss.try_extract_index_ivf(self._index)
         if ivf is not None:
             ivf.nprobe = self.nprobe
+            quantizer = faiss.downcast_index(ivf.quantizer)
+            if isinstance(quantizer, faiss.IndexHNSW):  # the graph search must look wider than nprobe
+                quantizer.hnsw.efSearch = max(HNSW_EF_SEARCH, 2 * self.nprobe)
+
+    @contextmanager
+    def _narrow_quantizer(self) -> Iterator[None]:
+        """Adding finds one cell per vector: an HNSW quantizer's narrow search does (5× cheaper)."""
+        ivf = faiss.try_extract_index_ivf(self._index)
+        quantizer = faiss.downcast_index(ivf.quantizer) if ivf is not None else None
+        if not isinstance(quantizer, faiss.IndexHNSW):
+            yield
+            return
+        wide, quantizer.hnsw.efSearch = quantizer.hnsw.efSearch, HNSW_EF_ADD
+        try:
+            yield
+        finally:
+            quantizer.hnsw.efSearch = wide
 
     @property
     def trained(self) -> bool:
@@ -103,7 +127,14 @@ class FaissIvfFrameIndex(FaissIndexBase):
             sample = stored[rows]
         sample = np.ascontiguousarray(sample, dtype=np.float32)
         index = self._build(len(sample))
+        ivf = faiss.extract_index_ivf(index)
+        ivf.cp.niter = self.train_iterations
+        # k-means assigns with exact (BLAS) search even when the cells will be found through an
+        # HNSW graph: FAISS would otherwise rebuild the graph on every iteration (hours at 16 k cells)
+        clustering = faiss.IndexFlatIP(ivf.d)
+        ivf.clustering_index = clustering
         index.train(sample)
+        ivf.clustering_index = None
         if self.size:
             vectors, ids = self._buffered_vectors(), self._all_ids()
             for start in range(0, len(ids), ADD_CHUNK):
@@ -131,13 +162,15 @@ class FaissIvfFrameIndex(FaissIndexBase):
     def add(self, episode_id: int, times_ms: np.ndarray, vectors: np.ndarray) -> None:
         vectors = self._check(times_ms, vectors)
         self.remove(episode_id)
-        self._index.add_with_ids(vectors, encode_ids(episode_id, np.asarray(times_ms)))
+        with self._narrow_quantizer():
+            self._index.add_with_ids(vectors, encode_ids(episode_id, np.asarray(times_ms)))
         self._episodes.add(int(episode_id))
         if not self.trained and self.size >= self.train_size:
             self.train()
 
     def add_many(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        super().add_many(ids, vectors)
+        with self._narrow_quantizer():
+            super().add_many(ids, vectors)
         self._episodes.update(int(e) for e in np.unique(ids >> TIME_BITS))
 
     def remove(self, episode_id: int) -> int:

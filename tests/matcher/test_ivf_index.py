@@ -1,11 +1,12 @@
 """The approximate IVF backend: training on stored descriptors, recall against exact search."""
 from __future__ import annotations
 
+import faiss
 import numpy as np
 import pytest
 
 from matcher.index import FaissFrameIndex, IndexError_
-from matcher.ivf_index import FaissIvfFrameIndex
+from matcher.ivf_index import HNSW_EF_SEARCH, FaissIvfFrameIndex
 
 DIM = 32
 
@@ -73,3 +74,24 @@ def test_explicit_training_sample_and_bad_factory(tmp_path):
         index.train()
     with pytest.raises(IndexError_, match="bad IVF factory"):
         FaissIvfFrameIndex(None, DIM, factory="IVF{nlist},PQ5")
+
+
+def test_hnsw_coarse_quantizer_finds_planted_copies_and_survives_reload(tmp_path):
+    """Large libraries use many cells found through an HNSW graph (docs/scaling.md): k-means is
+    trained with exact assignment, adds use a narrow graph search, queries a wide one."""
+    lib = _library(12, 500, seed=6)
+    factory = "IVF{nlist}_HNSW32,PQ{dim}x4fs"
+    index = FaissIvfFrameIndex(tmp_path, DIM, factory=factory, nlist=64, nprobe=8, train_size=4000, train_iterations=4)
+    for e, vectors in lib.items():
+        index.add(e, np.arange(len(vectors)) * 250, vectors)
+    assert index.trained
+    index.save()
+    again = FaissIvfFrameIndex(tmp_path, DIM, factory=factory, nlist=64, nprobe=8, train_size=4000)
+    quantizer = faiss.downcast_index(faiss.extract_index_ivf(again._index).quantizer)
+    assert isinstance(quantizer, faiss.IndexHNSW) and quantizer.hnsw.efSearch == HNSW_EF_SEARCH
+    rows = np.random.default_rng(7).choice(500, 100, replace=False)
+    found = again.search(_near_copies(lib[9][rows], noise=0.3, seed=8), 16)
+    planted = (found.episode_ids == 9) & (found.times_ms == (rows * 250)[:, None])
+    assert planted.any(axis=1).mean() >= 0.97
+    again.add(13, np.arange(500) * 250, lib[1])  # an incremental add leaves the wide search set
+    assert quantizer.hnsw.efSearch == HNSW_EF_SEARCH and again.episode_ids() == set(range(1, 14))
