@@ -144,9 +144,15 @@ class Daemon:
                 log.exception("job %s failed", job_id)
         finally:
             self._running_jobs.discard(task)
-            await asyncio.shield(asyncio.to_thread(self._db, lambda s: store.job_finished(
+            record = asyncio.to_thread(self._db, lambda s: store.job_finished(
                 job_id, ok=ok, duration_s=time.monotonic() - started, error=error,
-                summary=summary, session=s)))
+                summary=summary, session=s))
+            try:
+                await asyncio.shield(record)
+            except asyncio.CancelledError:
+                # the loop is closing (shutdown or interpreter exit) while the end is recorded:
+                # the record still completes in its thread; there is nothing else to undo
+                log.info("job %s cancelled while its end was being recorded", job_id)
 
     def _job(self, kind: str, params: dict) -> Awaitable[dict]:
         pipeline, casework = self.pipeline, self.pipeline.casework
