@@ -35,6 +35,7 @@ from pathlib import Path
 
 import aiohttp
 
+from benchmarks import procstat
 from benchmarks.load_seed import PASSWORD, Account, Seeded, seed
 from dramaguard.settings import Settings
 from storage.auth import Role
@@ -265,19 +266,10 @@ async def wait_up(base: str, server: subprocess.Popen, timeout: float = 120) -> 
             await asyncio.sleep(0.2)
 
 
-def proc_usage(pid: int) -> tuple[float, int]:
-    """(CPU seconds user+system, RSS bytes) of a process, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    cpu = (int(fields[11]) + int(fields[12])) / ticks
-    rss = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    return cpu, rss
-
-
 async def sample_rss(pid: int, peak: list[int], stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
-            peak[0] = max(peak[0], proc_usage(pid)[1])
+            peak[0] = max(peak[0], procstat.read(pid).rss_bytes)
         except (FileNotFoundError, ProcessLookupError):
             return
         try:
@@ -327,7 +319,8 @@ async def drive(args, home: Path, seeded: Seeded) -> dict:
     server = start_server(home, port, args.database_url, log_path)
     try:
         await wait_up(base, server)
-        cpu0, rss0 = proc_usage(server.pid)
+        start = procstat.read(server.pid)
+        cpu0, rss0 = start.cpu_s, start.rss_bytes
         uploads = sorted((BENCH / "dev" / "queries").glob("*.mp4"))[: args.upload_files]
         rng = random.Random(args.seed)
         accounts = seeded.accounts
@@ -346,7 +339,8 @@ async def drive(args, home: Path, seeded: Seeded) -> dict:
         wall = time.monotonic() - started
         stop.set()
         await sampler
-        cpu1, rss1 = proc_usage(server.pid)
+        end = procstat.read(server.pid)
+        cpu1, rss1 = end.cpu_s, end.rss_bytes
         text, summary = table(shared.stats, wall)
         requests = summary["all"]["count"]
         server_log = log_path.read_text("utf-8", "replace")

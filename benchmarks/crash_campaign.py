@@ -47,6 +47,7 @@ import aiohttp
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from benchmarks.procstat import alive, children
 from crawler.simulated.server import PlatformSim
 from dramaguard import samples
 from dramaguard.accounts import create_user, issue_token
@@ -69,27 +70,6 @@ WORKER_GRACE_S = 5.0
 
 
 # ---- processes ----------------------------------------------------------------------------------
-
-def children(pid: int) -> set[int]:
-    """Live (not zombie) processes whose parent is ``pid`` (Linux /proc)."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                state, ppid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
-            except OSError:
-                continue
-            if int(ppid) == pid and state != "Z":
-                found.add(int(entry.name))
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
 
 def free_port() -> int:
     with socket.socket() as sock:

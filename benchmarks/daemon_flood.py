@@ -33,6 +33,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from benchmarks import procstat
 from crawler.models import Candidate
 from crawler.simulated.server import PlatformSim
 from dramaguard.demo import demo_settings, settings_env
@@ -65,19 +66,6 @@ def count_pending(sessions) -> int:
     with transaction(sessions) as session:
         return session.scalar(select(func.count()).select_from(store.QueuedCandidate)
                               .where(store.QueuedCandidate.state == store.PENDING))
-
-
-def usage(pid: int) -> tuple[float, int]:
-    """(CPU seconds, RSS bytes) of one process."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(c) for c in (task / "children").read_text().split()]
-    return found
 
 
 def inversions(values: list[float]) -> int:
@@ -145,12 +133,13 @@ async def run(args) -> dict:
             await asyncio.sleep(args.sample_s)
             if daemon.poll() is not None:
                 raise RuntimeError(f"the daemon exited with {daemon.returncode}; see {log_path}")
-            cpu, rss = usage(daemon.pid)
+            own = procstat.read(daemon.pid)
+            cpu, rss = own.cpu_s, own.rss_bytes
             workers_rss = 0
-            for child in children(daemon.pid):
+            for child in procstat.children(daemon.pid):
                 try:
-                    workers_rss += usage(child)[1]
-                except FileNotFoundError:
+                    workers_rss += procstat.read(child).rss_bytes
+                except OSError:
                     pass
             pending = await asyncio.to_thread(count_pending, sessions)
             timeline.append({"t_s": time.monotonic() - started, "pending": pending, "rss_mib": rss / 2**20,

@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import select
 
+from benchmarks import procstat
 from benchmarks.index_scale import FRAMES_PER_EPISODE, VIEWS, chunk, dev_statistics
 from benchmarks.pipeline_media import Media, make_media
 from crawler.simulated.server import Faults, PlatformSim
@@ -47,7 +48,6 @@ from storage.daemon import QueuedCandidate
 from storage.db import transaction
 
 REPO = Path(__file__).resolve().parent.parent
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 # -- the platform, in a process of its own --------------------------------------------------------
@@ -75,20 +75,6 @@ def start_platform(uploads: Path, latency_s: tuple[float, float]) -> tuple[multi
 
 
 # -- CPU accounting ----------------------------------------------------------------------------
-def _proc_stats() -> dict[int, tuple[int, float]]:
-    """pid → (parent pid, CPU seconds used so far) for every live process."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        found[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS)
-    return found
-
-
 class CpuMeter:
     """CPU seconds used by this process and its descendants (except the ``exclude`` subtree).
 
@@ -108,16 +94,16 @@ class CpuMeter:
         return usage.ru_utime + usage.ru_stime
 
     def _poll(self, first: bool = False) -> None:
-        stats = _proc_stats()
+        stats = procstat.all_processes()
         children: dict[int, list[int]] = {}
-        for pid, (parent, _) in stats.items():
-            children.setdefault(parent, []).append(pid)
+        for pid, stat in stats.items():
+            children.setdefault(stat.ppid, []).append(pid)
         stack = list(children.get(os.getpid(), []))
         while stack:
             pid = stack.pop()
             if pid == self.exclude:
                 continue
-            cpu = stats[pid][1]
+            cpu = stats[pid].cpu_s
             self._base.setdefault(pid, cpu if first else 0.0)
             self._last[pid] = cpu
             stack.extend(children.get(pid, []))

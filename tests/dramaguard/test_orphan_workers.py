@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.crash_campaign import alive, children
+from benchmarks.procstat import alive, children
 
 pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
 
