@@ -24,7 +24,6 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -47,6 +46,7 @@ from notices.render import RenderedDocument
 from storage import cases as repo
 from storage.cases import Case, Delivery, Notice, NoticeItemRow
 from storage.db import transaction
+from storage.evidence_store import package_dir
 from storage.models import Episode, Work
 
 if TYPE_CHECKING:
@@ -232,7 +232,7 @@ def _attach_evidence(session: Session, case: Case, candidate: CandidateInfo,
                      matches: list[EpisodeMatch], keyframes: Mapping[int, list[KeyframePair]],
                      watermark: Mapping | None, now, settings: Settings) -> None:
     evidence_id = f"DG-E-{case.id:06d}"
-    directory = Path(settings.home) / "evidence" / evidence_id
+    directory = package_dir(settings.home, evidence_id)
     if directory.exists():
         # the case row is new in this transaction, so a folder under its id was left by a
         # transaction that never committed (a crash; SQLite hands the id out again)

@@ -31,9 +31,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dramaguard.services import sha256_file
-from storage import registry
+from storage import references, registry
 from storage.cases import Case, RegistrationReceiptRow
 from storage.daemon import QueuedCandidate
+from storage.evidence_store import case_package_dir, evidence_root
 
 EVIDENCE_JSON = "evidence.json"
 
@@ -60,13 +61,6 @@ class StoreReport:
     def drift(self) -> bool:
         """Orphans or leftovers: repairable."""
         return bool(self.orphans or self.leftovers)
-
-
-def evidence_dir(home: Path, case: Case) -> Path:
-    """Where the case's package is: its recorded folder, or the same id under this home (a
-    restored backup records the old home's path)."""
-    recorded = Path(case.evidence_dir)
-    return recorded if recorded.is_dir() else Path(home) / "evidence" / case.evidence_id
 
 
 def verify_package(directory: Path, sha256: str, receipts: dict[str, str]) -> list[str]:
@@ -103,9 +97,9 @@ def _young(path: Path, grace_s: float, now: float) -> bool:
 
 def _leftovers(home: Path, index_dir: Path) -> Iterator[Path]:
     """Half-written files and staging folders that only a crash leaves behind."""
-    yield from (home / "evidence").rglob("*.tmp")
+    yield from evidence_root(home).rglob("*.tmp")
     yield from index_dir.glob("*.tmp")
-    yield from (home / "references").glob(".*")
+    yield from references.root(home).glob(".*")
     yield from (home / "samples").glob("*/.sample-*")
     yield from (home / "uploads").glob("*")
 
@@ -123,7 +117,7 @@ def check_store(session: Session, home: Path, index_dir: Path, *, grace_s: float
     owned = set()
     for case in session.scalars(select(Case).where(Case.evidence_id.is_not(None))):
         report.evidence += 1
-        directory = evidence_dir(home, case)
+        directory = case_package_dir(home, case)
         owned.add(directory.resolve())
         report.bad_evidence += [f"case {case.id}: {p}" for p in
                                 verify_package(directory, case.evidence_sha256, receipts)]
@@ -138,9 +132,9 @@ def check_store(session: Session, home: Path, index_dir: Path, *, grace_s: float
             report.bad_samples.append(f"candidate {row.id}: {path} does not match its digest")
     episodes = {str(e) for e in registry.episode_ids(session=session)}
     report.without_keyframes = sorted(int(e) for e in episodes
-                                      if not (home / "references" / e).is_dir())
-    candidates = [d for d in (home / "evidence").glob("*") if d.resolve() not in owned]
-    candidates += [d for d in (home / "references").glob("[!.]*") if d.name not in episodes]
+                                      if not (references.root(home) / e).is_dir())
+    candidates = [d for d in evidence_root(home).glob("*") if d.resolve() not in owned]
+    candidates += [d for d in references.root(home).glob("[!.]*") if d.name not in episodes]
     report.orphans = sorted(str(p.relative_to(home)) for p in candidates
                             if not _young(p, grace_s, now))
     report.leftovers = sorted({str(p.relative_to(home)) for p in _leftovers(home, index_dir)

@@ -19,8 +19,16 @@ INTERVAL_MS = 1000
 MAX_SIDE = 240
 
 
+FOLDER = "references"
+
+
+def root(home: Path) -> Path:
+    """The folder holding one keyframe folder per episode (named by its id)."""
+    return Path(home) / FOLDER
+
+
 def _dir(home: Path, episode_id: int) -> Path:
-    return Path(home) / "references" / str(episode_id)
+    return root(home) / str(episode_id)
 
 
 def save_keyframes(home: Path, episode_id: int, frames: Iterable[tuple[int, np.ndarray]]) -> int:

@@ -10,9 +10,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from dramaguard.storecheck import evidence_dir
 from dramaguard.web.schemas import CaseDetail, CaseOut, Keyframe, NoticeOut
 from storage.cases import Case, Notice
+from storage.evidence_store import case_package_dir
 
 
 class EvidenceError(Exception):
@@ -47,7 +47,7 @@ def notice_out(notice: Notice) -> NoticeOut:
 def manifest(case: Case, home: Path) -> dict | None:
     if not case.evidence_dir:
         return None
-    path = evidence_dir(home, case) / "evidence.json"
+    path = case_package_dir(home, case) / "evidence.json"
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -69,7 +69,7 @@ def keyframe_bytes(case: Case, home: Path, index: int) -> bytes:
     if not 1 <= index <= len(frames):
         raise LookupError(f"case {case.id} has no keyframe {index}")
     entry = frames[index - 1]
-    root = evidence_dir(home, case).resolve()
+    root = case_package_dir(home, case).resolve()
     path = (root / entry["file"]).resolve()
     if not path.is_relative_to(root):
         raise EvidenceError(f"case {case.id}: keyframe path leaves the evidence folder")
