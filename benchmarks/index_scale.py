@@ -10,9 +10,13 @@ at 4 frames/s) × 2 views = 960 descriptors, frame-major as the fingerprint stor
 a mix of it and a fresh draw, fitted to (3)), frames = centre + noise fitted to (2),
 unit-normalised. Candidates are planted near-copies of whole library episodes: each descriptor
 q = c·r + √(1−c²)·u (r its reference, u a random unit vector orthogonal to it, c drawn from (4)),
-every other candidate mirrored, and searched as ``matcher.match`` does: all 960 descriptors, then
-all of them mirrored (two calls, 1,920 queries, k neighbours each). A picture-in-picture
-candidate has a third view (2,880 queries): scale the latency by 1.5.
+every other candidate mirrored, and searched as the matcher's search stage does: the descriptors
+of every ``--search-every``-th frame (default 2: 480 of the 960), then the same mirrored (two
+calls, k neighbours each; 1,920 queries with ``--search-every 1``). A picture-in-picture
+candidate has a third view: scale the latency by 1.5. The whole matcher (search, exact
+verification of the shortlisted episodes against their originals, alignment) is timed on the
+same candidates, and innocent candidates (episodes drawn like the library's, not in it) show
+how many chance look-alike episodes reach verification.
 
 One index is grown through every size given (trained once on a sample of the first ~1 M
 descriptors, then added chunk by chunk; an 80-episode series is added through ``FrameIndex.add``
@@ -25,9 +29,13 @@ the index with exact search on the same rows. "evidence" counts only rows whose 
 reaches the aligner's ``min_similarity`` (others are never evidence, whatever the index returns).
 
     .venv/bin/python -m benchmarks.index_scale --sizes 1e6 1e7 5e7 \
-        --factory 'IVF{nlist}_HNSW32,PQ{dim}x4fs' --nlist 16384 --train 200000 \
-        --train-iterations 8 --nprobe 16 --sweep 8 32 --candidates 6 --repeats 2 \
-        --truth-rows 400 --workdir /tmp --json results.jsonl
+        --factory 'IVF{nlist}_HNSW32,PQ{dim}x4fs' --nlist 16384 --train 640000 \
+        --train-iterations 8 --nprobe 32 --sweep 16 --candidates 6 --repeats 2 \
+        --truth-rows 400 --workdir /tmp --json results.jsonl [--keep]
+
+``--keep`` leaves the last index and its candidates in the work folder; ``--reuse FOLDER``
+measures other query-time settings (``--nprobe``, ``--search-every``, ``--threads``) on it in
+minutes instead of a rebuild.
 """
 from __future__ import annotations
 
@@ -46,10 +54,12 @@ import faiss
 import numpy as np
 
 from fingerprint import fingerprint_video
+from fingerprint.extract import VideoFingerprint
 from fingerprint.descriptor import mirrored
 from matcher.align import AlignParams
 from matcher.index import FaissFrameIndex
 from matcher.ivf_index import FaissIvfFrameIndex
+from matcher.match import MatchParams, QueryMatcher
 
 REPO = Path(__file__).resolve().parent.parent
 FRAMES_PER_EPISODE = 480  # 2 minutes at 4 frames/s
@@ -216,24 +226,80 @@ def _hits(found_ids: list[np.ndarray], truth_ids: np.ndarray) -> np.ndarray:
     return hit
 
 
-def measure(index, planted, picked: np.ndarray, in_exact_top_k: np.ndarray, evidence: np.ndarray, k: int, repeats: int):
-    """Search every candidate as the matcher does (all its descriptors, then all of them
-    mirrored: two calls); (wall times, CPU times, recall by frame set on the ``picked`` rows)."""
-    latencies, cpu_times, found_hits = [], [], []
-    for q, truth in planted:
+def measure(index, planted, picked: np.ndarray, in_exact_top_k: np.ndarray, evidence: np.ndarray, k: int,
+            repeats: int, every: int = 1):
+    """Latency: search every candidate as the matcher's search stage does (the descriptors of
+    every ``every``-th frame, then the same mirrored: two calls). Recall: the ``picked`` rows
+    (whichever frame they belong to: a row's result does not depend on the other rows sent), in
+    both orientations. Returns (wall times, CPU times, recall)."""
+    latencies, cpu_times = [], []
+    for q, _ in planted:
+        sent = np.ascontiguousarray(q[(np.arange(len(q)) // VIEWS) % every == 0])
         for _ in range(repeats):
             start, cpu = time.perf_counter(), time.process_time()
-            direct, flipped = index.search(q, k), index.search(mirrored(q), k)
+            index.search(sent, k), index.search(mirrored(sent), k)
             latencies.append(time.perf_counter() - start)
             cpu_times.append(time.process_time() - cpu)
-        found = [(d.episode_ids << 32) | d.times_ms for d in (direct, flipped)]
-        found_hits.append(_hits(found, truth))
-    found_hits = np.concatenate(found_hits)[picked]
+    rows = np.concatenate([q for q, _ in planted])[picked]
+    truth = np.concatenate([t for _, t in planted])[picked]
+    found = [(d.episode_ids << 32) | d.times_ms for d in (index.search(rows, k), index.search(mirrored(rows), k))]
+    found_hits = _hits(found, truth)
     recall = {
         "all": (float(found_hits.mean()), float(in_exact_top_k.mean())),
         "evidence": (float(found_hits[evidence].mean()), float(in_exact_top_k[evidence].mean())),
     }
     return latencies, cpu_times, recall
+
+
+def whole_match(index, planted, originals, innocents: np.ndarray, args) -> dict:
+    """The matcher end to end (search every ``--search-every``-th frame, verify the shortlisted
+    episodes exactly against their originals, align, score) on the planted copies, and how many
+    episodes innocent candidates (synthetic episodes not in the library) get shortlisted for
+    verification. The benchmark holds only the planted originals: other shortlisted episodes
+    are counted, not verified."""
+    known = {}
+    for (_, truth), original in zip(planted, originals):
+        known[int(truth[0] >> 32)] = ((truth & 0xFFFFFFFF) // 10 * 10, original)  # drop the view ms
+    asked: list[set[int]] = []
+
+    def references(ids):
+        asked[-1].update(ids)
+        return {e: known[e] for e in ids if e in known}
+
+    matcher = QueryMatcher(index, MatchParams(neighbours=args.k, search_every=args.search_every), references=references)
+    times = (np.arange(DESCRIPTORS_PER_EPISODE) // VIEWS * (1000 // FPS)).astype(np.int64)
+    duration = FRAMES_PER_EPISODE * 1000 // FPS
+    durations = dict.fromkeys(known, duration)
+    wall, cpu, found_planted = [], [], 0
+    for q, truth in planted:
+        fp = VideoFingerprint(times_ms=times, vectors=q, duration_ms=duration)
+        for _ in range(args.repeats):
+            asked.append(set())
+            start, cpu_start = time.perf_counter(), time.process_time()
+            found = matcher.match(fp, durations, step_ms=1000 // FPS)
+            wall.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - cpu_start)
+        found_planted += bool(found) and found[0].episode_id == int(truth[0] >> 32)
+    extra = sum(len(a - set(known)) for a in asked)
+    shortlisted = []
+    for q in innocents.reshape(-1, DESCRIPTORS_PER_EPISODE, innocents.shape[-1]):
+        asked.append(set())
+        matcher.match(VideoFingerprint(times_ms=times, vectors=q, duration_ms=duration), durations, step_ms=1000 // FPS)
+        shortlisted.append(len(asked[-1]))
+    return {
+        "match_ms_p50": _ms(wall, 50),
+        "match_cpu_ms_p50": _ms(cpu, 50),
+        "planted_found_by_matcher": f"{found_planted}/{len(planted)}",
+        "other_episodes_shortlisted_with_planted": extra,
+        "innocent_candidates": len(shortlisted),
+        "innocent_shortlisted_episodes_max": max(shortlisted, default=0),
+        "innocent_shortlisted_episodes_mean": round(float(np.mean(shortlisted)), 2) if shortlisted else 0,
+    }
+
+
+def innocent_candidates(stats: Stats, count: int) -> np.ndarray:
+    """``count`` 2-minute episodes drawn like the library's but not in it (unrelated uploads)."""
+    return _episodes(np.random.default_rng(424_242), stats, count)
 
 
 def _ms(values: list[float], q: float) -> float:
@@ -255,6 +321,7 @@ def run(sizes: list[int], stats: Stats, args: argparse.Namespace):
     first_ids, first_vectors = chunk(stats, 0, CHUNK_EPISODES)
     in_first = min(len(first_ids), min(sizes) // DESCRIPTORS_PER_EPISODE * DESCRIPTORS_PER_EPISODE)
     planted, refs = plant_copies(stats, first_ids[:in_first], first_vectors[:in_first], args.candidates)
+    innocents = innocent_candidates(stats, args.candidates)
     # ground truth on a random subset of the candidates' descriptors (exact search over 50 M is
     # the costliest part of the run); each picked row is searched in both orientations
     rows = len(planted) * DESCRIPTORS_PER_EPISODE
@@ -313,7 +380,7 @@ def run(sizes: list[int], stats: Stats, args: argparse.Namespace):
             added += len(ids)
             print(f"  {added:>11,} vectors  rss {status_kib('VmRSS') / 2**20:.2f} GiB  {timings}", file=sys.stderr, flush=True)
             del ids, vectors
-        results.append(_measure_size(index, planted, picked, better, evidence, timings, added, args))
+        results.append(_measure_size(index, planted, refs, innocents, picked, better, evidence, timings, added, args))
         # incremental add: one more 80-episode series through the FrameIndex API (replace check
         # included); it stays in the library, so the exact count takes it in too
         series = chunk(stats, 100_000 + number, SERIES_EPISODES)
@@ -334,27 +401,65 @@ def run(sizes: list[int], stats: Stats, args: argparse.Namespace):
         if args.json:
             with args.json.open("a") as out:
                 out.write(json.dumps(results[-1]) + "\n")
-    shutil.rmtree(home, ignore_errors=True)
+    if args.keep:
+        _save_queries(home, planted, refs, picked, better, evidence)
+        print(f"kept the index and its queries in {home} (re-measure with --reuse {home})", file=sys.stderr)
+    else:
+        shutil.rmtree(home, ignore_errors=True)
     return results
 
 
-def _measure_size(index, planted, picked, better, evidence, timings, added, args) -> dict:
+QUERIES_FILE = "queries.npz"
+
+
+def _save_queries(home: Path, planted, originals, picked, better, evidence) -> None:
+    """What a later ``--reuse`` run needs besides the index file: the candidates and the truth."""
+    np.savez(
+        home / QUERIES_FILE,
+        queries=np.stack([q for q, _ in planted]),
+        truth=np.stack([t for _, t in planted]),
+        originals=np.stack(originals),
+        picked=picked,
+        better=better,
+        evidence=evidence,
+    )
+
+
+def reuse(args: argparse.Namespace, stats: Stats) -> dict:
+    """Measure query-time settings (nprobe, threads) on an index kept by ``--keep``: minutes
+    instead of a rebuild. Build figures are left out (they belong to the build run)."""
+    saved = np.load(args.reuse / QUERIES_FILE)
+    planted = list(zip(saved["queries"], saved["truth"]))
+    index = FaissIvfFrameIndex(args.reuse, len(stats.mean), factory=args.factory, nlist=args.nlist, nprobe=args.nprobe)
+    timings = dict.fromkeys(("generate_s", "train_s", "train_cpu_s", "add_s", "add_cpu_s", "exact_s"), 0.0)
+    innocents = innocent_candidates(stats, args.candidates)
+    result = _measure_size(index, planted, list(saved["originals"]), innocents, saved["picked"], saved["better"],
+                           saved["evidence"], timings, index.size, args)
+    print(json.dumps(result), flush=True)
+    return result
+
+
+def _measure_size(index, planted, originals, innocents, picked, better, evidence, timings, added, args) -> dict:
     k = args.k
     # exact search has the planted reference in its top k iff fewer than k vectors beat it
     hit = better < k
     in_exact_top_k = hit[: len(picked)] | hit[len(picked) :]
     build_rss = status_kib("VmRSS")
     start = time.perf_counter()
-    index.save()
+    if not args.reuse:
+        index.save()
     save_s = time.perf_counter() - start
     index_bytes = index.path.stat().st_size
     index.nprobe = args.nprobe
     if args.backend == "faiss-ivf":
         index._configure()
-    latencies, cpu_times, recall = measure(index, planted, picked, in_exact_top_k, evidence, k, args.repeats)
+    latencies, cpu_times, recall = measure(index, planted, picked, in_exact_top_k, evidence, k, args.repeats,
+                                           args.search_every)
+    matching = whole_match(index, planted, originals, innocents, args)
     faiss.omp_set_num_threads(1)
     start, cpu = time.perf_counter(), time.process_time()
-    index.search(planted[0][0], k), index.search(mirrored(planted[0][0]), k)
+    first = planted[0][0][(np.arange(len(planted[0][0])) // VIEWS) % args.search_every == 0]
+    index.search(first, k), index.search(mirrored(first), k)
     one_thread, one_thread_cpu = time.perf_counter() - start, time.process_time() - cpu
     faiss.omp_set_num_threads(args.threads)
     hours = index.size / (FPS * VIEWS * 3600)
@@ -383,12 +488,14 @@ def _measure_size(index, planted, picked, better, evidence, timings, added, args
         "rss_gib": round(build_rss / 2**20, 2),
         "peak_rss_gib": round(status_kib("VmHWM") / 2**20, 2),
         "threads": args.threads,
-        "queries_per_candidate": 2 * DESCRIPTORS_PER_EPISODE,
+        "search_every": args.search_every,
+        "queries_per_candidate": 2 * VIEWS * len(range(0, FRAMES_PER_EPISODE, args.search_every)),
         "latency_samples": len(latencies),
         "query_ms_p50": _ms(latencies, 50),
         "query_ms_p99": _ms(latencies, 99),
         "query_cpu_ms_p50": _ms(cpu_times, 50),
         "query_cpu_ms_p99": _ms(cpu_times, 99),
+        **matching,
         "query_ms_one_thread": round(one_thread * 1000, 1),
         "query_cpu_ms_one_thread": round(one_thread_cpu * 1000, 1),
         "truth_rows": len(picked),
@@ -405,7 +512,7 @@ def _measure_size(index, planted, picked, better, evidence, timings, added, args
     for nprobe in args.sweep if args.backend == "faiss-ivf" else []:
         index.nprobe = nprobe
         index._configure()
-        lat, cpu_t, rec = measure(index, planted, picked, in_exact_top_k, evidence, k, args.repeats)
+        lat, cpu_t, rec = measure(index, planted, picked, in_exact_top_k, evidence, k, args.repeats, args.search_every)
         sweep.append(
             {
                 "nprobe": nprobe,
@@ -432,6 +539,7 @@ def main() -> None:
     parser.add_argument("--sweep", nargs="*", type=int, default=[], help="also measure these nprobe")
     parser.add_argument("--train", type=int, default=200_000, help="training sample size")
     parser.add_argument("--k", type=int, default=16)
+    parser.add_argument("--search-every", type=int, default=2, help="search every n-th frame (matcher's search stage)")
     parser.add_argument("--candidates", type=int, default=8, help="2-minute planted candidates")
     parser.add_argument("--truth-rows", type=int, default=0, help="exact ground truth on this many candidate rows (0: all)")
     parser.add_argument("--train-iterations", type=int, default=10, help="k-means iterations")
@@ -441,6 +549,8 @@ def main() -> None:
     parser.add_argument("--no-exact", action="store_true", help="skip the exact ground truth")
     parser.add_argument("--bench", type=Path, default=REPO.parent / "shared" / "bench")
     parser.add_argument("--workdir", type=Path, default=None, help="where the index file is saved")
+    parser.add_argument("--keep", action="store_true", help="keep the last index and its queries for --reuse")
+    parser.add_argument("--reuse", type=Path, default=None, help="measure an index kept by --keep (no build)")
     args = parser.parse_args()
     faiss.omp_set_num_threads(args.threads)
     start = time.perf_counter()
@@ -459,7 +569,10 @@ def main() -> None:
         ),
         flush=True,
     )
-    run([int(size) for size in args.sizes], stats, args)
+    if args.reuse:
+        reuse(args, stats)
+    else:
+        run([int(size) for size in args.sizes], stats, args)
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB", file=sys.stderr)
 
 

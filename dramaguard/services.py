@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -164,7 +164,7 @@ class Services:
             max_duration_ms=int(settings.fingerprint.max_duration_s * 1000),
             max_file_bytes=settings.fingerprint.max_file_bytes,
         )
-        self.matcher = QueryMatcher(self.index, MatchParams(neighbours=settings.matcher.neighbours))
+        self.matcher = QueryMatcher(self.index, MatchParams(neighbours=settings.matcher.neighbours, search_every=settings.matcher.search_every))
         self._catalogue: dict[int, tuple[str, int, int, str, float]] = {}
         self.audio = AudioLibrary()
         with transaction(self.sessions) as session:
@@ -187,6 +187,12 @@ class Services:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def reference_vectors(self, episode_ids: Collection[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """The registered originals the matcher verifies its candidates against."""
+        with transaction(self.sessions) as session:
+            stored = registry.fingerprints_for(set(episode_ids), session=session)
+        return {fp.episode_id: (fp.times_ms, fp.vectors) for fp in stored}
 
     # -- consistency -------------------------------------------------------------------------
     def reconcile(self, *, routine: bool = False) -> tuple[int, int]:

@@ -1,4 +1,19 @@
-"""The match decision: search a query's frames in both orientations, align per episode, score.
+"""The match decision: find episodes through the index, verify them exactly, align, score.
+
+Two stages, as copy-detection systems do at scale (retrieve, then verify):
+
+1. **Search**: every ``search_every``-th sampled frame of the query (all its views), in both
+   orientations, goes to the frame index; an episode whose hits line up in time is a candidate.
+   This is the only stage that touches the index, so it sets the index time per candidate.
+2. **Verify**: for each episode the search scores at least ``verify_from``, every frame of the
+   query is compared exactly with every stored descriptor of the episode (the originals, from
+   :data:`References`), and the match is aligned and scored on those exact similarities — so
+   the decision and the located segment do not depend on the index's compression or on the
+   frames the search skipped. Weaker search-stage matches (chance look-alikes, which a library
+   of millions of frames always offers) are kept as the search scored them, unverified: that
+   bounds the verification work per candidate.
+
+Without a reference source the search looks at every frame and its hits are the evidence.
 
 One :class:`Match` per reference episode found, so a "full series" compilation yields one match
 per episode it contains. Scores are in [0, 1] and comparable across queries: they combine how
@@ -7,7 +22,7 @@ similar the aligned frames are with how much matched time supports the line.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,12 +32,20 @@ from fingerprint.extract import VideoFingerprint
 from matcher.align import Alignment, AlignParams, align
 from matcher.index import FrameIndex
 
+References = Callable[[Collection[int]], Mapping[int, tuple[np.ndarray, np.ndarray]]]
+"""Episode ids → (frame times in ms, unit descriptors) of the registered originals."""
+Pairs = dict[tuple[int, bool], list[tuple[int, int, float]]]  # (episode, flipped) → (tq, tr, sim)
+
 
 @dataclass(frozen=True)
 class MatchParams:
     neighbours: int = 16
     similarity_floor: float = 0.75  # similarity that counts as no evidence at all
     support_ms: int = 3000  # matched duration that earns full support
+    # the search stage looks at every n-th sampled frame (index time ÷ n); the verification sees
+    # all of them. 2 at 4 frames/s: a copy of ≥ 1 s still gives the search two frames
+    search_every: int = 2
+    verify_from: float = 0.25  # a search-stage score from which the episode is verified exactly
     align: AlignParams = AlignParams()
 
 
@@ -41,12 +64,21 @@ def score_alignment(alignment: Alignment, params: MatchParams) -> float:
     return float(np.clip(quality, 0.0, 1.0) * support) ** 0.5
 
 
+def searched_rows(times_ms: np.ndarray, every: int) -> np.ndarray:
+    """Rows of every ``every``-th sampled frame; the views of a frame stay together."""
+    ordinal = np.unique(times_ms, return_inverse=True)[1]
+    return np.flatnonzero(ordinal % every == 0)
+
+
 class QueryMatcher:
     """Matches query fingerprints against a :class:`FrameIndex`."""
 
-    def __init__(self, index: FrameIndex, params: MatchParams = MatchParams()) -> None:
+    def __init__(
+        self, index: FrameIndex, params: MatchParams = MatchParams(), references: References | None = None
+    ) -> None:
         self.index = index
         self.params = params
+        self.references = references
 
     def match(
         self, query: VideoFingerprint, ref_durations_ms: Mapping[int, int], *, step_ms: int
@@ -54,30 +86,71 @@ class QueryMatcher:
         """All episodes whose alignment scores above zero, best first."""
         if len(query) == 0 or self.index.size == 0:
             return []
-        best: dict[int, Match] = {}
-        for flipped, vectors in ((False, query.vectors), (True, mirrored(query.vectors))):
-            neighbours = self.index.search(vectors, self.params.neighbours)
-            pairs: dict[int, list[tuple[int, int, float]]] = defaultdict(list)
-            for row, tq in enumerate(query.times_ms):
+        if self.references is None:
+            return self._decide(self._search(query.times_ms, query.vectors), query, ref_durations_ms, step_ms)
+        rows = searched_rows(query.times_ms, self.params.search_every)
+        found = self._decide(self._search(query.times_ms[rows], query.vectors[rows]), query, ref_durations_ms, step_ms)
+        shortlist = {m.episode_id for m in found if m.score >= self.params.verify_from}
+        verified = self._decide(self._verify(query, shortlist), query, ref_durations_ms, step_ms) if shortlist else []
+        decided = {m.episode_id: m for m in found if m.episode_id not in shortlist}
+        decided.update((m.episode_id, m) for m in verified)
+        return sorted(decided.values(), key=lambda m: -m.score)
+
+    def _search(self, times_ms: np.ndarray, vectors: np.ndarray) -> Pairs:
+        """Index hits of ``vectors`` in both orientations that can be evidence."""
+        pairs: Pairs = defaultdict(list)
+        floor = self.params.align.min_similarity
+        for flipped, rows in ((False, vectors), (True, mirrored(vectors))):
+            neighbours = self.index.search(rows, self.params.neighbours)
+            for row, tq in enumerate(times_ms):
                 for ep, tr, sim in zip(
                     neighbours.episode_ids[row], neighbours.times_ms[row], neighbours.similarities[row]
                 ):
-                    if ep >= 0 and sim >= self.params.align.min_similarity:
-                        pairs[int(ep)].append((int(tq), int(tr), float(sim)))
-            for episode_id, found in pairs.items():
-                arr = np.asarray(found, dtype=np.float64)
-                alignment = align(
-                    arr[:, 0],
-                    arr[:, 1],
-                    arr[:, 2],
-                    query_duration_ms=query.duration_ms,
-                    ref_duration_ms=ref_durations_ms.get(episode_id, query.duration_ms),
-                    step_ms=step_ms,
-                    params=self.params.align,
+                    if ep >= 0 and sim >= floor:
+                        pairs[(int(ep), flipped)].append((int(tq), int(tr), float(sim)))
+        return pairs
+
+    def _verify(self, query: VideoFingerprint, episodes: set[int]) -> Pairs:
+        """Exact similarities of every query frame with each episode's stored descriptors: per
+        query row its ``neighbours`` most similar reference frames of that episode."""
+        pairs: Pairs = defaultdict(list)
+        floor, k = self.params.align.min_similarity, self.params.neighbours
+        for episode_id, (ref_times, ref_vectors) in self.references(sorted(episodes)).items():
+            for flipped, rows in ((False, query.vectors), (True, mirrored(query.vectors))):
+                sims = rows @ np.asarray(ref_vectors, np.float32).T
+                if sims.shape[1] > k:
+                    top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+                    sims = np.take_along_axis(sims, top, axis=1)
+                else:
+                    top = np.broadcast_to(np.arange(sims.shape[1]), sims.shape)
+                q_idx, r_idx = np.nonzero(sims >= floor)
+                pairs[(int(episode_id), flipped)] = list(
+                    zip(query.times_ms[q_idx].tolist(), np.asarray(ref_times)[top[q_idx, r_idx]].tolist(),
+                        sims[q_idx, r_idx].astype(float).tolist())
                 )
-                if alignment is None:
-                    continue
-                score = score_alignment(alignment, self.params)
-                if score > 0 and (episode_id not in best or score > best[episode_id].score):
-                    best[episode_id] = Match(episode_id, score, flipped, alignment)
+        return pairs
+
+    def _decide(
+        self, pairs: Pairs, query: VideoFingerprint, ref_durations_ms: Mapping[int, int], step_ms: int
+    ) -> list[Match]:
+        """Align each (episode, orientation)'s pairs, score, keep the better orientation per episode."""
+        best: dict[int, Match] = {}
+        for (episode_id, flipped), found in pairs.items():
+            if not found:
+                continue
+            arr = np.asarray(found, dtype=np.float64)
+            alignment = align(
+                arr[:, 0],
+                arr[:, 1],
+                arr[:, 2],
+                query_duration_ms=query.duration_ms,
+                ref_duration_ms=ref_durations_ms.get(episode_id, query.duration_ms),
+                step_ms=step_ms,
+                params=self.params.align,
+            )
+            if alignment is None:
+                continue
+            score = score_alignment(alignment, self.params)
+            if score > 0 and (episode_id not in best or score > best[episode_id].score):
+                best[episode_id] = Match(episode_id, score, flipped, alignment)
         return sorted(best.values(), key=lambda m: -m.score)

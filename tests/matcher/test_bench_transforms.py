@@ -1,7 +1,8 @@
 """Per-transform behaviour on real pirated copies from ../shared/bench/dev (fingerprint + matcher).
 
 Each case names the edit it locks in; a regression on one kind of edit fails that case by name.
-References are fingerprinted once into an in-memory FAISS index, queries are matched in both
+References are fingerprinted once into an in-memory FAISS index, queries are matched as the
+service does (search every other frame, verify against the stored originals) in both
 orientations, and the decision uses the operating threshold from the settings.
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dramaguard.settings import Settings
 from fingerprint import fingerprint_video
 from fingerprint.descriptor import DIM
 from matcher.index import FaissFrameIndex
-from matcher.match import QueryMatcher
+from matcher.match import MatchParams, QueryMatcher
 
 pytestmark = pytest.mark.bench
 
@@ -48,17 +49,19 @@ HARD_NEGATIVES = ["q0033.mp4", "q0034.mp4", "q0035.mp4"]
 def library(bench_dir: Path):
     """Fingerprinted references in an index, their durations, names and the bench truth."""
     index = FaissFrameIndex(None, DIM)
-    names, durations = {}, {}
+    names, durations, originals = {}, {}, {}
     for episode_id, path in enumerate(sorted((bench_dir / "refs").glob("*.mp4")), start=1):
         fp = fingerprint_video(path)
         index.add(episode_id, fp.times_ms, fp.vectors)
         names[episode_id] = f"refs/{path.name}"
         durations[episode_id] = fp.duration_ms
+        originals[episode_id] = (fp.times_ms, fp.vectors)
     truth = {
         t["query"]: t
         for t in map(json.loads, (bench_dir / "truth.jsonl").read_text().splitlines())
     }
-    return QueryMatcher(index), names, durations, truth
+    matcher = QueryMatcher(index, MatchParams(), references=lambda ids: {e: originals[e] for e in ids})
+    return matcher, names, durations, truth
 
 
 def _matches(library, path: Path):
@@ -133,3 +136,17 @@ def test_a_compilation_yields_one_match_per_episode_at_its_offset(library, bench
         seg = max(found[f"refs/{part.name}"].alignment.segments, key=lambda s: s.frames)
         assert abs(seg.query_start_ms / 1000 - start) < 0.6, (part.name, seg, start)
         assert seg.ref_start_ms < 600
+
+
+def test_searching_half_the_frames_then_verifying_decides_as_searching_all(library, bench_dir):
+    """The search stage only shortlists: on every dev query the two-stage matches are matches of
+    searching every frame with the exact index, with the same orientation and score, and none
+    scoring 0.3 or more is missed (weaker look-alikes may be: the search sees half the frames)."""
+    matcher, _, durations, _ = library
+    every_frame = QueryMatcher(matcher.index, MatchParams(search_every=1))
+    for path in sorted((bench_dir / "queries").glob("*.mp4")):
+        fp = fingerprint_video(path)
+        staged = {(m.episode_id, m.flipped, round(m.score, 6)) for m in matcher.match(fp, durations, step_ms=STEP)}
+        direct = {(m.episode_id, m.flipped, round(m.score, 6)) for m in every_frame.match(fp, durations, step_ms=STEP)}
+        assert staged <= direct, path.name
+        assert {m for m in direct if m[2] >= 0.3} <= staged, path.name
