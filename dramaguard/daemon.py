@@ -26,6 +26,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
 
+from dramaguard import retrain
 from dramaguard.pipeline import CaseworkFactory, Pipeline
 from dramaguard.services import Services
 from dramaguard.settings import Settings
@@ -177,10 +178,19 @@ class Daemon:
             index = self.services.index
             log.info("index: %d cells for %d descriptors (nlist %d): retraining", index.cells,
                      index.size, index.nlist)
-            report = await self.pipeline.stages.retrain()
+            try:
+                report = await self.pipeline.stages.retrain(self._unless_stopping)
+            except retrain.RetrainAbandoned:
+                log.info("index retraining abandoned at shutdown; it starts again after the restart")
+                return {**summary, "retrain_abandoned": True}
             log.info("%s; %d episodes registered meanwhile added", report.summary(), report.added_after)
             summary["retrained"] = asdict(report)
         return summary
+
+    def _unless_stopping(self, phase: str, done: int, total: int) -> None:
+        """A rebuild runs in a thread that shutdown cannot cancel: it stops between episodes."""
+        if self.stopping:
+            raise retrain.RetrainAbandoned(f"stopped while {phase} ({done} of {total} episodes)")
 
     async def watchdog(self) -> dict:
         """Warn about candidates not even processed yet close to their notice deadline."""

@@ -152,8 +152,8 @@ class RayStages:
         await self._index.reconcile.remote()
         return local
 
-    async def retrain(self) -> retrain.RetrainReport:
+    async def retrain(self, progress: retrain.Progress | None = None) -> retrain.RetrainReport:
         """Rebuild the daemon's own copy and save it; the actor's reconcile reloads the new file."""
-        report = await asyncio.to_thread(retrain.retrain, self.services)
+        report = await asyncio.to_thread(retrain.retrain, self.services, progress)
         await self._index.reconcile.remote()
         return report

@@ -43,6 +43,12 @@ class NothingToRetrain(Exception):
     expected = True
 
 
+class RetrainAbandoned(Exception):
+    """Raised by a progress callback to stop a rebuild (the daemon's shutdown); nothing is swapped."""
+
+    expected = True
+
+
 @dataclass(frozen=True)
 class RetrainReport:
     cells_before: int
@@ -104,7 +110,8 @@ def training_sample(fingerprints: Iterable[StoredFingerprint], total: int, size:
 
 def build(services: Services, progress: Progress | None = None, *, seed: int = 0) -> Rebuild:
     """Train a blank copy of the service's IVF index on a sample of the database's descriptors
-    and add every stored episode to it; the service's own index is not touched."""
+    and add every stored episode to it; the service's own index is not touched. ``progress`` is
+    called after every episode of both passes and may raise :class:`RetrainAbandoned`."""
     live = ivf_index(services)
     started_wall, started_cpu = time.monotonic(), time.process_time()
     fresh = live.blank()

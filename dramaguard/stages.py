@@ -41,7 +41,7 @@ class Stages(Protocol):
         """Pick up episodes registered or removed elsewhere; returns (added, removed)."""
         ...
 
-    async def retrain(self) -> retrain.RetrainReport:
+    async def retrain(self, progress: retrain.Progress | None = None) -> retrain.RetrainReport:
         """Rebuild the index with all its cells (``dramaguard/retrain.py``); matching goes on."""
         ...
 
@@ -76,9 +76,9 @@ class LocalStages:
         async with self._index_lock:
             return await asyncio.to_thread(self.services.reconcile, routine=True)
 
-    async def retrain(self) -> retrain.RetrainReport:
+    async def retrain(self, progress: retrain.Progress | None = None) -> retrain.RetrainReport:
         """The rebuild reads only the database, so matching continues; the swap takes the lock."""
-        rebuild = await asyncio.to_thread(retrain.build, self.services)
+        rebuild = await asyncio.to_thread(retrain.build, self.services, progress)
         async with self._index_lock:
             return await asyncio.to_thread(retrain.swap, self.services, rebuild)
 

@@ -113,6 +113,20 @@ def test_episode_registered_during_the_rebuild_is_kept(settings):
         assert reopened.index.cells == 64 and late in reopened.index.episode_ids()
 
 
+def test_an_abandoned_rebuild_changes_nothing(settings):
+    """The daemon's shutdown stops a rebuild between episodes (its progress callback raises)."""
+    def stop_while_adding(phase: str, done: int, total: int) -> None:
+        if phase == "adding" and done == 5:
+            raise retrain.RetrainAbandoned("shutdown")
+
+    with Services.open(settings) as services:
+        library(services, 15)
+        with pytest.raises(retrain.RetrainAbandoned):
+            services.retrain_index(stop_while_adding)
+        assert services.index.cells == FIRST_CELLS and services.index.size == 3000
+    assert not (settings.index_dir / "frames.faiss.generation").exists()
+
+
 def test_other_process_reloads_the_rebuilt_file_instead_of_overwriting_it(settings, caplog):
     with Services.open(settings) as cli, Services.open(settings) as api:
         library(cli, 15)
