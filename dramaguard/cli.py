@@ -3,6 +3,7 @@
 ``dramaguard [--home DIR] register --work TITLE [--holder NAME] [--episode-start N] [--json] FILE...``
 ``dramaguard [--home DIR] scan FILE... [--json] [--min-score X]``
 ``dramaguard works list`` / ``dramaguard works remove TITLE``
+``dramaguard index retrain``
 
 Exit status: 0 when every file went through, 1 when some file failed (the rest still ran),
 2 for usage errors.
@@ -26,6 +27,8 @@ from dramaguard.settings import Settings
 app = typer.Typer(help="DramaGuard: find pirated copies of registered short dramas.", no_args_is_help=True)
 works_app = typer.Typer(help="Registered works.", no_args_is_help=True)
 app.add_typer(works_app, name="works")
+index_app = typer.Typer(help="The frame index.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -191,6 +194,30 @@ def works_remove(
         err.print(f"[red]error:[/red] no work titled '{title}'", highlight=False)
         raise typer.Exit(1)
     out.print(f"removed {removed} work(s) titled '{title}'", highlight=False)
+
+
+@index_app.command("retrain")
+def index_retrain(ctx: typer.Context) -> None:
+    """Rebuild the IVF index from the stored descriptors with all its configured cells.
+
+    The daemon does this by itself once the library can fill every cell; a running daemon or API
+    notices the rebuilt file and reloads it.
+    """
+    from dramaguard.retrain import NothingToRetrain
+
+    with Services.open(ctx.obj) as services, _progress() as progress:
+        task = progress.add_task("sampling", total=None, current="episodes")
+
+        def advance(phase: str, done: int, total: int) -> None:
+            progress.update(task, description=phase, completed=done, total=total)
+
+        try:
+            report = services.retrain_index(advance)
+        except NothingToRetrain as exc:
+            progress.stop()
+            out.print(str(exc), highlight=False)
+            return
+    out.print(report.summary(), highlight=False)
 
 
 @app.command()

@@ -19,13 +19,14 @@ import signal
 import socket
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
 
+from dramaguard import retrain
 from dramaguard.pipeline import CaseworkFactory, Pipeline
 from dramaguard.services import Services
 from dramaguard.settings import Settings
@@ -167,9 +168,29 @@ class Daemon:
         return jobs[kind]()
 
     async def refresh_index(self) -> dict:
-        """Pick up episodes registered (or removed) by other processes, and new works' jobs."""
+        """Pick up episodes registered (or removed) by other processes, and new works' jobs; and
+        rebuild the IVF index with all its cells once the library can fill them (a cheap check,
+        true once per library: see ``dramaguard/retrain.py``). A rebuild holds this job, so other
+        processes' registrations wait for it; matching goes on."""
         added, removed = await self.pipeline.stages.refresh()
-        return {"episodes_added": added, "episodes_removed": removed, **self.sync_jobs()}
+        summary = {"episodes_added": added, "episodes_removed": removed, **self.sync_jobs()}
+        if self.services.retrain_due():
+            index = self.services.index
+            log.info("index: %d cells for %d descriptors (nlist %d): retraining", index.cells,
+                     index.size, index.nlist)
+            try:
+                report = await self.pipeline.stages.retrain(self._unless_stopping)
+            except retrain.RetrainAbandoned:
+                log.info("index retraining abandoned at shutdown; it starts again after the restart")
+                return {**summary, "retrain_abandoned": True}
+            log.info("%s; %d episodes registered meanwhile added", report.summary(), report.added_after)
+            summary["retrained"] = asdict(report)
+        return summary
+
+    def _unless_stopping(self, phase: str, done: int, total: int) -> None:
+        """A rebuild runs in a thread that shutdown cannot cancel: it stops between episodes."""
+        if self.stopping:
+            raise retrain.RetrainAbandoned(f"stopped while {phase} ({done} of {total} episodes)")
 
     async def watchdog(self) -> dict:
         """Warn about candidates not even processed yet close to their notice deadline."""

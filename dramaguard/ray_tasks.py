@@ -33,6 +33,7 @@ from crawler.base import Platform, PlatformConfig
 from crawler.errors import CrawlError
 from crawler.models import Candidate, Sample
 from crawler.registry import platform_class
+from dramaguard import retrain
 from dramaguard.services import EpisodePrints, ScanReport, Services, _fingerprint_job
 from dramaguard.settings import RaySettings, Settings
 from fingerprint import DecodeError, FingerprintParams, VideoFingerprint
@@ -150,3 +151,9 @@ class RayStages:
         local = await asyncio.to_thread(self.services.reconcile, routine=True)  # health reports read this one
         await self._index.reconcile.remote()
         return local
+
+    async def retrain(self, progress: retrain.Progress | None = None) -> retrain.RetrainReport:
+        """Rebuild the daemon's own copy and save it; the actor's reconcile reloads the new file."""
+        report = await asyncio.to_thread(retrain.retrain, self.services, progress)
+        await self._index.reconcile.remote()
+        return report

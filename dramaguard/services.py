@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
+from dramaguard import retrain
 from dramaguard.audio_matching import AudioLibrary, fused_score
 from dramaguard.procs import die_with_parent
 from dramaguard.settings import Settings
@@ -30,6 +31,7 @@ from fingerprint import DecodeError, FingerprintParams, VideoFingerprint, finger
 from fingerprint.descriptor import DIM
 from fingerprint.media import DecodeLimits, sample_frames
 from matcher.backends import make_index
+from matcher.index import IndexRebuilt
 from matcher.match import MatchParams, QueryMatcher
 from storage import references, registry
 from storage.audio import add_audio_fingerprint
@@ -199,7 +201,12 @@ class Services:
         """Make the index hold exactly the registered episodes; returns (added, removed).
 
         ``routine`` marks the daemon's periodic pick-up of other processes' registrations, where a
-        difference is news, not damage (logged at INFO instead of WARNING)."""
+        difference is news, not damage (logged at INFO instead of WARNING). An index file that
+        another process rebuilt (``dramaguard/retrain.py``) is reloaded first: its cells are the
+        new ones, and this process's own additions come back from the database below."""
+        if self.index.rebuilt_elsewhere():
+            self.index.reload()
+            log.info("index file rebuilt by another process: reloaded (%d descriptors)", self.index.size)
         with transaction(self.sessions) as session:
             registered = registry.episode_ids(session=session)
             indexed = self.index.episode_ids()
@@ -221,6 +228,21 @@ class Services:
                 len(orphans),
             )
         return len(stored), len(orphans)
+
+    def _follow_rebuild(self) -> None:
+        """Before writing the index: take another process's rebuilt file (and the database's
+        latest) instead of overwriting it with this process's old-structured copy."""
+        if self.index.rebuilt_elsewhere():
+            self.reconcile(routine=True)
+
+    def retrain_due(self) -> bool:
+        """Would rebuilding the index with all its configured cells pay? (cheap; see retrain.py)"""
+        return retrain.retrain_due(self)
+
+    def retrain_index(self, progress: retrain.Progress | None = None) -> retrain.RetrainReport:
+        """Rebuild the IVF index from the stored descriptors with all ``nlist`` cells, swap it in,
+        save it, reconcile; raises ``retrain.NothingToRetrain`` for backends without cells."""
+        return retrain.retrain(self, progress)
 
     # -- registration ------------------------------------------------------------------------
     def fingerprint_many(
@@ -282,7 +304,7 @@ class Services:
                 self._register_one(path, outcome, work=work, holder=holder, number=number, result=result)
                 if result.created:
                     self._register_audio(result.episode_id, outcome.audio)
-            except (DecodeError, RegistrationError, OSError) as exc:
+            except (DecodeError, RegistrationError, IndexRebuilt, OSError) as exc:
                 result.error = str(exc) if not isinstance(exc, OSError) else f"{path}: {exc.strerror or exc}"
                 log.info("not registered: %s", result.error)
             results.append(result)
@@ -295,6 +317,7 @@ class Services:
     ) -> None:
         fp = prints.video
         sha, size = sha256_file(path)
+        self._follow_rebuild()
         with transaction(self.sessions) as session:
             existing = registry.find_episode_by_sha(sha, session=session)
             if existing is not None:
@@ -367,6 +390,7 @@ class Services:
 
     def remove_works(self, title: str, *, holder: str | None = None) -> int:
         """Delete works (and their episodes) by title; the index follows after the commit."""
+        self._follow_rebuild()
         with transaction(self.sessions) as session:
             works = registry.find_works(title, holder=holder, session=session)
             gone = [e.id for w in works for e in w.episodes]

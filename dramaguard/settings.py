@@ -175,7 +175,10 @@ class IndexSettings(BaseModel):
         "IVF{nlist}_HNSW32,PQ{dim}x4fs",
         description="FAISS IVF factory; {dim} is the padded dimension; _HNSW32 finds cells by graph",
     )
-    nlist: int = Field(16384, ge=1, description="k-means cells, at most train_size / 39")
+    nlist: int = Field(
+        16384, ge=1,
+        description="k-means cells: at most train_size / 39 at first; all of them once the index holds nlist × 39 "
+        "(the daemon retrains it from the database, dramaguard/retrain.py)")
     nprobe: int = Field(32, ge=1, description="cells scanned per query: recall vs time")
     train_size: int = Field(200_000, ge=1, description="descriptors stored before IVF training")
     train_iterations: int = Field(10, ge=1, description="k-means iterations when the IVF trains")

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from crawler.base import Platform
 from crawler.models import Candidate, Sample
+from dramaguard import retrain
 from dramaguard.services import EpisodePrints, ScanReport, Services
 from dramaguard.workqueue import FingerprintPool
 from fingerprint import DecodeError, VideoFingerprint
@@ -38,6 +39,10 @@ class Stages(Protocol):
 
     async def refresh(self) -> tuple[int, int]:
         """Pick up episodes registered or removed elsewhere; returns (added, removed)."""
+        ...
+
+    async def retrain(self, progress: retrain.Progress | None = None) -> retrain.RetrainReport:
+        """Rebuild the index with all its cells (``dramaguard/retrain.py``); matching goes on."""
         ...
 
 
@@ -70,6 +75,12 @@ class LocalStages:
     async def refresh(self) -> tuple[int, int]:
         async with self._index_lock:
             return await asyncio.to_thread(self.services.reconcile, routine=True)
+
+    async def retrain(self, progress: retrain.Progress | None = None) -> retrain.RetrainReport:
+        """The rebuild reads only the database, so matching continues; the swap takes the lock."""
+        rebuild = await asyncio.to_thread(retrain.build, self.services, progress)
+        async with self._index_lock:
+            return await asyncio.to_thread(retrain.swap, self.services, rebuild)
 
 
 def make_stages(services: Services) -> Stages:

@@ -4,13 +4,27 @@ Each vector's FAISS id encodes ``(episode_id << 32) | time_ms``, so the index fi
 episode and which millisecond every vector belongs to — no side table to drift out of step, and
 removing an episode is one id-range removal. Persisted with FAISS's own writer, atomically
 (write to a temporary file, fsync, rename), never with pickle.
+
+Several processes may hold the same index file (the daemon and the API each keep a copy in memory
+and save the whole file). Ordinary saves differ only in which episodes they hold, and the database
+repairs that (``reconcile``). A *rebuilt* file (new cells, see ``dramaguard/retrain.py``) differs
+in structure, so it carries a generation marker: ``frames.faiss.generation``, a random token
+written after the file whenever the file is rebuilt. Each process remembers the token it loaded;
+a different token on disk means "rebuilt elsewhere: reload before writing". A save checks the
+token and replaces the file under one ``flock``, so an old-structured copy never overwrites a
+rebuilt file (it raises :class:`IndexRebuilt` instead). The token is read before the file and
+written after it, so a process never pairs the new token with the old file.
 """
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import tempfile
+import uuid
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -26,6 +40,12 @@ TIME_MASK = (1 << TIME_BITS) - 1
 
 class IndexError_(Exception):
     """The index file is unreadable or does not fit the descriptors (our state, not user input)."""
+
+
+class IndexRebuilt(IndexError_):
+    """Another process rebuilt the index file since this one loaded it: reload, do not overwrite."""
+
+    expected = True  # another process's doing; the next reconcile reloads the file
 
 
 @dataclass(frozen=True)
@@ -74,6 +94,13 @@ class FrameIndex(ABC):
         """True when the index and the registry disagree about which episodes exist."""
         return self.episode_ids() != registered
 
+    def rebuilt_elsewhere(self) -> bool:
+        """True when the stored index was rebuilt by another process (only FAISS files are)."""
+        return False
+
+    def reload(self) -> None:
+        """Read the stored index again (a server-side backend has nothing to reload)."""
+
 
 class FaissIndexBase(FrameIndex):
     """What every FAISS backend shares: the index file, id decoding, atomic save."""
@@ -83,15 +110,40 @@ class FaissIndexBase(FrameIndex):
     def __init__(self, directory: Path | None, dim: int) -> None:
         self.directory = directory
         self.dim = dim
+        self.generation = self._disk_generation()  # before the file: see the module docstring
         self._index: faiss.Index = self._load() or self._empty()
+        self._loaded()
 
     @abstractmethod
     def _empty(self) -> faiss.Index:
         """A new index for a library with nothing in it."""
 
+    def _loaded(self) -> None:
+        """Derive in-memory state from ``self._index`` (after opening or reloading the file)."""
+
     @property
     def path(self) -> Path | None:
         return self.directory / self.FILENAME if self.directory else None
+
+    def _sidecar(self, suffix: str) -> Path:
+        return self.directory / (self.FILENAME + suffix)
+
+    def _disk_generation(self) -> str | None:
+        """The rebuild token on disk; None for a file never rebuilt (or no file)."""
+        if self.directory is None:
+            return None
+        try:
+            return self._sidecar(".generation").read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
+    def rebuilt_elsewhere(self) -> bool:
+        return self.directory is not None and self._disk_generation() != self.generation
+
+    def reload(self) -> None:
+        self.generation = self._disk_generation()
+        self._index = self._load() or self._empty()
+        self._loaded()
 
     def _load(self) -> faiss.Index | None:
         path = self.path
@@ -137,24 +189,50 @@ class FaissIndexBase(FrameIndex):
         sims, ids = self._search_index(self._index, vectors, min(k, self.size))
         return decode_neighbours(ids, sims)
 
-    def save(self) -> None:
-        """Write atomically: a reader or a crash sees the old file or the new, never half."""
+    def save(self, *, rebuilt: bool = False) -> None:
+        """Write atomically: a reader or a crash sees the old file or the new, never half.
+
+        ``rebuilt`` marks a file with new structure (a new generation token); an ordinary save
+        raises :class:`IndexRebuilt` instead of overwriting a file another process rebuilt.
+        """
         if self.path is None:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
-        # a temporary name of its own: the daemon and the API may both save the same index
-        handle, name = tempfile.mkstemp(prefix=self.path.name + ".", suffix=".tmp", dir=self.directory)
-        os.close(handle)
-        tmp = Path(name)
-        try:
-            faiss.write_index(self._index, str(tmp))
-            with open(tmp, "rb") as handle:
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        with self._file_lock():
+            if not rebuilt and self.rebuilt_elsewhere():
+                raise IndexRebuilt(f"{self.path} was rebuilt by another process; reload it before saving")
+            _replace_atomically(self.path, lambda tmp: faiss.write_index(self._index, str(tmp)))
+            if rebuilt:
+                token = uuid.uuid4().hex
+                _replace_atomically(self._sidecar(".generation"), lambda tmp: tmp.write_text(token + "\n"))
+                self.generation = token
         log.debug("saved index with %d vectors to %s", self.size, self.path)
+
+    @contextmanager
+    def _file_lock(self) -> Iterator[None]:
+        """One saver at a time across processes: the generation check and the rename are one step."""
+        with open(self._sidecar(".lock"), "a") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _replace_atomically(path: Path, write: Callable[[Path], object]) -> None:
+    """``write`` a temporary file of our own next to ``path`` (the daemon and the API may both
+    save), fsync it, rename it over ``path``."""
+    handle, name = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def decode_neighbours(ids: np.ndarray, sims: np.ndarray) -> Neighbours:

@@ -9,8 +9,12 @@ thousands of cells) and the codes are 4-bit fast-scan PQ, one sub-quantizer per 
 
 k-means needs data, so a new library starts exact (the flat index) and trains itself once it
 holds ``train_size`` descriptors, on a random sample of them; later episodes are added to the
-trained cells. Same id encoding and persistence as the flat backend (FAISS's writer, atomic);
-the file says by its own type whether it is still the exact buffer or the trained IVF.
+trained cells. A sample supports at most sample/39 cells, so that first training usually gives
+fewer than ``nlist``; once the library could fill all ``nlist`` cells, :attr:`retrain_due` says
+so and ``dramaguard/retrain.py`` rebuilds the index from the database's original descriptors
+(the stored 4-bit codes are too coarse to train on). Same id encoding and persistence as the flat
+backend (FAISS's writer, atomic); the file says by its own type whether it is still the exact
+buffer or the trained IVF.
 """
 from __future__ import annotations
 
@@ -55,8 +59,24 @@ class FaissIvfFrameIndex(FaissIndexBase):
         self.dim = dim
         self._build(nlist * MIN_POINTS_PER_CELL)  # a bad factory string fails now, not at training
         super().__init__(directory, dim)
+
+    def _loaded(self) -> None:
         self._configure()
         self._episodes = {int(e) for e in np.unique(self._all_ids() >> TIME_BITS)}
+
+    def blank(self) -> FaissIvfFrameIndex:
+        """An empty in-memory index with the same options: what a rebuild fills before :meth:`adopt`."""
+        return FaissIvfFrameIndex(
+            None, self.dim, factory=self.factory, nlist=self.nlist, nprobe=self.nprobe,
+            train_size=self.train_size, train_iterations=self.train_iterations,
+        )
+
+    def adopt(self, other: FaissIvfFrameIndex) -> None:
+        """Take over ``other``'s contents (a rebuild); searches already running finish on the old."""
+        if other.dim != self.dim:
+            raise IndexError_(f"cannot adopt an index of dimension {other.dim} into {self.dim}")
+        self._index, self._episodes = other._index, set(other._episodes)
+        self._configure()
 
     # -- construction ------------------------------------------------------------------------
     def _empty(self) -> faiss.Index:
@@ -110,6 +130,19 @@ class FaissIvfFrameIndex(FaissIndexBase):
     def trained(self) -> bool:
         """False while the library is small enough to be searched exactly."""
         return faiss.try_extract_index_ivf(self._index) is not None
+
+    @property
+    def cells(self) -> int:
+        """The trained cell count (0 while exact); may be below ``nlist`` (see the module docstring)."""
+        ivf = faiss.try_extract_index_ivf(self._index)
+        return int(ivf.nlist) if ivf is not None else 0
+
+    @property
+    def retrain_due(self) -> bool:
+        """Trained with fewer cells than ``nlist`` while holding enough descriptors for all of
+        them: a rebuild would make every query cheaper. Two integer comparisons: small libraries
+        (exact, or below ``nlist`` × 39 descriptors) never pay for the check."""
+        return self.trained and self.cells < self.nlist and self.size >= self.nlist * MIN_POINTS_PER_CELL
 
     def _buffered_vectors(self) -> np.ndarray:
         flat = faiss.downcast_index(self._index.index)

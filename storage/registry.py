@@ -5,10 +5,11 @@ All take ``session`` keyword-only; the caller owns the transaction (see ``storag
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import Episode, Fingerprint, RightsHolder, Work
@@ -141,3 +142,19 @@ def fingerprints_for(episode_ids: set[int], *, session: Session) -> list[StoredF
 
 def episode_ids(*, session: Session) -> set[int]:
     return set(session.scalars(select(Episode.id)))
+
+
+def descriptor_totals(*, session: Session) -> tuple[int, int]:
+    """(episodes with a fingerprint, descriptors in them), without reading any vector."""
+    episodes, descriptors = session.execute(
+        select(func.count(Fingerprint.episode_id), func.coalesce(func.sum(Fingerprint.frame_count), 0))
+    ).one()
+    return int(episodes), int(descriptors)
+
+
+def iter_fingerprints(*, session: Session, batch: int = 64) -> Iterator[StoredFingerprint]:
+    """Every stored fingerprint in episode order, ``batch`` rows in memory at a time (a rebuild
+    reads the whole library: tens of GB of vectors at the largest sizes)."""
+    query = select(Fingerprint).order_by(Fingerprint.episode_id).execution_options(yield_per=batch)
+    for row in session.scalars(query):
+        yield unpack_fingerprint(row)

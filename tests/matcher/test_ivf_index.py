@@ -5,7 +5,7 @@ import faiss
 import numpy as np
 import pytest
 
-from matcher.index import FaissFrameIndex, IndexError_
+from matcher.index import FaissFrameIndex, IndexError_, IndexRebuilt
 from matcher.ivf_index import HNSW_EF_SEARCH, FaissIvfFrameIndex
 
 DIM = 32
@@ -95,3 +95,44 @@ def test_hnsw_coarse_quantizer_finds_planted_copies_and_survives_reload(tmp_path
     assert planted.any(axis=1).mean() >= 0.97
     again.add(13, np.arange(500) * 250, lib[1])  # an incremental add leaves the wide search set
     assert quantizer.hnsw.efSearch == HNSW_EF_SEARCH and again.episode_ids() == set(range(1, 14))
+
+
+def test_retrain_is_due_only_when_the_library_can_fill_more_cells():
+    """25 cells from a 1,000-descriptor first training; 64 × 39 = 2,496 descriptors fill 64."""
+    lib = _library(13, 200, seed=9)
+    index = FaissIvfFrameIndex(None, DIM, nlist=64, nprobe=8, train_size=1000, train_iterations=4)
+    for e in range(1, 13):
+        index.add(e, np.arange(200) * 250, lib[e])
+    assert index.trained and index.cells == 25 and index.size == 2400 and not index.retrain_due
+    index.add(13, np.arange(200) * 250, lib[13])
+    assert index.size == 2600 and index.retrain_due
+    full = index.blank()
+    full.train(np.concatenate(list(lib.values())))
+    index.adopt(full)
+    assert index.cells == 64 and not index.retrain_due and index.size == 0
+    exact = FaissIvfFrameIndex(None, DIM, nlist=64, train_size=10**9)  # never trained: exact search
+    for e in range(1, 14):
+        exact.add(e, np.arange(200) * 250, lib[e])
+    assert exact.cells == 0 and not exact.retrain_due
+
+
+def test_a_rebuilt_file_is_reloaded_never_overwritten(tmp_path):
+    lib = _library(3, 400, seed=10)
+    first = FaissIvfFrameIndex(tmp_path, DIM, nlist=8, train_size=500)
+    first.add(1, np.arange(400) * 250, lib[1])
+    first.add(2, np.arange(400) * 250, lib[2])
+    first.save()
+    other = FaissIvfFrameIndex(tmp_path, DIM, nlist=8, train_size=500)
+    assert not other.rebuilt_elsewhere()
+    first.add(3, np.arange(400) * 250, lib[3])
+    first.save(rebuilt=True)  # as a rebuild saves: a new generation token
+    assert other.rebuilt_elsewhere() and not first.rebuilt_elsewhere()
+    other.remove(1)
+    with pytest.raises(IndexRebuilt, match="rebuilt by another process"):
+        other.save()
+    assert FaissIvfFrameIndex(tmp_path, DIM, nlist=8, train_size=500).episode_ids() == {1, 2, 3}
+    other.reload()
+    assert not other.rebuilt_elsewhere() and other.episode_ids() == {1, 2, 3}
+    other.remove(1)
+    other.save()  # up to date now: an ordinary save goes through
+    assert FaissIvfFrameIndex(tmp_path, DIM, nlist=8, train_size=500).episode_ids() == {2, 3}
