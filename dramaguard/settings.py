@@ -32,7 +32,7 @@ class MatcherSettings(BaseModel):
         2, ge=1, le=8, description="index search looks at every n-th sampled frame; verification at all"
     )
     verify_from: float = Field(
-        0.25, ge=0.0, le=1.0, description="search score from which a match is verified on every frame"
+        0.4, ge=0.0, le=1.0, description="search score from which a match is verified on every frame"
     )
     search_every: int = Field(1, ge=1, le=8, description="search every n-th sampled query frame")
     min_score: float = Field(0.05, ge=0.0, le=1.0, description="drop matches below this score")

@@ -45,7 +45,9 @@ class MatchParams:
     # the search stage looks at every n-th sampled frame (index time ÷ n); the verification sees
     # all of them. 2 at 4 frames/s: a copy of ≥ 1 s still gives the search two frames
     search_every: int = 2
-    verify_from: float = 0.25  # a search-stage score from which the episode is verified exactly
+    # a search-stage score from which the episode is verified exactly: below the notice point
+    # (0.5) with a margin; lower costs verification of chance look-alikes (RESULTS.md, Scale)
+    verify_from: float = 0.4
     align: AlignParams = AlignParams()
 
 
@@ -112,21 +114,23 @@ class QueryMatcher:
 
     def _verify(self, query: VideoFingerprint, episodes: set[int]) -> Pairs:
         """Exact similarities of every query frame with each episode's stored descriptors: per
-        query row its ``neighbours`` most similar reference frames of that episode."""
+        query row its ``neighbours`` most similar reference frames of that episode that can be
+        evidence (thresholded first: a chance look-alike episode has few such pairs)."""
         pairs: Pairs = defaultdict(list)
         floor, k = self.params.align.min_similarity, self.params.neighbours
         for episode_id, (ref_times, ref_vectors) in self.references(sorted(episodes)).items():
+            ref_times = np.asarray(ref_times)
             for flipped, rows in ((False, query.vectors), (True, mirrored(query.vectors))):
                 sims = rows @ np.asarray(ref_vectors, np.float32).T
-                if sims.shape[1] > k:
-                    top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-                    sims = np.take_along_axis(sims, top, axis=1)
-                else:
-                    top = np.broadcast_to(np.arange(sims.shape[1]), sims.shape)
                 q_idx, r_idx = np.nonzero(sims >= floor)
+                values = sims[q_idx, r_idx]
+                order = np.lexsort((-values, q_idx))  # by query row, most similar first
+                q_idx, r_idx, values = q_idx[order], r_idx[order], values[order]
+                first = np.searchsorted(q_idx, q_idx)  # where each row's run starts
+                keep = np.arange(len(q_idx)) - first < k
                 pairs[(int(episode_id), flipped)] = list(
-                    zip(query.times_ms[q_idx].tolist(), np.asarray(ref_times)[top[q_idx, r_idx]].tolist(),
-                        sims[q_idx, r_idx].astype(float).tolist())
+                    zip(query.times_ms[q_idx[keep]].tolist(), ref_times[r_idx[keep]].tolist(),
+                        values[keep].astype(float).tolist())
                 )
         return pairs
 
@@ -136,8 +140,8 @@ class QueryMatcher:
         """Align each (episode, orientation)'s pairs, score, keep the better orientation per episode."""
         best: dict[int, Match] = {}
         for (episode_id, flipped), found in pairs.items():
-            if not found:
-                continue
+            if len(found) < self.params.align.min_frames:
+                continue  # chance hits on a large library: most episodes get one or two
             arr = np.asarray(found, dtype=np.float64)
             alignment = align(
                 arr[:, 0],

@@ -102,6 +102,12 @@ class UploadWorker:
             raise
         return path, size
 
+    @property
+    def queued(self) -> int:
+        """Uploads received or being received, not yet fingerprinted."""
+        with self._queued_lock:
+            return self._queued
+
     def _take_place(self) -> None:
         with self._queued_lock:
             if self._queued >= self.max_queued:

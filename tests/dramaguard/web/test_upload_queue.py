@@ -47,10 +47,11 @@ def test_uploads_beyond_the_queue_get_503_until_a_place_frees(live, tmp_path):
 
     slow = _open_upload(server, owner, work_id, declared=10**6)
     deadline = time.monotonic() + 10
-    while (refused := upload()).status_code != 503:
-        assert refused.status_code != 202, "the slow upload should hold the only place"
-        assert time.monotonic() < deadline, refused.text
-        time.sleep(0.1)
+    while app.state.uploads.queued < 1:  # the server has read its headers: it holds the place
+        assert time.monotonic() < deadline, "the slow upload never reached the queue"
+        time.sleep(0.05)
+    refused = upload()
+    assert refused.status_code == 503, refused.text
     assert refused.headers["retry-after"] == "60" and "waiting to be fingerprinted" in refused.json()["detail"]
     slow.close()  # the client gives up: its file and its place go
     deadline = time.monotonic() + 10
