@@ -43,7 +43,8 @@ class MatchParams:
     similarity_floor: float = 0.75  # similarity that counts as no evidence at all
     support_ms: int = 3000  # matched duration that earns full support
     # the search stage looks at every n-th sampled frame (index time ÷ n); the verification sees
-    # all of them. 2 at 4 frames/s: a copy of ≥ 1 s still gives the search two frames
+    # all of them. 2 at 4 frames/s: a 3-s copy gives the search 6 frames, twice the aligner's
+    # minimum; 4 would leave exactly the minimum
     search_every: int = 2
     # a search-stage score from which the episode is verified exactly: below the notice point
     # (0.5) with a margin; lower costs verification of chance look-alikes (RESULTS.md, Scale)
