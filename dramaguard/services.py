@@ -166,7 +166,9 @@ class Services:
             max_duration_ms=int(settings.fingerprint.max_duration_s * 1000),
             max_file_bytes=settings.fingerprint.max_file_bytes,
         )
-        self.matcher = QueryMatcher(self.index, MatchParams(neighbours=settings.matcher.neighbours, search_every=settings.matcher.search_every))
+        match_params = MatchParams(neighbours=settings.matcher.neighbours, search_every=settings.matcher.search_every,
+                                   verify_from=settings.matcher.verify_from)
+        self.matcher = QueryMatcher(self.index, match_params, references=self.reference_vectors)
         self._catalogue: dict[int, tuple[str, int, int, str, float]] = {}
         self.audio = AudioLibrary()
         with transaction(self.sessions) as session:

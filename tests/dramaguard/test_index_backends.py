@@ -47,3 +47,24 @@ def test_register_scan_and_reopen(backend, sample_media, tmp_path, quiet_lite_se
         assert again.reconcile() == (0, 0)
         flipped = again.scan_file(sample_media["flip"])
     assert flipped.matches and flipped.matches[0].episode == 1 and flipped.matches[0].flipped
+
+
+def test_scans_search_part_of_the_frames_and_verify_against_the_stored_originals(sample_media, tmp_path):
+    settings = Settings(home=tmp_path / "home", matcher={"search_every": 2, "verify_from": 0.3})
+    with Services.open(settings) as services:
+        [registered] = services.register_files([sample_media["ep1"]], work="w")
+        assert (services.matcher.params.search_every, services.matcher.params.verify_from) == (2, 0.3)
+        originals = services.reference_vectors([registered.episode_id])
+        times, vectors = originals[registered.episode_id]
+        assert len(times) == len(vectors) == services.index.size  # what the database keeps is what was indexed
+        asked: list[set[int]] = []
+        real = services.matcher.references
+
+        def recording(ids):
+            asked.append(set(ids))
+            return real(ids)
+
+        services.matcher.references = recording
+        report = services.scan_file(sample_media["flip"])
+    assert report.matches and report.matches[0].episode == 1 and report.matches[0].flipped
+    assert asked == [{registered.episode_id}]  # the copy was verified on every frame
