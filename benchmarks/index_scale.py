@@ -59,7 +59,7 @@ from fingerprint.descriptor import mirrored
 from matcher.align import AlignParams
 from matcher.index import FaissFrameIndex
 from matcher.ivf_index import FaissIvfFrameIndex
-from matcher.match import MatchParams, QueryMatcher
+from matcher.match import MatchParams, QueryMatcher, searched_rows
 
 REPO = Path(__file__).resolve().parent.parent
 FRAMES_PER_EPISODE = 480  # 2 minutes at 4 frames/s
@@ -226,6 +226,11 @@ def _hits(found_ids: list[np.ndarray], truth_ids: np.ndarray) -> np.ndarray:
     return hit
 
 
+def searched(q: np.ndarray, every: int) -> np.ndarray:
+    """The rows of a frame-major candidate that the matcher's search stage sends to the index."""
+    return np.ascontiguousarray(q[searched_rows(np.arange(len(q)) // VIEWS, every)])
+
+
 def measure(index, planted, picked: np.ndarray, in_exact_top_k: np.ndarray, evidence: np.ndarray, k: int,
             repeats: int, every: int = 1):
     """Latency: search every candidate as the matcher's search stage does (the descriptors of
@@ -234,7 +239,7 @@ def measure(index, planted, picked: np.ndarray, in_exact_top_k: np.ndarray, evid
     both orientations. Returns (wall times, CPU times, recall)."""
     latencies, cpu_times = [], []
     for q, _ in planted:
-        sent = np.ascontiguousarray(q[(np.arange(len(q)) // VIEWS) % every == 0])
+        sent = searched(q, every)
         for _ in range(repeats):
             start, cpu = time.perf_counter(), time.process_time()
             index.search(sent, k), index.search(mirrored(sent), k)
@@ -483,7 +488,7 @@ def _measure_size(index, planted, originals, innocents, picked, better, evidence
     matching = whole_match(index, planted, originals, innocents, args)
     faiss.omp_set_num_threads(1)
     start, cpu = time.perf_counter(), time.process_time()
-    first = planted[0][0][(np.arange(len(planted[0][0])) // VIEWS) % args.search_every == 0]
+    first = searched(planted[0][0], args.search_every)
     index.search(first, k), index.search(mirrored(first), k)
     one_thread, one_thread_cpu = time.perf_counter() - start, time.process_time() - cpu
     faiss.omp_set_num_threads(args.threads)
