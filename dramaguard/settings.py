@@ -29,12 +29,11 @@ class MatcherSettings(BaseModel):
 
     neighbours: int = Field(16, ge=1, le=256)
     search_every: int = Field(
-        2, ge=1, le=8, description="index search looks at every n-th sampled frame; verification at all"
+        4, ge=1, le=8, description="index search looks at every n-th sampled frame; verification at all"
     )
     verify_from: float = Field(
         0.4, ge=0.0, le=1.0, description="search score from which a match is verified on every frame"
     )
-    search_every: int = Field(1, ge=1, le=8, description="search every n-th sampled query frame")
     min_score: float = Field(0.05, ge=0.0, le=1.0, description="drop matches below this score")
     notify_score: float = Field(0.5, ge=0.0, le=1.0, description="operating threshold for notices")
     audio_confirm_score: float = Field(

@@ -4,14 +4,17 @@ Two stages, as copy-detection systems do at scale (retrieve, then verify):
 
 1. **Search**: every ``search_every``-th sampled frame of the query (all its views), in both
    orientations, goes to the frame index; an episode whose hits line up in time is a candidate.
-   This is the only stage that touches the index, so it sets the index time per candidate.
-2. **Verify**: for each episode the search scores at least ``verify_from``, every frame of the
-   query is compared exactly with every stored descriptor of the episode (the originals, from
-   :data:`References`), and the match is aligned and scored on those exact similarities — so
-   the decision and the located segment do not depend on the index's compression or on the
-   frames the search skipped. Weaker search-stage matches (chance look-alikes, which a library
-   of millions of frames always offers) are kept as the search scored them, unverified: that
-   bounds the verification work per candidate.
+   This is the only stage that touches the index, so it sets the index time per candidate. A
+   line through ``search_min_frames`` searched frames is enough to look closer: the search sees
+   one frame in ``search_every``, and a copy of a few seconds offers it only two or three.
+2. **Verify**: each episode the search scores at least ``verify_from`` is compared exactly, every
+   frame of the query with every stored descriptor of the episode (the originals, from
+   :data:`References`), then aligned and scored on those exact similarities with the aligner's
+   full minimum — so the decision and the located segment depend neither on the index's
+   compression nor on the frames the search skipped. Only verified matches are reported: the
+   weaker lines of the search are chance look-alikes, which a library of millions of frames
+   offers every candidate by the hundred (benchmarks/RESULTS.md, Scale), and reporting them would
+   fill the review queue with noise.
 
 Without a reference source the search looks at every frame and its hits are the evidence.
 
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -43,9 +46,10 @@ class MatchParams:
     similarity_floor: float = 0.75  # similarity that counts as no evidence at all
     support_ms: int = 3000  # matched duration that earns full support
     # the search stage looks at every n-th sampled frame (index time ÷ n); the verification sees
-    # all of them. 2 at 4 frames/s: a 3-s copy gives the search 6 frames, twice the aligner's
-    # minimum; 4 would leave exactly the minimum
-    search_every: int = 2
+    # all of them. 4 at 4 frames/s: one searched frame per second, so a 2.5-s copy still gives
+    # the search two frames on a line (search_min_frames) and the verification ten
+    search_every: int = 4
+    search_min_frames: int = 2
     # a search-stage score from which the episode is verified exactly: below the notice point
     # (0.5) with a margin; lower costs verification of chance look-alikes (RESULTS.md, Scale)
     verify_from: float = 0.4
@@ -91,13 +95,21 @@ class QueryMatcher:
             return []
         if self.references is None:
             return self._decide(self._search(query.times_ms, query.vectors), query, ref_durations_ms, step_ms)
-        rows = searched_rows(query.times_ms, self.params.search_every)
-        found = self._decide(self._search(query.times_ms[rows], query.vectors[rows]), query, ref_durations_ms, step_ms)
-        shortlist = {m.episode_id for m in found if m.score >= self.params.verify_from}
-        verified = self._decide(self._verify(query, shortlist), query, ref_durations_ms, step_ms) if shortlist else []
-        decided = {m.episode_id: m for m in found if m.episode_id not in shortlist}
-        decided.update((m.episode_id, m) for m in verified)
-        return sorted(decided.values(), key=lambda m: -m.score)
+        shortlist = {m.episode_id for m in self.search_stage(query, ref_durations_ms, step_ms=step_ms)
+                     if m.score >= self.params.verify_from}
+        return self._decide(self._verify(query, shortlist), query, ref_durations_ms, step_ms) if shortlist else []
+
+    def search_stage(
+        self, query: VideoFingerprint, ref_durations_ms: Mapping[int, int], *, step_ms: int
+    ) -> list[Match]:
+        """The search stage's own matches: lines through the searched frames' index hits, scored
+        on them alone. What :meth:`match` shortlists for verification, and what a benchmark counts
+        as chance look-alikes."""
+        every = self.params.search_every
+        rows = searched_rows(query.times_ms, every)
+        sparse = replace(self.params.align, min_frames=min(self.params.search_min_frames, self.params.align.min_frames))
+        pairs = self._search(query.times_ms[rows], query.vectors[rows])
+        return self._decide(pairs, query, ref_durations_ms, step_ms * every, sparse)
 
     def _search(self, times_ms: np.ndarray, vectors: np.ndarray) -> Pairs:
         """Index hits of ``vectors`` in both orientations that can be evidence."""
@@ -136,12 +148,16 @@ class QueryMatcher:
         return pairs
 
     def _decide(
-        self, pairs: Pairs, query: VideoFingerprint, ref_durations_ms: Mapping[int, int], step_ms: int
+        self, pairs: Pairs, query: VideoFingerprint, ref_durations_ms: Mapping[int, int], step_ms: int,
+        align_params: AlignParams | None = None,
     ) -> list[Match]:
-        """Align each (episode, orientation)'s pairs, score, keep the better orientation per episode."""
+        """Align each (episode, orientation)'s pairs, score, keep the better orientation per episode.
+        ``step_ms`` is the spacing of the frames the pairs come from; ``align_params`` default to
+        the matcher's own."""
+        align_params = align_params or self.params.align
         best: dict[int, Match] = {}
         for (episode_id, flipped), found in pairs.items():
-            if len(found) < self.params.align.min_frames:
+            if len(found) < align_params.min_frames:
                 continue  # chance hits on a large library: most episodes get one or two
             arr = np.asarray(found, dtype=np.float64)
             alignment = align(
@@ -151,7 +167,7 @@ class QueryMatcher:
                 query_duration_ms=query.duration_ms,
                 ref_duration_ms=ref_durations_ms.get(episode_id, query.duration_ms),
                 step_ms=step_ms,
-                params=self.params.align,
+                params=align_params,
             )
             if alignment is None:
                 continue

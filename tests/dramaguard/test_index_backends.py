@@ -9,6 +9,7 @@ import pytest
 
 from dramaguard.services import Services
 from dramaguard.settings import Settings
+from matcher.match import MatchParams
 
 
 def _index_settings(backend: str) -> dict:
@@ -68,3 +69,11 @@ def test_scans_search_part_of_the_frames_and_verify_against_the_stored_originals
         report = services.scan_file(sample_media["flip"])
     assert report.matches and report.matches[0].episode == 1 and report.matches[0].flipped
     assert asked == [{registered.episode_id}]  # the copy was verified on every frame
+
+
+def test_the_matcher_settings_default_to_the_matchers_own_defaults():
+    """One source of truth for the decision's defaults: a settings field defined twice once reset
+    ``search_every`` to 1 behind the matcher's back (ruff's PIE794 now refuses that too)."""
+    defaults, settings = MatchParams(), Settings().matcher
+    assert (settings.neighbours, settings.search_every, settings.verify_from) == (
+        defaults.neighbours, defaults.search_every, defaults.verify_from)

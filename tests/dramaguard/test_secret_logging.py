@@ -23,7 +23,7 @@ import uvicorn
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from dramaguard.settings import NoticeSettings, Settings, WebSettings
+from dramaguard.settings import Settings, WebSettings
 from dramaguard.web import create_app
 from dramaguard.web.deps import SESSION_COOKIE
 from notices.channels import EmailChannel, HttpComplaintChannel

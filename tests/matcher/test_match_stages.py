@@ -120,24 +120,38 @@ def test_an_unrelated_query_reaches_no_verification():
     assert asked == []  # chance look-alikes below verify_from are not verified
 
 
-def test_a_search_match_below_verify_from_is_kept_unverified():
+def _inserted(seconds: float, *, noise: float, first: int = 40) -> tuple[VideoFingerprint, dict]:
+    """Unrelated footage with ``seconds`` of episode 2 from its frame ``first``, at the same time."""
     index = CountingIndex()
     stored = _library(index, range(1, 4))
-    times, vectors = _episode(50)  # unrelated footage with 2 s of episode 2, degraded
-    ref_times, ref_vectors = stored[2]
-    inserted = slice(40 * VIEWS, 48 * VIEWS)
-    noise = np.random.default_rng(12).normal(size=ref_vectors[inserted].shape) * 0.8 / np.sqrt(DIM)
+    times, vectors = _episode(50)
+    ref_vectors = stored[2][1]
+    inserted = slice(first * VIEWS, (first + int(seconds * 1000 / STEP)) * VIEWS)
+    blur = np.random.default_rng(12).normal(size=ref_vectors[inserted].shape) * noise / np.sqrt(DIM)
     vectors = vectors.copy()
-    vectors[inserted] = _unit(ref_vectors[inserted] + noise)
-    query = VideoFingerprint(times_ms=times, vectors=vectors, duration_ms=FRAMES * STEP)
+    vectors[inserted] = _unit(ref_vectors[inserted] + blur)
+    return VideoFingerprint(times_ms=times, vectors=vectors, duration_ms=FRAMES * STEP), {"index": index, "stored": stored}
+
+
+def test_a_search_match_below_verify_from_is_neither_verified_nor_reported():
+    query, lib = _inserted(2, noise=0.8)  # 2 s of episode 2, degraded
     asked: list[int] = []
 
     def references(ids):
         asked.extend(ids)
-        return {e: stored[e] for e in ids}
+        return {e: lib["stored"][e] for e in ids}
 
-    [weak] = QueryMatcher(index, MatchParams(verify_from=0.9), references=references).match(query, {}, step_ms=STEP)
-    assert weak.episode_id == 2 and 0 < weak.score < 0.9 and asked == []
-    [verified] = QueryMatcher(index, MatchParams(verify_from=0.0), references=references).match(query, {}, step_ms=STEP)
+    assert QueryMatcher(lib["index"], MatchParams(verify_from=0.9), references=references).match(query, {}, step_ms=STEP) == []
+    assert asked == []
+    [verified] = QueryMatcher(lib["index"], MatchParams(verify_from=0.0), references=references).match(query, {}, step_ms=STEP)
     assert verified.episode_id == 2 and asked == [2]
-    assert len(verified.alignment.inliers) > len(weak.alignment.inliers)  # all frames, not half
+
+
+def test_a_copy_of_two_and_a_half_seconds_is_found_with_one_searched_frame_per_second():
+    query, lib = _inserted(2.5, noise=0.3, first=41)  # 10.25–12.75 s: the search sees 11 s and 12 s only
+    matcher = QueryMatcher(lib["index"], MatchParams(search_every=4), references=lambda ids: {e: lib["stored"][e] for e in ids})
+    [match] = matcher.match(query, {}, step_ms=STEP)
+    assert lib["index"].rows == [FRAMES // 4 * VIEWS] * 2
+    assert match.episode_id == 2 and match.alignment.inlier_frames >= 9  # verified on every frame
+    segment = match.alignment.segments[0]
+    assert abs(segment.query_start_ms - 10_250) <= STEP and abs(segment.query_end_ms - 12_750) <= STEP

@@ -10,10 +10,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import email
-import io
 from email import policy as email_policy
 
-import pypdf
 import pytest
 
 from notices.channels import EmailChannel

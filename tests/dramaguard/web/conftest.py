@@ -33,7 +33,7 @@ from sqlalchemy import select
 from storage import registry
 from storage.base import utcnow
 from storage.cases import Case, Delivery, Notice, NoticeItemRow
-from storage.auth import Role, User, open_session
+from storage.auth import Role, open_session
 from storage.db import transaction
 from storage.models import Episode, Fingerprint, RightsHolder
 
