@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,8 +112,11 @@ async def crawl(
         )
         crawler = Crawler(platform, scan, dest_dir, concurrency=settings.concurrency)
         while True:
-            async for outcome in crawler.run_once(sources):
-                tally.add(outcome, on_outcome(outcome))
+            # closed on any exit (an error in on_outcome, cancellation): its in-flight sampling
+            # tasks are cancelled now rather than when the generator is garbage-collected
+            async with aclosing(crawler.run_once(sources)) as outcomes:
+                async for outcome in outcomes:
+                    tally.add(outcome, on_outcome(outcome))
             if once:
                 return tally
             await asyncio.sleep(settings.poll_interval_s)

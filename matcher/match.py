@@ -157,8 +157,8 @@ class QueryMatcher:
         align_params = align_params or self.params.align
         best: dict[int, Match] = {}
         for (episode_id, flipped), found in pairs.items():
-            if len(found) < align_params.min_frames:
-                continue  # chance hits on a large library: most episodes get one or two
+            if len(found) < align_params.min_frames or len({tq for tq, _, _ in found}) < align_params.min_frames:
+                continue  # chance hits on a large library: most episodes get one or two frames
             arr = np.asarray(found, dtype=np.float64)
             alignment = align(
                 arr[:, 0],
