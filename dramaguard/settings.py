@@ -29,7 +29,7 @@ class MatcherSettings(BaseModel):
 
     neighbours: int = Field(16, ge=1, le=256)
     search_every: int = Field(
-        4, ge=1, le=8, description="index search looks at every n-th sampled frame; verification at all"
+        3, ge=1, le=8, description="index search looks at every n-th sampled frame; verification at all"
     )
     verify_from: float = Field(
         0.4, ge=0.0, le=1.0, description="search score from which a match is verified on every frame"

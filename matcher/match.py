@@ -4,10 +4,10 @@ Two stages, as copy-detection systems do at scale (retrieve, then verify):
 
 1. **Search**: every ``search_every``-th sampled frame of the query (all its views), in both
    orientations, goes to the frame index; an episode whose hits line up in time is a candidate.
-   This is the only stage that touches the index, so it sets the index time per candidate. A
-   line through ``search_min_frames`` searched frames is enough to look closer: the search sees
-   one frame in ``search_every``, and a copy of a few seconds offers it only two or three.
-2. **Verify**: each episode the search scores at least ``verify_from`` is compared exactly, every
+   This is the only stage that touches the index, so it sets the index time per candidate.
+2. **Verify**: each episode the search scores at least ``verify_from`` (the best
+   ``verify_per_minute`` per minute of query, so an unrelated upload's chance lines cost a bounded
+   amount) is compared exactly, every
    frame of the query with every stored descriptor of the episode (the originals, from
    :data:`References`), then aligned and scored on those exact similarities with the aligner's
    full minimum — so the decision and the located segment depend neither on the index's
@@ -24,9 +24,11 @@ similar the aligned frames are with how much matched time supports the line.
 """
 from __future__ import annotations
 
+import logging
+import math
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -38,6 +40,7 @@ from matcher.index import FrameIndex
 References = Callable[[Collection[int]], Mapping[int, tuple[np.ndarray, np.ndarray]]]
 """Episode ids → (frame times in ms, unit descriptors) of the registered originals."""
 Pairs = dict[tuple[int, bool], list[tuple[int, int, float]]]  # (episode, flipped) → (tq, tr, sim)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -46,13 +49,19 @@ class MatchParams:
     similarity_floor: float = 0.75  # similarity that counts as no evidence at all
     support_ms: int = 3000  # matched duration that earns full support
     # the search stage looks at every n-th sampled frame (index time ÷ n); the verification sees
-    # all of them. 4 at 4 frames/s: one searched frame per second, so a 2.5-s copy still gives
-    # the search two frames on a line (search_min_frames) and the verification ten
-    search_every: int = 4
-    search_min_frames: int = 2
+    # all of them. 3 at 4 frames/s: a copy of 2.5 s or more still gives the search the aligner's
+    # 3 frames (a 3-s copy 4). At 4 a 2.8-s copy may offer only 2; two-frame lines instead cost
+    # ~200 chance lines per candidate at 50 M frames (benchmarks/RESULTS.md, Scale)
+    search_every: int = 3
     # a search-stage score from which the episode is verified exactly: below the notice point
     # (0.5) with a margin; lower costs verification of chance look-alikes (RESULTS.md, Scale)
     verify_from: float = 0.4
+    # at most this many episodes per minute of query are verified, best search scores first
+    # (never fewer than verify_at_least): a library of 50 M frames offers an unrelated 2-minute
+    # upload ~90 chance lines above verify_from, while a compilation of 1–3-minute episodes holds
+    # at most about one episode per minute
+    verify_per_minute: float = 4.0
+    verify_at_least: int = 8
     align: AlignParams = AlignParams()
 
 
@@ -95,8 +104,11 @@ class QueryMatcher:
             return []
         if self.references is None:
             return self._decide(self._search(query.times_ms, query.vectors), query, ref_durations_ms, step_ms)
-        shortlist = {m.episode_id for m in self.search_stage(query, ref_durations_ms, step_ms=step_ms)
-                     if m.score >= self.params.verify_from}
+        found = [m for m in self.search_stage(query, ref_durations_ms, step_ms=step_ms) if m.score >= self.params.verify_from]
+        budget = max(self.params.verify_at_least, math.ceil(self.params.verify_per_minute * query.duration_ms / 60_000))
+        if len(found) > budget:
+            log.debug("%d episodes above verify_from, verifying the best %d", len(found), budget)
+        shortlist = {m.episode_id for m in found[:budget]}
         return self._decide(self._verify(query, shortlist), query, ref_durations_ms, step_ms) if shortlist else []
 
     def search_stage(
@@ -107,9 +119,8 @@ class QueryMatcher:
         as chance look-alikes."""
         every = self.params.search_every
         rows = searched_rows(query.times_ms, every)
-        sparse = replace(self.params.align, min_frames=min(self.params.search_min_frames, self.params.align.min_frames))
         pairs = self._search(query.times_ms[rows], query.vectors[rows])
-        return self._decide(pairs, query, ref_durations_ms, step_ms * every, sparse)
+        return self._decide(pairs, query, ref_durations_ms, step_ms * every)
 
     def _search(self, times_ms: np.ndarray, vectors: np.ndarray) -> Pairs:
         """Index hits of ``vectors`` in both orientations that can be evidence."""
@@ -148,16 +159,13 @@ class QueryMatcher:
         return pairs
 
     def _decide(
-        self, pairs: Pairs, query: VideoFingerprint, ref_durations_ms: Mapping[int, int], step_ms: int,
-        align_params: AlignParams | None = None,
+        self, pairs: Pairs, query: VideoFingerprint, ref_durations_ms: Mapping[int, int], step_ms: int
     ) -> list[Match]:
         """Align each (episode, orientation)'s pairs, score, keep the better orientation per episode.
-        ``step_ms`` is the spacing of the frames the pairs come from; ``align_params`` default to
-        the matcher's own."""
-        align_params = align_params or self.params.align
+        ``step_ms`` is the spacing of the frames the pairs come from."""
         best: dict[int, Match] = {}
         for (episode_id, flipped), found in pairs.items():
-            if len(found) < align_params.min_frames or len({tq for tq, _, _ in found}) < align_params.min_frames:
+            if len(found) < self.params.align.min_frames or len({tq for tq, _, _ in found}) < self.params.align.min_frames:
                 continue  # chance hits on a large library: most episodes get one or two frames
             arr = np.asarray(found, dtype=np.float64)
             alignment = align(
@@ -167,7 +175,7 @@ class QueryMatcher:
                 query_duration_ms=query.duration_ms,
                 ref_duration_ms=ref_durations_ms.get(episode_id, query.duration_ms),
                 step_ms=step_ms,
-                params=align_params,
+                params=self.params.align,
             )
             if alignment is None:
                 continue

@@ -2,7 +2,7 @@
 
 Each case names the edit it locks in; a regression on one kind of edit fails that case by name.
 References are fingerprinted once into an in-memory FAISS index, queries are matched as the
-service does (search one sampled frame in four, verify against the stored originals) in both
+service does (search one sampled frame in three, verify against the stored originals) in both
 orientations, and the decision uses the operating threshold from the settings.
 """
 from __future__ import annotations
@@ -137,7 +137,7 @@ def test_a_compilation_yields_one_match_per_episode_at_its_offset(library, bench
         assert seg.ref_start_ms < 600
 
 
-def test_searching_one_frame_in_four_then_verifying_decides_as_searching_all(library, bench_dir):
+def test_searching_one_frame_in_three_then_verifying_decides_as_searching_all(library, bench_dir):
     """The search stage only shortlists: on every dev query (the 3-s copies included) the
     two-stage matches are matches of searching every frame with the exact index, with the same
     orientation and score, and none scoring 0.3 or more is missed (weaker look-alikes may be)."""

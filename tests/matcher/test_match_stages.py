@@ -134,7 +134,7 @@ def _inserted(seconds: float, *, noise: float, first: int = 40) -> tuple[VideoFi
 
 
 def test_a_search_match_below_verify_from_is_neither_verified_nor_reported():
-    query, lib = _inserted(2, noise=0.8)  # 2 s of episode 2, degraded
+    query, lib = _inserted(3, noise=0.6)  # 3 s of episode 2, degraded
     asked: list[int] = []
 
     def references(ids):
@@ -147,11 +147,41 @@ def test_a_search_match_below_verify_from_is_neither_verified_nor_reported():
     assert verified.episode_id == 2 and asked == [2]
 
 
-def test_a_copy_of_two_and_a_half_seconds_is_found_with_one_searched_frame_per_second():
-    query, lib = _inserted(2.5, noise=0.3, first=41)  # 10.25–12.75 s: the search sees 11 s and 12 s only
-    matcher = QueryMatcher(lib["index"], MatchParams(search_every=4), references=lambda ids: {e: lib["stored"][e] for e in ids})
+def test_a_copy_of_two_and_a_half_seconds_is_found_searching_one_frame_in_three():
+    query, lib = _inserted(2.5, noise=0.3, first=41)  # 10.25–12.75 s: frames 42, 45, 48 are searched
+    matcher = QueryMatcher(lib["index"], MatchParams(), references=lambda ids: {e: lib["stored"][e] for e in ids})
     [match] = matcher.match(query, {}, step_ms=STEP)
-    assert lib["index"].rows == [FRAMES // 4 * VIEWS] * 2
+    assert lib["index"].rows == [FRAMES // 3 * VIEWS] * 2
     assert match.episode_id == 2 and match.alignment.inlier_frames >= 9  # verified on every frame
     segment = match.alignment.segments[0]
     assert abs(segment.query_start_ms - 10_250) <= STEP and abs(segment.query_end_ms - 12_750) <= STEP
+
+
+def test_verification_takes_the_best_search_scores_up_to_its_budget():
+    index = CountingIndex()
+    stored = _library(index, range(1, 6))
+    # 4 s of each episode in turn, episode 1 the cleanest, episode 5 the most degraded
+    parts = [_copy(stored[e][0][:32], stored[e][1][:32], offset_ms=0, seed=e) for e in range(1, 6)]
+    vectors = np.concatenate([
+        _unit(part.vectors + (0.2 + 0.15 * n) * np.random.default_rng(n).normal(size=part.vectors.shape) / np.sqrt(DIM))
+        for n, part in enumerate(parts)
+    ])
+    times = np.concatenate([part.times_ms + 4000 * n for n, part in enumerate(parts)])
+    query = VideoFingerprint(times_ms=times, vectors=vectors, duration_ms=20_000)
+    asked: list[int] = []
+
+    def references(ids):
+        asked.extend(ids)
+        return {e: stored[e] for e in ids}
+
+    unbounded = QueryMatcher(index, MatchParams(search_every=2), references=references)
+    assert {m.episode_id for m in unbounded.match(query, {}, step_ms=STEP)} == {1, 2, 3, 4, 5}
+    best_two = {m.episode_id for m in unbounded.search_stage(query, {}, step_ms=STEP)[:2]}
+    asked.clear()
+    bounded = QueryMatcher(index, MatchParams(search_every=2, verify_per_minute=0, verify_at_least=2),
+                           references=references)
+    assert {m.episode_id for m in bounded.match(query, {}, step_ms=STEP)} == best_two == set(asked)
+    # a minute of query buys verify_per_minute episodes
+    per_minute = QueryMatcher(index, MatchParams(search_every=2, verify_per_minute=9, verify_at_least=1),
+                              references=references)
+    assert len(per_minute.match(query, {}, step_ms=STEP)) == 3  # 20 s × 9 per minute
