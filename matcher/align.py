@@ -75,31 +75,8 @@ def align(
     sim = np.asarray(similarities, np.float64)[keep]
     if len(np.unique(tq)) < params.min_frames:
         return None
-    best: tuple[float, float, float] | None = None  # (support, slope, offset)
-    bin_ms = params.tolerance_ms
     frame = np.unique(tq, return_inverse=True)[1]
-    # strongest pairs first, so np.unique's first occurrence below is a frame's best pair
-    order = np.argsort(-sim, kind="stable")
-    frame_o, tq_o, tr_o, sim_o = frame[order], tq[order], tr[order], sim[order]
-    for slope in np.geomspace(params.min_slope, params.max_slope, params.slopes):
-        offsets = tr_o - slope * tq_o
-        bins = np.floor(offsets / bin_ms).astype(np.int64)
-        lo = bins.min() - 1
-        # a line may straddle two bins: window j holds bins j and j+1, so each pair votes for
-        # windows bin-1 and bin. A query frame votes once per window (with its best pair):
-        # near-static footage has many similar pairs per frame, and counting them all lets
-        # wrong slopes win.
-        window = np.concatenate([bins - lo - 1, bins - lo])
-        key = np.concatenate([frame_o, frame_o]) * (bins.max() - lo + 2) + window
-        _, first = np.unique(key, return_index=True)
-        votes = np.bincount(window[first], weights=np.concatenate([sim_o, sim_o])[first])
-        j = int(np.argmax(votes))
-        support = float(votes[j]) * (1.0 - params.speed_prior * abs(np.log2(slope)))
-        if best is None or support > best[0]:
-            chosen = (bins - lo - 1 == j) | (bins - lo == j)
-            best = (support, float(slope), float(np.median(offsets[chosen])))
-    assert best is not None
-    _, slope, offset = best
+    slope, offset = _vote(tq, tr, sim, frame, params)
     slope, offset = _refine(tq, tr, frame, slope, offset, params)
     residual = np.abs(tr - (slope * tq + offset))
     inlier = residual <= params.tolerance_ms
@@ -128,6 +105,56 @@ def align(
         ref_coverage=min(1.0, matched_r / max(ref_duration_ms, 1)),
         inliers=tuple(used),
     )
+
+
+VOTE_BLOCK = 1 << 14  # pair votes per histogram: all slopes at once for short lists, few for long
+
+
+def _vote(
+    tq: np.ndarray, tr: np.ndarray, sim: np.ndarray, frame: np.ndarray, params: AlignParams
+) -> tuple[float, float]:
+    """The slope and offset most similarity-weighted query frames agree on (a Hough vote).
+
+    Slopes are voted in blocks: a candidate against a large library aligns hundreds of short
+    chance lists, where one sort and one histogram for all slopes costs a fifth of one per slope;
+    long lists (near-static footage) keep blocks small enough to stay in cache.
+    """
+    slopes = np.geomspace(params.min_slope, params.max_slope, params.slopes)
+    # strongest pairs first, so np.unique's first occurrence below is a frame's best pair
+    order = np.argsort(-sim, kind="stable")
+    frame_o, tq_o, tr_o, sim_o = frame[order], tq[order], tr[order], sim[order]
+    frame2, sim2 = np.concatenate([frame_o, frame_o]), np.concatenate([sim_o, sim_o])
+    frames = int(frame.max()) + 1
+    per_block = max(1, VOTE_BLOCK // len(sim2))
+    support, best_window = np.empty(len(slopes)), np.empty(len(slopes), np.int64)
+    for start in range(0, len(slopes), per_block):
+        block = slopes[start : start + per_block]
+        bins = _bins(tq_o, tr_o, block, params.tolerance_ms)
+        # a line may straddle two bins: window j holds bins j and j+1, so each pair votes for
+        # windows bin-1 and bin. A query frame votes once per window (with its best pair):
+        # near-static footage has many similar pairs per frame, and counting them all lets
+        # wrong slopes win.
+        window = np.concatenate([bins - 1, bins], axis=1)
+        width = int(window.max()) + 1
+        rows = np.arange(len(block))[:, None]
+        _, first = np.unique(((rows * frames + frame2) * width + window).ravel(), return_index=True)
+        votes = np.bincount(
+            (rows * width + window).ravel()[first], weights=np.tile(sim2, len(block))[first],
+            minlength=len(block) * width,
+        ).reshape(len(block), width)
+        best_window[start : start + len(block)] = votes.argmax(axis=1)
+        support[start : start + len(block)] = votes[np.arange(len(block)), best_window[start : start + len(block)]]
+    support *= 1.0 - params.speed_prior * np.abs(np.log2(slopes))
+    s = int(np.argmax(support))  # the first of equal supports, as a scan from the slowest slope
+    bins = _bins(tq_o, tr_o, slopes[s : s + 1], params.tolerance_ms)[0]
+    chosen = (bins - 1 == best_window[s]) | (bins == best_window[s])
+    return float(slopes[s]), float(np.median((tr_o - slopes[s] * tq_o)[chosen]))
+
+
+def _bins(tq: np.ndarray, tr: np.ndarray, slopes: np.ndarray, bin_ms: int) -> np.ndarray:
+    """Offset bins of every pair under each slope (rows), numbered from 1 per slope."""
+    bins = np.floor((tr[None, :] - slopes[:, None] * tq[None, :]) / bin_ms).astype(np.int64)
+    return bins - (bins.min(axis=1, keepdims=True) - 1)
 
 
 def _refine(

@@ -1,6 +1,8 @@
 """Temporal alignment on constructed frame pairs (pure function)."""
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 
 from matcher.align import align
@@ -48,3 +50,23 @@ def test_gap_in_the_query_splits_segments():
 def test_too_few_frames_is_no_alignment():
     q, r, s = _pairs(1.0, 0, n=2)
     assert align(q, r, s, query_duration_ms=500, ref_duration_ms=500, step_ms=250) is None
+
+
+def test_voting_all_slopes_at_once_or_one_at_a_time_gives_the_same_alignment(monkeypatch):
+    """Slopes are voted in blocks sized by the list's length; the block size must not change the
+    answer (short chance lists take one block, long ones one slope per block)."""
+    module = importlib.import_module("matcher.align")  # the package exports the function under this name
+
+    rng = np.random.default_rng(5)
+    for trial in range(60):
+        n = int(rng.integers(3, 300))
+        tq = rng.integers(0, 120, n) * 250
+        tr = (rng.uniform(0.6, 1.8) * tq + rng.normal(0, 150, n) + rng.integers(-5000, 5000)).astype(int)
+        tr[: n // 3] = rng.integers(0, 30000, n // 3)  # a third are look-alikes off the line
+        sim = rng.uniform(0.75, 1.0, n)
+        kwargs = dict(query_duration_ms=30_000, ref_duration_ms=30_000, step_ms=250)
+        monkeypatch.setattr(module, "VOTE_BLOCK", 1 << 20)
+        together = align(tq, tr, sim, **kwargs)
+        monkeypatch.setattr(module, "VOTE_BLOCK", 1)
+        apart = align(tq, tr, sim, **kwargs)
+        assert together == apart, trial
