@@ -7,10 +7,9 @@ Two stages, as copy-detection systems do at scale (retrieve, then verify):
    This is the only stage that touches the index, so it sets the index time per candidate.
 2. **Verify**: each episode the search scores at least ``verify_from`` (the best
    ``verify_per_minute`` per minute of query, so an unrelated upload's chance lines cost a bounded
-   amount) is compared exactly, every
-   frame of the query with every stored descriptor of the episode (the originals, from
-   :data:`References`), then aligned and scored on those exact similarities with the aligner's
-   full minimum — so the decision and the located segment depend neither on the index's
+   amount) is compared exactly, every frame of the query with every stored descriptor of the
+   episode (the originals, from :data:`References`), then aligned and scored on those exact
+   similarities — so the decision and the located segment depend neither on the index's
    compression nor on the frames the search skipped. Only verified matches are reported: the
    weaker lines of the search are chance look-alikes, which a library of millions of frames
    offers every candidate by the hundred (benchmarks/RESULTS.md, Scale), and reporting them would
@@ -58,8 +57,8 @@ class MatchParams:
     verify_from: float = 0.4
     # at most this many episodes per minute of query are verified, best search scores first
     # (never fewer than verify_at_least): a library of 50 M frames offers an unrelated 2-minute
-    # upload ~90 chance lines above verify_from, while a compilation of 1–3-minute episodes holds
-    # at most about one episode per minute
+    # upload dozens of chance lines above verify_from, while a compilation of 1–3-minute episodes
+    # holds at most about one episode per minute
     verify_per_minute: float = 4.0
     verify_at_least: int = 8
     align: AlignParams = AlignParams()
@@ -104,8 +103,10 @@ class QueryMatcher:
             return []
         if self.references is None:
             return self._decide(self._search(query.times_ms, query.vectors), query, ref_durations_ms, step_ms)
-        found = [m for m in self.search_stage(query, ref_durations_ms, step_ms=step_ms) if m.score >= self.params.verify_from]
-        budget = max(self.params.verify_at_least, math.ceil(self.params.verify_per_minute * query.duration_ms / 60_000))
+        found = [m for m in self.search_stage(query, ref_durations_ms, step_ms=step_ms)
+                 if m.score >= self.params.verify_from]
+        per_minute = self.params.verify_per_minute * query.duration_ms / 60_000
+        budget = max(self.params.verify_at_least, math.ceil(per_minute))
         if len(found) > budget:
             log.debug("%d episodes above verify_from, verifying the best %d", len(found), budget)
         shortlist = {m.episode_id for m in found[:budget]}
@@ -165,7 +166,8 @@ class QueryMatcher:
         ``step_ms`` is the spacing of the frames the pairs come from."""
         best: dict[int, Match] = {}
         for (episode_id, flipped), found in pairs.items():
-            if len(found) < self.params.align.min_frames or len({tq for tq, _, _ in found}) < self.params.align.min_frames:
+            minimum = self.params.align.min_frames
+            if len(found) < minimum or len({tq for tq, _, _ in found}) < minimum:
                 continue  # chance hits on a large library: most episodes get one or two frames
             arr = np.asarray(found, dtype=np.float64)
             alignment = align(
