@@ -11,7 +11,7 @@ a mix of it and a fresh draw, fitted to (3)), frames = centre + noise fitted to 
 unit-normalised. Candidates are planted near-copies of whole library episodes: each descriptor
 q = c·r + √(1−c²)·u (r its reference, u a random unit vector orthogonal to it, c drawn from (4)),
 every other candidate mirrored, and searched as the matcher's search stage does: the descriptors
-of every ``--search-every``-th frame (default 2: 480 of the 960), then the same mirrored (two
+of every ``--search-every``-th frame (default: the matcher's own, 3: 320 of the 960), then the same mirrored (two
 calls, k neighbours each; 1,920 queries with ``--search-every 1``). A picture-in-picture
 candidate has a third view: scale the latency by 1.5. The whole matcher (search, exact
 verification of the shortlisted episodes against their originals, alignment) is timed on the
@@ -463,6 +463,8 @@ def reuse(args: argparse.Namespace, stats: Stats) -> dict:
     innocents = innocent_candidates(stats, args.candidates)
     result = _measure_size(index, planted, list(saved["originals"]), innocents, saved["picked"], saved["better"],
                            saved["evidence"], timings, index.size, args)
+    # the build options are the build run's (in its own JSON), not this run's default arguments
+    result.update(factory=None, nlist=None, train_vectors=None, train_iterations=None, reused=str(args.reuse))
     print(json.dumps(result), flush=True)
     if args.json:
         with args.json.open("a") as out:
@@ -520,7 +522,7 @@ def _measure_size(index, planted, originals, innocents, picked, better, evidence
         "peak_rss_gib": round(status_kib("VmHWM") / 2**20, 2),
         "threads": args.threads,
         "search_every": args.search_every,
-        "queries_per_candidate": 2 * VIEWS * len(range(0, FRAMES_PER_EPISODE, args.search_every)),
+        "queries_per_candidate": 2 * len(searched(planted[0][0], args.search_every)),
         "latency_samples": len(latencies),
         "query_ms_p50": _ms(latencies, 50),
         "query_ms_p99": _ms(latencies, 99),
@@ -570,7 +572,8 @@ def main() -> None:
     parser.add_argument("--sweep", nargs="*", type=int, default=[], help="also measure these nprobe")
     parser.add_argument("--train", type=int, default=200_000, help="training sample size")
     parser.add_argument("--k", type=int, default=16)
-    parser.add_argument("--search-every", type=int, default=2, help="search every n-th frame (matcher's search stage)")
+    parser.add_argument("--search-every", type=int, default=MatchParams().search_every,
+                        help="search every n-th frame (default: the matcher's own)")
     parser.add_argument("--candidates", type=int, default=8, help="2-minute planted candidates")
     parser.add_argument("--truth-rows", type=int, default=0, help="exact ground truth on this many candidate rows (0: all)")
     parser.add_argument("--train-iterations", type=int, default=10, help="k-means iterations")

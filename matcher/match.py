@@ -166,8 +166,7 @@ class QueryMatcher:
         ``step_ms`` is the spacing of the frames the pairs come from."""
         best: dict[int, Match] = {}
         for (episode_id, flipped), found in pairs.items():
-            minimum = self.params.align.min_frames
-            if len(found) < minimum or len({tq for tq, _, _ in found}) < minimum:
+            if len({tq for tq, _, _ in found}) < self.params.align.min_frames:
                 continue  # chance hits on a large library: most episodes get one or two frames
             arr = np.asarray(found, dtype=np.float64)
             alignment = align(
