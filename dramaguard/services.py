@@ -167,7 +167,9 @@ class Services:
             max_file_bytes=settings.fingerprint.max_file_bytes,
         )
         match_params = MatchParams(neighbours=settings.matcher.neighbours, search_every=settings.matcher.search_every,
-                                   verify_from=settings.matcher.verify_from)
+                                   verify_from=settings.matcher.verify_from,
+                                   verify_per_minute=settings.matcher.verify_per_minute,
+                                   verify_at_least=settings.matcher.verify_at_least)
         self.matcher = QueryMatcher(self.index, match_params, references=self.reference_vectors)
         self._catalogue: dict[int, tuple[str, int, int, str, float]] = {}
         self.audio = AudioLibrary()

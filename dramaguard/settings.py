@@ -34,6 +34,10 @@ class MatcherSettings(BaseModel):
     verify_from: float = Field(
         0.4, ge=0.0, le=1.0, description="search score from which a match is verified on every frame"
     )
+    verify_per_minute: float = Field(
+        4.0, gt=0, description="episodes verified per minute of query at most, best search scores first"
+    )
+    verify_at_least: int = Field(8, ge=1, description="episodes a query may always verify, however short")
     min_score: float = Field(0.05, ge=0.0, le=1.0, description="drop matches below this score")
     notify_score: float = Field(0.5, ge=0.0, le=1.0, description="operating threshold for notices")
     audio_confirm_score: float = Field(

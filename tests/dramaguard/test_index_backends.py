@@ -51,10 +51,13 @@ def test_register_scan_and_reopen(backend, sample_media, tmp_path, quiet_lite_se
 
 
 def test_scans_search_part_of_the_frames_and_verify_against_the_stored_originals(sample_media, tmp_path):
-    settings = Settings(home=tmp_path / "home", matcher={"search_every": 2, "verify_from": 0.3})
+    settings = Settings(home=tmp_path / "home", matcher={"search_every": 2, "verify_from": 0.3,
+                                                         "verify_per_minute": 2.5, "verify_at_least": 3})
     with Services.open(settings) as services:
         [registered] = services.register_files([sample_media["ep1"]], work="w")
-        assert (services.matcher.params.search_every, services.matcher.params.verify_from) == (2, 0.3)
+        params = services.matcher.params
+        assert (params.search_every, params.verify_from, params.verify_per_minute, params.verify_at_least) == (
+            2, 0.3, 2.5, 3)
         originals = services.reference_vectors([registered.episode_id])
         times, vectors = originals[registered.episode_id]
         assert len(times) == len(vectors) == services.index.size  # what the database keeps is what was indexed
@@ -75,5 +78,5 @@ def test_the_matcher_settings_default_to_the_matchers_own_defaults():
     """One source of truth for the decision's defaults: a settings field defined twice once reset
     ``search_every`` to 1 behind the matcher's back (ruff's PIE794 now refuses that too)."""
     defaults, settings = MatchParams(), Settings().matcher
-    assert (settings.neighbours, settings.search_every, settings.verify_from) == (
-        defaults.neighbours, defaults.search_every, defaults.verify_from)
+    fields = ("neighbours", "search_every", "verify_from", "verify_per_minute", "verify_at_least")
+    assert [getattr(settings, f) for f in fields] == [getattr(defaults, f) for f in fields]
