@@ -252,7 +252,30 @@ def measure(index, planted, picked: np.ndarray, in_exact_top_k: np.ndarray, evid
         "all": (float(found_hits.mean()), float(in_exact_top_k.mean())),
         "evidence": (float(found_hits[evidence].mean()), float(in_exact_top_k[evidence].mean())),
     }
+    missed = evidence & in_exact_top_k & ~found_hits
+    if isinstance(index, FaissIvfFrameIndex) and index.trained:
+        recall["missed_evidence"] = miss_causes(index, rows[missed], truth[missed])
     return latencies, cpu_times, recall
+
+
+def miss_causes(index: FaissIvfFrameIndex, rows: np.ndarray, truth_ids: np.ndarray) -> dict[str, int]:
+    """Why the IVF index missed rows that exact search finds: the reference's cell was among
+    neither orientation's probed cells (the coarse search, or the cell the vector was put in when
+    added), or it was probed and the 4-bit codes ranked k other vectors above it."""
+    ivf = faiss.extract_index_ivf(index._index)
+    cell = np.full(len(truth_ids), -1)
+    for number in range(ivf.nlist):
+        size = ivf.invlists.list_size(number)
+        if size and len(truth_ids):
+            cell[np.isin(truth_ids, faiss.rev_swig_ptr(ivf.invlists.get_ids(number), size))] = number
+    probed = np.zeros(len(rows), bool)
+    for q in (rows, mirrored(rows)):
+        if isinstance(index._index, faiss.IndexPreTransform):  # the zero padding to the SIMD width
+            for i in range(index._index.chain.size()):
+                q = faiss.downcast_VectorTransform(index._index.chain.at(i)).apply(q)
+        _, cells = ivf.quantizer.search(np.ascontiguousarray(q, np.float32), ivf.nprobe)
+        probed |= (cells == cell[:, None]).any(axis=1)
+    return {"not_probed": int((~probed).sum()), "outranked": int(probed.sum())}
 
 
 def whole_match(index, planted, originals, innocents: np.ndarray, args) -> dict:
@@ -539,6 +562,7 @@ def _measure_size(index, planted, originals, innocents, picked, better, evidence
         "recall_all": round(recall["all"][0], 4),
         "recall_all_exact": round(recall["all"][1], 4) if not args.no_exact else None,
         "recall_loss_all": round(1 - recall["all"][0] / recall["all"][1], 4) if not args.no_exact else None,
+        "missed_evidence": recall.get("missed_evidence"),
         "exact_search_s": round(timings["exact_s"], 1),
     }
     sweep = []
@@ -554,6 +578,7 @@ def _measure_size(index, planted, originals, innocents, picked, better, evidence
                 "query_ms_p99": _ms(lat, 99),
                 "recall_loss_evidence": round(1 - rec["evidence"][0] / rec["evidence"][1], 4),
                 "recall_loss_all": round(1 - rec["all"][0] / rec["all"][1], 4),
+                "missed_evidence": rec.get("missed_evidence"),
             }
         )
         print(json.dumps({"vectors": index.size, **sweep[-1]}), file=sys.stderr, flush=True)
