@@ -19,8 +19,6 @@ buffer or the trained IVF.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import ClassVar
 
@@ -34,8 +32,10 @@ log = logging.getLogger(__name__)
 MIN_POINTS_PER_CELL = 39  # FAISS's own floor for a meaningful k-means cell
 ADD_CHUNK = 1 << 18
 SIMD_WIDTH = 16
-HNSW_EF_SEARCH = 64  # 32 saved ~20 % CPU but lost evidence recall at 1 M (benchmarks/RESULTS.md)
-HNSW_EF_ADD = 16
+# the HNSW graph search over the centroids, for queries and adds alike: 32 saved ~20 % CPU but
+# lost evidence recall at 1 M; adds once searched at 16 (3× cheaper), which put some vectors in a
+# cell a query identical to them does not probe: most of the recall lost at 50 M (RESULTS.md, Scale)
+HNSW_EF_SEARCH = 64
 
 
 class FaissIvfFrameIndex(FaissIndexBase):
@@ -104,27 +104,14 @@ class FaissIvfFrameIndex(FaissIndexBase):
             index = faiss.IndexPreTransform(faiss.RemapDimensionsTransform(dim, padded, False), index)
         return index
 
-    def _configure(self) -> None:
-        ivf = faiss.try_extract_index_ivf(self._index)
+    def _configure(self, index: faiss.Index | None = None) -> None:
+        """Query-time options of ``index`` (default: this one's)."""
+        ivf = faiss.try_extract_index_ivf(self._index if index is None else index)
         if ivf is not None:
             ivf.nprobe = self.nprobe
             quantizer = faiss.downcast_index(ivf.quantizer)
             if isinstance(quantizer, faiss.IndexHNSW):  # the graph search must look wider than nprobe
                 quantizer.hnsw.efSearch = max(HNSW_EF_SEARCH, 2 * self.nprobe)
-
-    @contextmanager
-    def _narrow_quantizer(self) -> Iterator[None]:
-        """Adding finds one cell per vector: an HNSW quantizer's narrow search does (5× cheaper)."""
-        ivf = faiss.try_extract_index_ivf(self._index)
-        quantizer = faiss.downcast_index(ivf.quantizer) if ivf is not None else None
-        if not isinstance(quantizer, faiss.IndexHNSW):
-            yield
-            return
-        wide, quantizer.hnsw.efSearch = quantizer.hnsw.efSearch, HNSW_EF_ADD
-        try:
-            yield
-        finally:
-            quantizer.hnsw.efSearch = wide
 
     @property
     def trained(self) -> bool:
@@ -168,6 +155,7 @@ class FaissIvfFrameIndex(FaissIndexBase):
         ivf.clustering_index = clustering
         index.train(sample)
         ivf.clustering_index = None
+        self._configure(index)  # the stored vectors below find their cells as queries will
         if self.size:
             vectors, ids = self._buffered_vectors(), self._all_ids()
             for start in range(0, len(ids), ADD_CHUNK):
@@ -195,15 +183,13 @@ class FaissIvfFrameIndex(FaissIndexBase):
     def add(self, episode_id: int, times_ms: np.ndarray, vectors: np.ndarray) -> None:
         vectors = self._check(times_ms, vectors)
         self.remove(episode_id)
-        with self._narrow_quantizer():
-            self._index.add_with_ids(vectors, encode_ids(episode_id, np.asarray(times_ms)))
+        self._index.add_with_ids(vectors, encode_ids(episode_id, np.asarray(times_ms)))
         self._episodes.add(int(episode_id))
         if not self.trained and self.size >= self.train_size:
             self.train()
 
     def add_many(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        with self._narrow_quantizer():
-            super().add_many(ids, vectors)
+        super().add_many(ids, vectors)
         self._episodes.update(int(e) for e in np.unique(ids >> TIME_BITS))
 
     def remove(self, episode_id: int) -> int:
