@@ -38,7 +38,14 @@ def ray_cluster():
 
     # a loaded 2-core machine can take longer than Ray's default ~20 s to start its GCS server
     os.environ.setdefault("RAY_gcs_server_port_wait_time_s", "120")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    for attempt in (1, 2):  # Ray waits a fixed 30 s for its raylet, which a busy machine can miss
+        try:
+            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+            break
+        except Exception as exc:
+            if attempt == 2 or "timed out during startup" not in str(exc):
+                raise
+            ray.shutdown()
     yield
     ray.shutdown()
 
