@@ -270,9 +270,7 @@ def miss_causes(index: FaissIvfFrameIndex, rows: np.ndarray, truth_ids: np.ndarr
             cell[np.isin(truth_ids, faiss.rev_swig_ptr(ivf.invlists.get_ids(number), size))] = number
     probed = np.zeros(len(rows), bool)
     for q in (rows, mirrored(rows)):
-        if isinstance(index._index, faiss.IndexPreTransform):  # the zero padding to the SIMD width
-            for i in range(index._index.chain.size()):
-                q = faiss.downcast_VectorTransform(index._index.chain.at(i)).apply(q)
+        q = np.pad(q, ((0, 0), (0, ivf.d - q.shape[1])))  # the index's zero padding to the SIMD width
         _, cells = ivf.quantizer.search(np.ascontiguousarray(q, np.float32), ivf.nprobe)
         probed |= (cells == cell[:, None]).any(axis=1)
     return {"not_probed": int((~probed).sum()), "outranked": int(probed.sum())}
