@@ -57,7 +57,7 @@ from fingerprint.extract import VideoFingerprint
 from fingerprint.descriptor import mirrored
 from matcher.align import AlignParams
 from matcher.index import FaissFrameIndex
-from matcher.ivf_index import FaissIvfFrameIndex
+from matcher.ivf_index import COPY_MASK, FaissIvfFrameIndex
 from matcher.match import MatchParams, QueryMatcher, searched_rows
 
 REPO = Path(__file__).resolve().parent.parent
@@ -263,16 +263,17 @@ def miss_causes(index: FaissIvfFrameIndex, rows: np.ndarray, truth_ids: np.ndarr
     neither orientation's probed cells (the coarse search, or the cell the vector was put in when
     added), or it was probed and the 4-bit codes ranked k other vectors above it."""
     ivf = faiss.extract_index_ivf(index._index)
-    cell = np.full(len(truth_ids), -1)
+    stored_in = np.zeros((len(truth_ids), ivf.nlist), bool)  # a vector may be in several cells
     for number in range(ivf.nlist):
         size = ivf.invlists.list_size(number)
         if size and len(truth_ids):
-            cell[np.isin(truth_ids, faiss.rev_swig_ptr(ivf.invlists.get_ids(number), size))] = number
+            ids = faiss.rev_swig_ptr(ivf.invlists.get_ids(number), size) & ~COPY_MASK
+            stored_in[np.isin(truth_ids, ids), number] = True
     probed = np.zeros(len(rows), bool)
     for q in (rows, mirrored(rows)):
         q = np.pad(q, ((0, 0), (0, ivf.d - q.shape[1])))  # the index's zero padding to the SIMD width
         _, cells = ivf.quantizer.search(np.ascontiguousarray(q, np.float32), ivf.nprobe)
-        probed |= (cells == cell[:, None]).any(axis=1)
+        probed |= np.take_along_axis(stored_in, np.maximum(cells, 0), axis=1).any(axis=1)
     return {"not_probed": int((~probed).sum()), "outranked": int(probed.sum())}
 
 
@@ -397,6 +398,7 @@ def run(sizes: list[int], stats: Stats, args: argparse.Namespace):
             nprobe=args.nprobe,
             train_size=1,
             train_iterations=args.train_iterations,
+            cells_per_vector=args.cells_per_vector,
         )
         sample = first_vectors[np.random.default_rng(1).choice(len(first_vectors), min(len(first_vectors), args.train), replace=False)]
         start, cpu = time.perf_counter(), time.process_time()
@@ -525,6 +527,7 @@ def _measure_size(index, planted, originals, innocents, picked, better, evidence
         "nlist": args.nlist,
         # the cells actually trained: the backend caps nlist at train sample / 39 (FAISS's floor)
         "cells": faiss.extract_index_ivf(index._index).nlist if args.backend == "faiss-ivf" else None,
+        "cells_per_vector": args.cells_per_vector,
         "nprobe": args.nprobe,
         "train_vectors": args.train,
         "train_iterations": args.train_iterations,
@@ -592,6 +595,7 @@ def main() -> None:
     parser.add_argument("--factory", default="IVF{nlist},PQ{dim}x4fs")
     parser.add_argument("--nlist", type=int, default=4096)
     parser.add_argument("--nprobe", type=int, default=16)
+    parser.add_argument("--cells-per-vector", type=int, default=1, help="store each descriptor in its n nearest cells")
     parser.add_argument("--sweep", nargs="*", type=int, default=[], help="also measure these nprobe")
     parser.add_argument("--train", type=int, default=200_000, help="training sample size")
     parser.add_argument("--k", type=int, default=16)

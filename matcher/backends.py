@@ -20,6 +20,7 @@ class IndexOptions(Protocol):
     nprobe: int
     train_size: int
     train_iterations: int
+    cells_per_vector: int
     milvus_uri: str | None
     milvus_collection: str
     milvus_index_type: str
@@ -54,6 +55,7 @@ def make_index(options: IndexOptions, dim: int, directory: Path | None) -> Frame
             nprobe=options.nprobe,
             train_size=options.train_size,
             train_iterations=options.train_iterations,
+            cells_per_vector=options.cells_per_vector,
         )
     if options.backend == MilvusFrameIndex.name:
         token = options.milvus_token.get_secret_value() if options.milvus_token else ""

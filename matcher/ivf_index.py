@@ -26,6 +26,7 @@ import faiss
 import numpy as np
 
 from matcher.index import TIME_BITS, FaissIndexBase, IndexError_, encode_ids
+from matcher.ivf_cells import add_to_cells, first_occurrences
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,11 @@ SIMD_WIDTH = 16
 # lost evidence recall at 1 M; adds once searched at 16 (3× cheaper), which put some vectors in a
 # cell a query identical to them does not probe: most of the recall lost at 50 M (RESULTS.md, Scale)
 HNSW_EF_SEARCH = 64
+# copy j of a vector stored in several cells has its id with j in the frame time's top two bits
+# (times stay below 2^30 ms, 12 days): the copies differ in FAISS and decode to the same frame
+COPY_SHIFT = TIME_BITS - 2
+COPY_MASK = 3 << COPY_SHIFT
+MAX_CELLS_PER_VECTOR = 4
 
 
 class FaissIvfFrameIndex(FaissIndexBase):
@@ -53,29 +59,40 @@ class FaissIvfFrameIndex(FaissIndexBase):
         nprobe: int = 32,
         train_size: int = 200_000,
         train_iterations: int = 10,
+        cells_per_vector: int = 1,
     ) -> None:
+        if not 1 <= cells_per_vector <= MAX_CELLS_PER_VECTOR:
+            raise IndexError_(f"cells_per_vector must be 1 to {MAX_CELLS_PER_VECTOR}, not {cells_per_vector}")
         self.factory, self.nlist, self.nprobe, self.train_size = factory, nlist, nprobe, train_size
-        self.train_iterations = train_iterations
+        self.train_iterations, self.cells_per_vector = train_iterations, cells_per_vector
+        self._copies: dict[int, int] = {}  # episode -> extra copies stored in further cells
+        self._stored_cells = 1  # the most cells any stored vector is in (a file may differ from the option)
         self.dim = dim
         self._build(nlist * MIN_POINTS_PER_CELL)  # a bad factory string fails now, not at training
         super().__init__(directory, dim)
 
     def _loaded(self) -> None:
         self._configure()
-        self._episodes = {int(e) for e in np.unique(self._all_ids() >> TIME_BITS)}
+        ids = self._all_ids(copies=True)
+        copies = (ids & COPY_MASK) != 0
+        self._episodes = {int(e) for e in np.unique(ids[~copies] >> TIME_BITS)}
+        episodes, counts = np.unique(ids[copies] >> TIME_BITS, return_counts=True)
+        self._copies = {int(e): int(c) for e, c in zip(episodes, counts)}
+        self._stored_cells = int(np.max(ids & COPY_MASK, initial=0) >> COPY_SHIFT) + 1
 
     def blank(self) -> FaissIvfFrameIndex:
         """An empty in-memory index with the same options: what a rebuild fills before :meth:`adopt`."""
         return FaissIvfFrameIndex(
             None, self.dim, factory=self.factory, nlist=self.nlist, nprobe=self.nprobe,
-            train_size=self.train_size, train_iterations=self.train_iterations,
+            train_size=self.train_size, train_iterations=self.train_iterations, cells_per_vector=self.cells_per_vector,
         )
 
     def adopt(self, other: FaissIvfFrameIndex) -> None:
         """Take over ``other``'s contents (a rebuild); searches already running finish on the old."""
         if other.dim != self.dim:
             raise IndexError_(f"cannot adopt an index of dimension {other.dim} into {self.dim}")
-        self._index, self._episodes = other._index, set(other._episodes)
+        self._index, self._episodes, self._copies = other._index, set(other._episodes), dict(other._copies)
+        self._stored_cells = other._stored_cells
         self._configure()
 
     # -- construction ------------------------------------------------------------------------
@@ -112,6 +129,11 @@ class FaissIvfFrameIndex(FaissIndexBase):
             quantizer = faiss.downcast_index(ivf.quantizer)
             if isinstance(quantizer, faiss.IndexHNSW):  # the graph search must look wider than nprobe
                 quantizer.hnsw.efSearch = max(HNSW_EF_SEARCH, 2 * self.nprobe)
+
+    @property
+    def size(self) -> int:
+        """Descriptors held, each counted once however many cells it is stored in."""
+        return int(self._index.ntotal) - sum(self._copies.values())
 
     @property
     def trained(self) -> bool:
@@ -159,13 +181,14 @@ class FaissIvfFrameIndex(FaissIndexBase):
         if self.size:
             vectors, ids = self._buffered_vectors(), self._all_ids()
             for start in range(0, len(ids), ADD_CHUNK):
-                index.add_with_ids(vectors[start : start + ADD_CHUNK], ids[start : start + ADD_CHUNK])
+                self._add_to(index, vectors[start : start + ADD_CHUNK], ids[start : start + ADD_CHUNK])
         log.info("IVF index trained on %d descriptors, %d cells", len(sample), faiss.extract_index_ivf(index).nlist)
         self._index = index
         self._configure()
 
     # -- FrameIndex --------------------------------------------------------------------------
-    def _all_ids(self) -> np.ndarray:
+    def _all_ids(self, *, copies: bool = False) -> np.ndarray:
+        """Every stored id, once per descriptor (``copies``: with the further copies' ids too)."""
         ivf = faiss.try_extract_index_ivf(self._index)
         if ivf is None:
             return faiss.vector_to_array(self._index.id_map).astype(np.int64)
@@ -175,7 +198,38 @@ class FaissIvfFrameIndex(FaissIndexBase):
             for i in range(ivf.nlist)
             if lists.list_size(i)
         ]
-        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+        ids = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+        return ids if copies else ids[(ids & COPY_MASK) == 0]
+
+    def _add_to(self, index: faiss.Index, vectors: np.ndarray, ids: np.ndarray) -> None:
+        """Add to ``index``: each vector to the first cell a query identical to it probes and,
+        with ``cells_per_vector`` n > 1, a copy to each of the next n − 1. A distorted copy of a
+        frame often probes none of the cells nearest its original; at the same codes scanned,
+        two cells and half the probes miss fewer (RESULTS.md, Scale)."""
+        ivf = faiss.try_extract_index_ivf(index)
+        if ivf is None or self.cells_per_vector == 1:
+            index.add_with_ids(vectors, ids)
+            return
+        if np.any(ids & COPY_MASK):
+            raise ValueError("frame times must stay below 2^30 ms (12 days) in an index storing copies")
+        vectors = _transformed(index, vectors)
+        _, cells = ivf.quantizer.search(vectors, self.cells_per_vector)
+        for copy in range(self.cells_per_vector):
+            found = cells[:, copy] >= 0  # fewer cells than copies: a tiny index
+            add_to_cells(ivf, vectors[found], ids[found] | (copy << COPY_SHIFT), cells[found, copy])
+            if copy:
+                episodes, counts = np.unique(ids[found] >> TIME_BITS, return_counts=True)
+                for episode, count in zip(episodes.tolist(), counts.tolist()):
+                    self._copies[episode] = self._copies.get(episode, 0) + count
+        index.ntotal = ivf.ntotal
+        self._stored_cells = max(self._stored_cells, self.cells_per_vector)
+
+    def _search_index(self, index: faiss.Index, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        if not self._copies:
+            return index.search(vectors, k)
+        # every one of the k nearest may be found once per cell it is stored in
+        similarities, ids = index.search(vectors, min(self._stored_cells * k, int(index.ntotal)))
+        return first_occurrences(similarities, np.where(ids >= 0, ids & ~COPY_MASK, -1), k)
 
     def episode_ids(self) -> set[int]:
         return set(self._episodes)
@@ -183,17 +237,27 @@ class FaissIvfFrameIndex(FaissIndexBase):
     def add(self, episode_id: int, times_ms: np.ndarray, vectors: np.ndarray) -> None:
         vectors = self._check(times_ms, vectors)
         self.remove(episode_id)
-        self._index.add_with_ids(vectors, encode_ids(episode_id, np.asarray(times_ms)))
+        self._add_to(self._index, vectors, encode_ids(episode_id, np.asarray(times_ms)))
         self._episodes.add(int(episode_id))
         if not self.trained and self.size >= self.train_size:
             self.train()
 
     def add_many(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        super().add_many(ids, vectors)
+        self._add_to(self._index, np.ascontiguousarray(vectors, np.float32), np.ascontiguousarray(ids, np.int64))
         self._episodes.update(int(e) for e in np.unique(ids >> TIME_BITS))
 
     def remove(self, episode_id: int) -> int:
         if int(episode_id) not in self._episodes:
             return 0  # a full scan of the cells saved: the common case is a new episode
         self._episodes.discard(int(episode_id))
-        return self._remove_range(self._index, episode_id)
+        return self._remove_range(self._index, episode_id) - self._copies.pop(int(episode_id), 0)
+
+
+def _transformed(index: faiss.Index, vectors: np.ndarray) -> np.ndarray:
+    """``vectors`` as the IVF inside ``index`` sees them: through its pre-transforms (the zero
+    padding of :meth:`FaissIvfFrameIndex._build`, or whatever the factory string adds)."""
+    index = faiss.downcast_index(index)
+    if isinstance(index, faiss.IndexPreTransform):
+        for number in range(index.chain.size()):
+            vectors = faiss.downcast_VectorTransform(index.chain.at(number)).apply(vectors)
+    return np.ascontiguousarray(vectors, dtype=np.float32)

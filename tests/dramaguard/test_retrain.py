@@ -81,7 +81,9 @@ def settings(tmp_path) -> Settings:
     return Settings(home=tmp_path / "home", index=IVF)
 
 
-def test_retrain_fills_every_cell_and_still_finds_planted_copies(settings):
+@pytest.mark.parametrize("cells_per_vector", [1, 2])
+def test_retrain_fills_every_cell_and_still_finds_planted_copies(tmp_path, cells_per_vector):
+    settings = Settings(home=tmp_path / "home", index={**IVF, "cells_per_vector": cells_per_vector})
     with Services.open(settings) as services:
         ids = library(services, 15)  # 3,000 descriptors
         assert services.index.cells == FIRST_CELLS and services.retrain_due()
@@ -90,6 +92,7 @@ def test_retrain_fills_every_cell_and_still_finds_planted_copies(settings):
         assert report.descriptors == 3000 and report.episodes == 15 and report.sample == 64 * 39
         assert services.index.cells == 64 and not services.retrain_due()
         assert services.index.episode_ids() == set(ids) and services.index.size == 3000
+        assert services.index._index.ntotal == 3000 * cells_per_vector  # the rebuild stores copies too
         assert found_share(services, ids[6], "w", 7) >= 0.95
     with Services.open(settings) as again:  # the rebuilt file is what was saved
         assert again.index.cells == 64 and again.reconcile() == (0, 0)

@@ -158,3 +158,50 @@ def test_a_rebuilt_file_is_reloaded_never_overwritten(tmp_path):
     other.remove(1)
     other.save()  # up to date now: an ordinary save goes through
     assert FaissIvfFrameIndex(tmp_path, DIM, nlist=8, train_size=500).episode_ids() == {2, 3}
+
+
+def test_vectors_stored_in_two_cells_are_counted_and_found_once(tmp_path):
+    lib = _library(12, 500, seed=11)
+    index = FaissIvfFrameIndex(tmp_path, DIM, nlist=64, nprobe=4, train_size=4000, cells_per_vector=2)
+    for e, vectors in lib.items():
+        index.add(e, np.arange(500) * 250, vectors)
+    assert index.trained and index.size == 6000 and index._index.ntotal == 12000
+    index.save()
+    again = FaissIvfFrameIndex(tmp_path, DIM, nlist=64, nprobe=4, train_size=4000)  # opened as one-cell
+    assert again.size == 6000 and again.episode_ids() == set(lib)
+    found = again.search(_near_copies(lib[5], noise=0.3, seed=12), 16)
+    frames = found.episode_ids << TIME_BITS | found.times_ms
+    assert (frames >= 0).all()  # 16 distinct neighbours in every row, none taken by a second copy
+    assert all(len(set(row)) == 16 for row in frames)
+    assert found.times_ms.max() < 500 * 250  # the copies' marker never leaks out
+    assert again.remove(3) == 500 and again.size == 5500 and again._index.ntotal == 11000
+    again.add(3, np.arange(500) * 250, lib[3])  # added as configured now: one cell
+    assert again.size == 6000 and again._index.ntotal == 11500
+
+
+def test_two_cells_per_vector_find_near_copies_one_cell_misses():
+    """Same data, same cells (same training sample and seed): the two-cell index holds every
+    vector where the other does, plus a copy in its second-nearest cell."""
+    lib = _library(16, 500, seed=13)
+    one = FaissIvfFrameIndex(None, DIM, nlist=128, nprobe=2, train_size=6000)
+    two = FaissIvfFrameIndex(None, DIM, nlist=128, nprobe=2, train_size=6000, cells_per_vector=2)
+    for e, vectors in lib.items():
+        one.add(e, np.arange(500) * 250, vectors)
+        two.add(e, np.arange(500) * 250, vectors)
+    queries = _near_copies(lib[9], noise=0.6, seed=14)  # similarity ≈ 0.85: copies that cross cell borders
+    truth = np.arange(500) * 250
+
+    def recall(index):
+        found = index.search(queries, 16)
+        return ((found.episode_ids == 9) & (found.times_ms == truth[:, None])).any(axis=1).mean()
+
+    assert recall(two) > recall(one) + 0.03
+
+
+def test_copies_need_frame_times_below_twelve_days():
+    index = FaissIvfFrameIndex(None, DIM, nlist=8, train_size=500, cells_per_vector=2)
+    index.add(1, np.arange(600) * 250, _library(1, 600, seed=15)[1])
+    with pytest.raises(ValueError, match="2\\^30 ms"):
+        index.add(2, np.array([1 << 30]), _library(1, 1, seed=16)[1])
+    with pytest.raises(IndexError_, match="cells_per_vector"):
+        FaissIvfFrameIndex(None, DIM, cells_per_vector=5)
