@@ -15,6 +15,12 @@ so and ``dramaguard/retrain.py`` rebuilds the index from the database's original
 (the stored 4-bit codes are too coarse to train on). Same id encoding and persistence as the flat
 backend (FAISS's writer, atomic); the file says by its own type whether it is still the exact
 buffer or the trained IVF.
+
+With ``cells_per_vector`` n > 1 each descriptor is stored in its n nearest cells (n times the
+codes; ids of the copies carry the copy number, see ``COPY_SHIFT``) and searches return each
+frame once. A pirated frame's descriptor drifts from its original's, often out of every cell the
+query probes; at 50 M, two cells and half the probes missed fewer references for the same codes
+scanned (benchmarks/RESULTS.md, Scale).
 """
 from __future__ import annotations
 
@@ -206,12 +212,12 @@ class FaissIvfFrameIndex(FaissIndexBase):
         with ``cells_per_vector`` n > 1, a copy to each of the next n − 1. A distorted copy of a
         frame often probes none of the cells nearest its original; at the same codes scanned,
         two cells and half the probes miss fewer (RESULTS.md, Scale)."""
+        if self.cells_per_vector > 1 and np.any(ids & COPY_MASK):  # checked while exact too: training re-adds
+            raise ValueError("frame times must stay below 2^30 ms (12 days) in an index storing copies")
         ivf = faiss.try_extract_index_ivf(index)
         if ivf is None or self.cells_per_vector == 1:
             index.add_with_ids(vectors, ids)
             return
-        if np.any(ids & COPY_MASK):
-            raise ValueError("frame times must stay below 2^30 ms (12 days) in an index storing copies")
         vectors = _transformed(index, vectors)
         _, cells = ivf.quantizer.search(vectors, self.cells_per_vector)
         for copy in range(self.cells_per_vector):
