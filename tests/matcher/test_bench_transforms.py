@@ -145,7 +145,9 @@ def test_searching_one_frame_in_three_then_verifying_decides_as_searching_all(li
     every_frame = QueryMatcher(matcher.index, MatchParams(search_every=1))
     for path in sorted((bench_dir / "queries").glob("*.mp4")):
         fp = fingerprint_video(path)
-        staged = {(m.episode_id, m.flipped, round(m.score, 6)) for m in matcher.match(fp, durations, step_ms=STEP)}
-        direct = {(m.episode_id, m.flipped, round(m.score, 6)) for m in every_frame.match(fp, durations, step_ms=STEP)}
-        assert staged <= direct, path.name
-        assert {m for m in direct if m[2] >= 0.3} <= staged, path.name
+        staged = {(m.episode_id, m.flipped): m.score for m in matcher.match(fp, durations, step_ms=STEP)}
+        direct = {(m.episode_id, m.flipped): m.score for m in every_frame.match(fp, durations, step_ms=STEP)}
+        assert staged.keys() <= direct.keys(), path.name
+        # the same score up to float32 summation order (BLAS kernels differ between CPUs)
+        assert all(abs(score - direct[key]) < 1e-5 for key, score in staged.items()), path.name
+        assert {key for key, score in direct.items() if score >= 0.3} <= staged.keys(), path.name
