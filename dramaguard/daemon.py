@@ -176,8 +176,9 @@ class Daemon:
         summary = {"episodes_added": added, "episodes_removed": removed, **self.sync_jobs()}
         if self.services.retrain_due():
             index = self.services.index
-            log.info("index: %d cells for %d descriptors (nlist %d): retraining", index.cells,
-                     index.size, index.nlist)
+            log.info("index: %d cells for %d descriptors (nlist %d, %d cells per vector%s): retraining",
+                     index.cells, index.size, index.nlist, index.cells_per_vector,
+                     ", copies missing" if index.copies_missing else "")
             try:
                 report = await self.pipeline.stages.retrain(self._unless_stopping)
             except retrain.RetrainAbandoned:

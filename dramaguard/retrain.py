@@ -167,6 +167,7 @@ def retrain(services: Services, progress: Progress | None = None) -> RetrainRepo
 
 def retrain_due(services: Services) -> bool:
     """The automatic rule (a cheap comparison): IVF with fewer cells than ``nlist`` although it
-    holds enough descriptors (``nlist`` × 39) to train them all."""
+    holds enough descriptors (``nlist`` × 39) to train them all, or with descriptors stored in
+    fewer cells than ``cells_per_vector`` asks for."""
     index = services.index
     return isinstance(index, FaissIvfFrameIndex) and index.retrain_due

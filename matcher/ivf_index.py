@@ -155,9 +155,22 @@ class FaissIvfFrameIndex(FaissIndexBase):
     @property
     def retrain_due(self) -> bool:
         """Trained with fewer cells than ``nlist`` while holding enough descriptors for all of
-        them: a rebuild would make every query cheaper. Two integer comparisons: small libraries
-        (exact, or below ``nlist`` × 39 descriptors) never pay for the check."""
-        return self.trained and self.cells < self.nlist and self.size >= self.nlist * MIN_POINTS_PER_CELL
+        them (a rebuild would make every query cheaper), or holding fewer copies than
+        ``cells_per_vector`` asks for (raised after the library was built: an ``nprobe`` chosen
+        for n cells per vector misses what is stored in one). Small libraries (exact, or below
+        ``nlist`` × 39 descriptors with one cell per vector) never pay for the check."""
+        if not self.trained:
+            return False
+        more_cells = self.cells < self.nlist and self.size >= self.nlist * MIN_POINTS_PER_CELL
+        return more_cells or self.copies_missing
+
+    @property
+    def copies_missing(self) -> bool:
+        """Some descriptors are stored in fewer than ``cells_per_vector`` cells (an index with
+        fewer cells than that cannot hold the copies, and is not counted)."""
+        if self.cells_per_vector == 1 or self.cells < self.cells_per_vector:
+            return False
+        return sum(self._copies.values()) < self.size * (self.cells_per_vector - 1)
 
     def _buffered_vectors(self) -> np.ndarray:
         flat = faiss.downcast_index(self._index.index)

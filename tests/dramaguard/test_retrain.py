@@ -99,6 +99,25 @@ def test_retrain_fills_every_cell_and_still_finds_planted_copies(tmp_path, cells
         assert found_share(again, ids[11], "w", 12) >= 0.95
 
 
+def test_raising_cells_per_vector_makes_the_rebuild_due_until_every_descriptor_has_its_copies(tmp_path):
+    """A library trained with all its cells at one cell per vector, reopened asking for two: the
+    nprobe chosen for two cells would miss what has one, so the automatic rule rebuilds it."""
+    one = Settings(home=tmp_path / "home", index={**IVF, "train_size": 64 * 39})
+    with Services.open(one) as services:
+        ids = library(services, 15)
+        services.index.save()
+        assert services.index.cells == 64 and not services.retrain_due()
+    two = Settings(home=tmp_path / "home", index={**IVF, "train_size": 64 * 39, "cells_per_vector": 2})
+    with Services.open(two) as services:
+        assert services.index.copies_missing and services.retrain_due()
+        services.retrain_index()
+        assert services.index._index.ntotal == 2 * 3000 and services.index.size == 3000
+        assert not services.index.copies_missing and not services.retrain_due()
+        assert found_share(services, ids[3], "w", 4) >= 0.95
+    with Services.open(two) as again:  # the saved rebuild says so by itself
+        assert not again.retrain_due() and again.index.episode_ids() == set(ids)
+
+
 def test_episode_registered_during_the_rebuild_is_kept(settings):
     with Services.open(settings) as daemon, Services.open(settings) as api:
         library(daemon, 15)
