@@ -527,7 +527,8 @@ def _measure_size(index, planted, originals, innocents, picked, better, evidence
         "nlist": args.nlist,
         # the cells actually trained: the backend caps nlist at train sample / 39 (FAISS's floor)
         "cells": faiss.extract_index_ivf(index._index).nlist if args.backend == "faiss-ivf" else None,
-        "cells_per_vector": args.cells_per_vector,
+        # what the index holds, not the option: a --reuse run measures an index built with another
+        "cells_per_vector": round(index._index.ntotal / index.size, 2) if args.backend == "faiss-ivf" else None,
         "nprobe": args.nprobe,
         "train_vectors": args.train,
         "train_iterations": args.train_iterations,
