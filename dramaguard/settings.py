@@ -182,13 +182,16 @@ class IndexSettings(BaseModel):
         16384, ge=1,
         description="k-means cells: at most train_size / 39 at first; all of them once the index holds nlist × 39 "
         "(the daemon retrains it from the database, dramaguard/retrain.py)")
-    nprobe: int = Field(32, ge=1, description="cells scanned per query: recall vs time")
+    nprobe: int = Field(
+        10, ge=1,
+        description="cells scanned per query: recall vs time (10 with two cells per vector: < 1 % recall loss in "
+        "< 100 ms per candidate at 50 M descriptors, benchmarks/RESULTS.md)")
     train_size: int = Field(200_000, ge=1, description="descriptors stored before IVF training")
     train_iterations: int = Field(10, ge=1, description="k-means iterations when the IVF trains")
     cells_per_vector: int = Field(
-        1, ge=1, le=4,
+        2, ge=1, le=4,
         description="store each descriptor in its n nearest cells: n times the memory, fewer misses for the same "
-        "codes scanned at nprobe / n (docs/scaling.md)")
+        "codes scanned (docs/scaling.md); raising it makes the daemon rebuild the index once")
     milvus_uri: str | None = Field(None, description="http://host:19530 for a Milvus cluster")
     milvus_collection: str = "dramaguard_frames"
     milvus_index_type: str = Field("FLAT", description="FLAT (exact), or IVF_SQ8 / HNSW on a cluster")

@@ -102,7 +102,7 @@ def test_retrain_fills_every_cell_and_still_finds_planted_copies(tmp_path, cells
 def test_raising_cells_per_vector_makes_the_rebuild_due_until_every_descriptor_has_its_copies(tmp_path):
     """A library trained with all its cells at one cell per vector, reopened asking for two: the
     nprobe chosen for two cells would miss what has one, so the automatic rule rebuilds it."""
-    one = Settings(home=tmp_path / "home", index={**IVF, "train_size": 64 * 39})
+    one = Settings(home=tmp_path / "home", index={**IVF, "train_size": 64 * 39, "cells_per_vector": 1})
     with Services.open(one) as services:
         ids = library(services, 15)
         services.index.save()

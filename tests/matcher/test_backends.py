@@ -140,10 +140,15 @@ def test_settings_select_the_backend(tmp_path):
 
     flat = Settings(home=tmp_path)
     assert make_index(flat.index, DIM, tmp_path).name == "faiss-flat"
-    ivf = Settings(home=tmp_path, index={"backend": "faiss-ivf", "nlist": 4, "train_size": 50, "cells_per_vector": 2})
+    ivf = Settings(home=tmp_path, index={"backend": "faiss-ivf", "nlist": 4, "train_size": 50, "cells_per_vector": 3})
     built = make_index(ivf.index, DIM, tmp_path / "ivf")
     assert isinstance(built, FaissIvfFrameIndex) and built.train_size == 50 and built.nlist == 4
-    assert built.cells_per_vector == 2 and flat.index.cells_per_vector == 1
+    assert built.cells_per_vector == 3
+    # the settings' defaults are the backend's own (the measured 50 M configuration)
+    by_default = make_index(Settings(home=tmp_path, index={"backend": "faiss-ivf"}).index, DIM, tmp_path / "default")
+    plain = FaissIvfFrameIndex(None, DIM)
+    assert (by_default.nprobe, by_default.cells_per_vector, by_default.nlist, by_default.factory) == (
+        plain.nprobe, plain.cells_per_vector, plain.nlist, plain.factory)
     bad = Settings(home=tmp_path, index={"backend": "faiss-ivf", "factory": "HNSW32"})
     with pytest.raises(IndexError_, match="not an inverted-file"):
         make_index(bad.index, DIM, tmp_path / "bad")
@@ -154,7 +159,7 @@ def test_environment_selects_the_backend(tmp_path, monkeypatch):
 
     monkeypatch.setenv("DRAMAGUARD_INDEX__BACKEND", "faiss-ivf")
     monkeypatch.setenv("DRAMAGUARD_INDEX__NPROBE", "3")
-    monkeypatch.setenv("DRAMAGUARD_INDEX__CELLS_PER_VECTOR", "2")
+    monkeypatch.setenv("DRAMAGUARD_INDEX__CELLS_PER_VECTOR", "1")
     settings = Settings(home=tmp_path)
     assert settings.index.backend == "faiss-ivf" and settings.index.nprobe == 3
-    assert settings.index.cells_per_vector == 2
+    assert settings.index.cells_per_vector == 1

@@ -167,7 +167,7 @@ def test_vectors_stored_in_two_cells_are_counted_and_found_once(tmp_path):
         index.add(e, np.arange(500) * 250, vectors)
     assert index.trained and index.size == 6000 and index._index.ntotal == 12000
     index.save()
-    again = FaissIvfFrameIndex(tmp_path, DIM, nlist=64, nprobe=4, train_size=4000)  # opened as one-cell
+    again = FaissIvfFrameIndex(tmp_path, DIM, nlist=64, nprobe=4, train_size=4000, cells_per_vector=1)
     assert again.size == 6000 and again.episode_ids() == set(lib)
     found = again.search(_near_copies(lib[5], noise=0.3, seed=12), 16)
     frames = found.episode_ids << TIME_BITS | found.times_ms
@@ -183,8 +183,8 @@ def test_two_cells_per_vector_find_near_copies_one_cell_misses():
     """Same data, same cells (same training sample and seed): the two-cell index holds every
     vector where the other does, plus a copy in its second-nearest cell."""
     lib = _library(16, 500, seed=13)
-    one = FaissIvfFrameIndex(None, DIM, nlist=128, nprobe=2, train_size=6000)
-    two = FaissIvfFrameIndex(None, DIM, nlist=128, nprobe=2, train_size=6000, cells_per_vector=2)
+    one = FaissIvfFrameIndex(None, DIM, nlist=128, nprobe=2, train_size=6000, cells_per_vector=1)
+    two = FaissIvfFrameIndex(None, DIM, nlist=128, nprobe=2, train_size=6000)  # two cells: the default
     for e, vectors in lib.items():
         one.add(e, np.arange(500) * 250, vectors)
         two.add(e, np.arange(500) * 250, vectors)
