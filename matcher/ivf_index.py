@@ -21,8 +21,8 @@ With ``cells_per_vector`` n > 1 (2 by default) each descriptor is stored in its 
 (n times the codes; ids of the copies carry the copy number, see ``COPY_SHIFT``) and searches
 return each frame once. A pirated frame's descriptor drifts from its original's, often out of
 every cell the query probes; a copy in the second-nearest cell catches most of those, so a few
-probes do what many did with one cell: at 50 M, two cells and nprobe 10 keep the recall loss on
-evidence under 1 % in under 100 ms per candidate, which one cell reached at no nprobe
+probes do what many did with one cell: at 50 M, two cells and nprobe 10 lost 0.61 % of the
+evidence in 78–90 ms per candidate, where one cell needed nprobe 32 and 105–116 ms for the same
 (benchmarks/RESULTS.md, Scale).
 """
 from __future__ import annotations
@@ -226,8 +226,8 @@ class FaissIvfFrameIndex(FaissIndexBase):
     def _add_to(self, index: faiss.Index, vectors: np.ndarray, ids: np.ndarray) -> None:
         """Add to ``index``: each vector to the first cell a query identical to it probes and,
         with ``cells_per_vector`` n > 1, a copy to each of the next n − 1. A distorted copy of a
-        frame often probes none of the cells nearest its original; at the same codes scanned,
-        two cells and half the probes miss fewer (RESULTS.md, Scale)."""
+        frame often probes none of the cells nearest its original; a copy in the next cell
+        lets fewer probes find it (module docstring)."""
         if self.cells_per_vector > 1 and np.any(ids & COPY_MASK):  # checked while exact too: training re-adds
             raise ValueError("frame times must stay below 2^30 ms (12 days) in an index storing copies")
         ivf = faiss.try_extract_index_ivf(index)
