@@ -21,7 +21,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from dramaguard.logs import configure_logging
-from dramaguard.services import RegisterResult, Services
+from indexing.catalogue import Services
+from indexing.reports import RegisterResult
 from dramaguard.settings import Settings
 
 app = typer.Typer(help="DramaGuard: find pirated copies of registered short dramas.", no_args_is_help=True)
@@ -203,7 +204,7 @@ def index_retrain(ctx: typer.Context) -> None:
     The daemon does this by itself once the library can fill every cell; a running daemon or API
     notices the rebuilt file and reloads it.
     """
-    from dramaguard.retrain import NothingToRetrain
+    from indexing.retrain import NothingToRetrain
 
     with Services.open(ctx.obj) as services, _progress() as progress:
         task = progress.add_task("sampling", total=None, current="episodes")
@@ -241,7 +242,7 @@ def check_command(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Verify that the index, the database and the evidence store agree and nothing is corrupt."""
-    from dramaguard.maintenance import check
+    from indexing.maintenance import check
 
     report = check(ctx.obj, repair=repair, grace_s=grace_s)
     store = report.store
@@ -271,7 +272,7 @@ def backup_command(
     archive: Annotated[Path, typer.Argument(help="output .tar.gz")],
 ) -> None:
     """Back up the data home (database snapshot, index, evidence) into one verified archive."""
-    from dramaguard.maintenance import MaintenanceError, backup
+    from indexing.maintenance import MaintenanceError, backup
 
     try:
         manifest = backup(ctx.obj, archive)
@@ -288,7 +289,7 @@ def restore_command(
     force: Annotated[bool, typer.Option("--force", help="restore into a non-empty home")] = False,
 ) -> None:
     """Restore a backup into the data home after verifying every file's checksum."""
-    from dramaguard.maintenance import MaintenanceError, restore
+    from indexing.maintenance import MaintenanceError, restore
 
     try:
         manifest = restore(archive, ctx.obj, force=force)

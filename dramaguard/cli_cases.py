@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
-from dramaguard.casework import casework_metrics, preview_notice
+from monitor.casework import casework_metrics, preview_notice
 from dramaguard.settings import Settings
 from notices.clock import SystemClock
 from notices.errors import IncompleteNotice

@@ -13,7 +13,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy import select
 
 from crawler.runner import Outcome, Sources
-from dramaguard.crawling import Tally, crawl, work_terms
+from monitor.crawling import Tally, crawl, work_terms
 from dramaguard.settings import Settings
 from storage.crawl import SqlCrawlState
 from storage.db import transaction
@@ -41,7 +41,7 @@ def crawl_command(
     """Discover new videos, sample and scan them; print those matching registered works."""
     settings: Settings = ctx.obj
     # Imported here: services.py is the lead's composition of the index and database.
-    from dramaguard.services import Services
+    from indexing.catalogue import Services
 
     console = Console()
     with Services.open(settings) as services:

@@ -28,8 +28,8 @@ def daemon_command(
     log_json: Annotated[bool, typer.Option("--log-json", help="one JSON object per log line")] = False,
 ) -> None:
     """Watch the configured platforms until SIGTERM/SIGINT: discover, match, notify, re-check."""
-    from dramaguard.casework_adapter import NoticesCasework
-    from dramaguard.daemon import Daemon
+    from monitor.casework_adapter import NoticesCasework
+    from monitor.daemon import Daemon
     from dramaguard.logs import configure_logging
 
     settings: Settings = ctx.obj
@@ -48,8 +48,8 @@ def status_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the snapshot as JSON")] = False,
 ) -> None:
     """Queue sizes, last run of each job, index readiness, cases close to their deadline."""
-    from dramaguard.health import snapshot
-    from dramaguard.services import Services
+    from monitor.health import snapshot
+    from indexing.catalogue import Services
 
     with Services.open(ctx.obj) as services:
         snap = snapshot(services)

@@ -54,7 +54,7 @@ def users_add(
 ) -> None:
     """Add a user (the first admin, or anyone, from the server's shell)."""
     from dramaguard.accounts import AccountError, create_user
-    from dramaguard.services import Services
+    from indexing.catalogue import Services
     from storage import registry
     from storage.db import transaction
 
@@ -83,7 +83,7 @@ def users_token(
 ) -> None:
     """Issue an API token for a user; it is printed once and only its hash is kept."""
     from dramaguard.accounts import issue_token
-    from dramaguard.services import Services
+    from indexing.catalogue import Services
     from storage.auth import find_user_by_email
     from storage.db import transaction
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from dramaguard.settings import Settings
-from dramaguard.watermarking import MissingKeyError, watermark_key, watermark_params
+from indexing.watermarking import MissingKeyError, watermark_key, watermark_params
 from fingerprint.watermark import (
     EncodeOptions,
     WatermarkError,

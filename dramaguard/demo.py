@@ -34,10 +34,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crawler.simulated.server import PlatformSim
-from dramaguard import samples
-from dramaguard.casework_adapter import NoticesCasework
-from dramaguard.daemon import Daemon
-from dramaguard.services import Services
+from monitor import samples
+from monitor.casework_adapter import NoticesCasework
+from monitor.daemon import Daemon
+from indexing.catalogue import Services
 from dramaguard.settings import Settings
 from notices.policy import Action, PolicyRule
 from storage import cases as repo

@@ -1,6 +1,6 @@
 """Delivery channels: the base owns retries with backoff; plugins only know how to send once.
 
-Idempotency: every delivery carries a key, stable per (case, stage) (see dramaguard.casework).
+Idempotency: every delivery carries a key, stable per (case, stage) (see monitor.casework).
 A channel passes it to the receiver in a form the receiver can dedupe on — an
 ``Idempotency-Key`` header for complaint APIs, the ``Message-ID`` for email — so sending the same
 key again after a crash never makes a second complaint at a receiver that dedupes.
