@@ -13,6 +13,7 @@ PACKAGES = (
     "storage",
     "monitor",
     "indexing",
+    "plugins",
     "dramaguard",
     "benchmarks",
 )

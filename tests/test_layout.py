@@ -17,6 +17,8 @@ FORBIDDEN = {
     # the pipeline and the index's engine sit between storage and the composition root
     "indexing": {"dramaguard", "monitor"},
     "monitor": {"dramaguard"},
+    # the shared plugin-registry helper imports nothing of the project
+    "plugins": {"fingerprint", "crawler", "matcher", "notices", "storage", "indexing", "monitor", "dramaguard"},
 }
 # the one module of the composition root the layers below it may read: its configuration types
 # (pydantic models that import no project module but ``crawler.terms``)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from notices.errors import DeliveryError
+from plugins import unique_names
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +86,4 @@ class Channel(ABC):
 
 
 def build_registry(classes: Iterable[type[Channel]]) -> dict[str, type[Channel]]:
-    registry: dict[str, type[Channel]] = {}
-    for cls in classes:
-        if cls.name in registry:
-            raise ValueError(f"duplicate channel name {cls.name!r}")
-        registry[cls.name] = cls
-    return registry
+    return unique_names(classes, "channel")
