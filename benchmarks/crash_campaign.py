@@ -51,7 +51,7 @@ from benchmarks.procstat import alive, children
 from crawler.simulated.server import PlatformSim
 from monitor import samples
 from dramaguard.accounts import create_user, issue_token
-from dramaguard.demo import CopyrightMailbox, demo_settings, prepare_work, settings_env
+from monitor.demo import CopyrightMailbox, demo_settings, prepare_work, settings_env
 from indexing.maintenance import CheckReport, check
 from indexing.catalogue import Services
 from dramaguard.settings import Settings

@@ -27,7 +27,7 @@ from crawler.simulated.server import Faults, PlatformSim
 from monitor import samples
 from monitor.casework_adapter import NoticesCasework
 from monitor.daemon import Daemon
-from dramaguard.demo import demo_settings, prepare_work
+from monitor.demo import demo_settings, prepare_work
 from indexing.catalogue import Services
 from dramaguard.settings import Settings
 from storage.daemon import QueuedCandidate

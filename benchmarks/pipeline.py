@@ -40,7 +40,7 @@ from benchmarks.index_scale import FRAMES_PER_EPISODE, VIEWS, chunk, dev_statist
 from benchmarks.pipeline_media import Media, make_media
 from crawler.simulated.server import Faults, PlatformSim
 from monitor.casework_adapter import NoticesCasework
-from dramaguard.demo import demo_settings
+from monitor.demo import demo_settings
 from monitor.pipeline import Pipeline
 from indexing.catalogue import Services
 from indexing.fingerprinting import _fingerprint_job

@@ -7,7 +7,9 @@ import pypdf
 import typer
 from typer.testing import CliRunner
 
-from dramaguard import cli, cli_cases
+from dramaguard import cli
+
+from dramaguard.cli import cases as cli_cases
 
 from monitor import casework
 from dramaguard.settings import NoticeSettings

@@ -20,7 +20,7 @@ from rich.console import Console
 from crawler.runner import Sources
 from crawler.simulated.media import make_video
 from crawler.simulated.server import Faults, PlatformSim
-from dramaguard.cli_crawl import _options, run_with_progress
+from dramaguard.cli.crawl import _options, run_with_progress
 from monitor.crawling import crawl, platform_config, work_terms
 from dramaguard.settings import CrawlerSettings, Settings, WorkSearchSettings
 from storage.crawl import SqlCrawlState
@@ -199,7 +199,7 @@ def test_commands_are_registered() -> None:
     import typer
     from typer.testing import CliRunner
 
-    from dramaguard.cli_crawl import register
+    from dramaguard.cli.crawl import register
 
     app = typer.Typer()
     register(app)

@@ -17,7 +17,7 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from crawler.simulated.server import PlatformSim
-from dramaguard.demo import demo_settings, prepare_work, settings_env
+from monitor.demo import demo_settings, prepare_work, settings_env
 from indexing.catalogue import Services
 from storage.cases import Case, Delivery, NoticeItemRow
 from storage.daemon import QueuedCandidate

@@ -20,7 +20,7 @@ import pytest
 from rich.console import Console
 from sqlalchemy import select
 
-from dramaguard.demo import run_scenario
+from monitor.demo import run_scenario
 from monitor.health import snapshot
 from indexing.catalogue import Services
 from storage.cases import Case, NoticeItemRow, RegistrationReceiptRow

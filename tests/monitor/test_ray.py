@@ -19,7 +19,7 @@ from sqlalchemy import select
 from crawler.models import Candidate
 from crawler.simulated.server import PlatformSim
 from monitor.casework_adapter import NoticesCasework
-from dramaguard.demo import demo_settings
+from monitor.demo import demo_settings
 from monitor.pipeline import Pipeline
 from indexing.catalogue import Services
 from dramaguard.settings import Settings

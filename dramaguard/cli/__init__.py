@@ -7,6 +7,11 @@
 
 Exit status: 0 when every file went through, 1 when some file failed (the rest still ran),
 2 for usage errors.
+
+This package owns the command line: the root app, its callback and the catalogue's commands
+(register, scan, works, index) here; one module per further command group (``cases``,
+``crawl``, ``daemon``, ``maintenance``, ``serve``, ``watermark``), each adding itself through
+``register(app)``.
 """
 from __future__ import annotations
 
@@ -221,89 +226,11 @@ def index_retrain(ctx: typer.Context) -> None:
     out.print(report.summary(), highlight=False)
 
 
-@app.command()
-def demo(
-    ctx: typer.Context,
-    episodes: Annotated[int, typer.Option(min=1, max=10)] = 3,
-    time_scale: Annotated[float, typer.Option("--time-scale", min=0.1, help="stretch every interval")] = 1.0,
-) -> None:
-    """Run the daemon against a simulated platform with pirated uploads, end to end."""
-    from dramaguard.demo import run_demo
-
-    if not run_demo(ctx.obj, episodes=episodes, console=out, time_scale=time_scale):
-        raise typer.Exit(1)
-
-
-@app.command("check")
-def check_command(
-    ctx: typer.Context,
-    repair: Annotated[bool, typer.Option("--repair", help="fix index drift, remove orphans and leftovers")] = False,
-    grace_s: Annotated[float, typer.Option("--grace-s", min=0, help="skip files younger than this (writes in progress)")] = 300.0,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """Verify that the index, the database and the evidence store agree and nothing is corrupt."""
-    from indexing.maintenance import check
-
-    report = check(ctx.obj, repair=repair, grace_s=grace_s)
-    store = report.store
-    if as_json:
-        typer.echo(json.dumps(report.as_json()))
-    else:
-        out.print(
-            f"{report.episodes} episodes registered, {report.indexed} in the index; "
-            f"missing from index: {report.missing_from_index or 'none'}; "
-            f"orphans in index: {report.orphans_in_index or 'none'}; "
-            f"corrupt fingerprints: {report.bad_digests or 'none'}\n"
-            f"{store.evidence} evidence packages, {store.receipts} receipts, {store.samples} samples; "
-            f"damaged: {store.bad_evidence + store.bad_receipts + store.bad_samples or 'none'}; "
-            f"orphans: {store.orphans or 'none'}; half-written leftovers: {store.leftovers or 'none'}"
-            + (f"; episodes without reference keyframes: {store.without_keyframes}"
-               if store.without_keyframes else "")
-            + ("; repaired" if report.repaired else ""),
-            highlight=False,
-        )
-    if not report.ok and not report.repaired or report.damaged:
-        raise typer.Exit(1)
-
-
-@app.command("backup")
-def backup_command(
-    ctx: typer.Context,
-    archive: Annotated[Path, typer.Argument(help="output .tar.gz")],
-) -> None:
-    """Back up the data home (database snapshot, index, evidence) into one verified archive."""
-    from indexing.maintenance import MaintenanceError, backup
-
-    try:
-        manifest = backup(ctx.obj, archive)
-    except MaintenanceError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from exc
-    out.print(f"backed up {len(manifest['files'])} files to {archive}", highlight=False)
-
-
-@app.command("restore")
-def restore_command(
-    ctx: typer.Context,
-    archive: Annotated[Path, typer.Argument(help="a backup made by 'dramaguard backup'")],
-    force: Annotated[bool, typer.Option("--force", help="restore into a non-empty home")] = False,
-) -> None:
-    """Restore a backup into the data home after verifying every file's checksum."""
-    from indexing.maintenance import MaintenanceError, restore
-
-    try:
-        manifest = restore(archive, ctx.obj, force=force)
-    except MaintenanceError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from exc
-    out.print(f"restored {len(manifest['files'])} files into {ctx.obj.home}", highlight=False)
-
-
 def _register_plugins() -> None:
-    """Command groups that live in their own modules."""
-    from dramaguard import cli_cases, cli_crawl, cli_daemon, cli_serve, cli_watermark
+    """Command groups that live in their own modules (one per group; each has ``register(app)``)."""
+    from dramaguard.cli import cases, crawl, daemon, maintenance, serve, watermark
 
-    for module in (cli_cases, cli_crawl, cli_daemon, cli_serve, cli_watermark):
+    for module in (cases, crawl, daemon, maintenance, serve, watermark):
         module.register(app)
 
 

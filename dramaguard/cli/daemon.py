@@ -1,4 +1,5 @@
-"""CLI: ``dramaguard daemon`` (the monitoring process) and ``dramaguard status`` (its health).
+"""CLI: ``dramaguard daemon`` (the monitoring process), ``dramaguard status`` (its health) and
+``dramaguard demo`` (the daemon against a simulated platform, end to end).
 
 ``status`` exits 0 when healthy, 1 when degraded (index not ready, a job failing, a deadline
 close), so it can serve as a container health check.
@@ -20,6 +21,7 @@ from dramaguard.settings import Settings
 def register(app: typer.Typer) -> None:
     app.command("daemon")(daemon_command)
     app.command("status")(status_command)
+    app.command("demo")(demo_command)
 
 
 def daemon_command(
@@ -81,3 +83,15 @@ def _print(snap: dict) -> None:
     for c in snap["unprocessed_near_deadline"]:
         out.print(f"[yellow]candidate {c['candidate']}[/yellow] {c['url']}: unprocessed, "
                   f"{c['seconds_left']} s to the deadline")
+
+
+def demo_command(
+    ctx: typer.Context,
+    episodes: Annotated[int, typer.Option(min=1, max=10)] = 3,
+    time_scale: Annotated[float, typer.Option("--time-scale", min=0.1, help="stretch every interval")] = 1.0,
+) -> None:
+    """Run the daemon against a simulated platform with pirated uploads, end to end."""
+    from monitor.demo import run_demo
+
+    if not run_demo(ctx.obj, episodes=episodes, console=Console(soft_wrap=True), time_scale=time_scale):
+        raise typer.Exit(1)
