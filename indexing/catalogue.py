@@ -28,7 +28,7 @@ from indexing import retrain
 from indexing.audio import AudioLibrary, fused_score
 from indexing.fingerprinting import EpisodePrints, _fingerprint_job, sha256_file
 from indexing.procs import die_with_parent
-from indexing.reports import LeakReport, MatchReport, RegisterResult, ScanReport
+from indexing.reports import LeakReport, MatchReport, RegisterResult, ScanReport, audio_only_report, video_report
 from indexing.watermarking import find_watermark
 from matcher.backends import make_index
 from matcher.index import IndexRebuilt
@@ -356,22 +356,8 @@ class Services:
 
     def _audio_only_report(self, audio, query_ms: int) -> MatchReport:
         """A match heard but not seen (picture hidden or covered): spans from the audio offset."""
-        title, work_id, number, source, ref_s = self._catalogue[audio.episode_id]
-        ref_start = max(0.0, audio.offset_ms / 1000)
-        ref_end = min(ref_s, (audio.offset_ms + audio.speed * query_ms) / 1000)
-        query_start = max(0.0, (ref_start * 1000 - audio.offset_ms) / audio.speed / 1000)
-        query_end = max(query_start, (ref_end * 1000 - audio.offset_ms) / audio.speed / 1000)
         fusion = fused_score(None, audio, self.settings.matcher)
-        return MatchReport(
-            work=title, work_id=work_id, episode=number, episode_id=audio.episode_id,
-            reference=source, score=round(fusion.score, 4),
-            query_start=round(query_start, 3), query_end=round(query_end, 3),
-            ref_start=round(ref_start, 3), ref_end=round(ref_end, 3),
-            query_coverage=round(min(1.0, (query_end - query_start) * 1000 / max(query_ms, 1)), 4),
-            ref_coverage=round(min(1.0, (ref_end - ref_start) / max(ref_s, 1e-3)), 4),
-            segments=[{"query": [query_start, query_end], "ref": [ref_start, ref_end], "similarity": None}],
-            video_score=None, audio_score=round(audio.score, 4), confirmed=False,
-        )
+        return audio_only_report(audio, self._catalogue[audio.episode_id], query_ms, fusion.score)
 
     def scan_files(self, paths: Iterable[Path], *, min_score: float | None = None) -> Iterator[ScanReport]:
         """Scan many files: fingerprinted on every core (or on Ray), matched here, in order."""
@@ -388,34 +374,7 @@ class Services:
         for match in self.matcher.match(fp, durations, step_ms=self.fp_params.interval_ms):
             if match.score < min_score or match.episode_id not in self._catalogue:
                 continue
-            title, work_id, number, source, _ = self._catalogue[match.episode_id]
-            a = match.alignment
-            first, last = a.segments[0], a.segments[-1]
-            reports.append(
-                MatchReport(
-                    work=title,
-                    work_id=work_id,
-                    episode=number,
-                    episode_id=match.episode_id,
-                    reference=source,
-                    score=round(match.score, 4),
-                    query_start=first.query_start_ms / 1000,
-                    query_end=last.query_end_ms / 1000,
-                    ref_start=min(s.ref_start_ms for s in a.segments) / 1000,
-                    ref_end=max(s.ref_end_ms for s in a.segments) / 1000,
-                    query_coverage=round(a.query_coverage, 4),
-                    ref_coverage=round(a.ref_coverage, 4),
-                    flipped=match.flipped,
-                    segments=[
-                        {
-                            "query": [s.query_start_ms / 1000, s.query_end_ms / 1000],
-                            "ref": [s.ref_start_ms / 1000, s.ref_end_ms / 1000],
-                            "similarity": round(s.similarity, 4),
-                        }
-                        for s in a.segments
-                    ],
-                )
-            )
+            reports.append(video_report(match, self._catalogue[match.episode_id]))
         return reports
 
 
