@@ -51,7 +51,7 @@ __all__ = [
     "Alert", "AllowlistEntry", "Case", "CaseEventRow", "ClaimantProfile", "Delivery", "ExcludedInterval",
     "Notice", "NoticeItemRow", "PolicyRuleRow", "RegistrationReceiptRow", "RejectedMatch", "ReviewDecision",
     "add_allow_entry", "add_excluded_interval", "add_policy_rule", "alerts", "allow_entries", "cases_in",
-    "claimant", "delivery_key", "excluded_intervals", "find_case", "holder_of", "is_rejected", "issue_receipt",
+    "claimant", "delivery_key", "excluded_intervals", "find_case", "get_case", "holder_of", "is_rejected", "issue_receipt",
     "list_cases", "notice_public_id", "open_case", "policy_rules", "raise_alert", "receipt_for", "record_review",
     "review_counts", "take_send_lease", "transition", "unsent_deliveries",
 ]
@@ -260,6 +260,14 @@ def open_case(session: Session, case: Case, *, actor: str, detail: dict | None =
 def find_case(session: Session, *, work_id: int, platform: str, video_id: str) -> Case | None:
     return session.scalar(select(Case).where(
         Case.work_id == work_id, Case.platform == platform, Case.video_id == video_id))
+
+
+def get_case(session: Session, case_id: int) -> Case:
+    """The case by id; LookupError when there is none (a stale id from a person or a link)."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise LookupError(f"case {case_id} does not exist")
+    return case
 
 
 def list_cases(session: Session, *, state: str | None = None, platform: str | None = None,
