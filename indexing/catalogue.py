@@ -20,16 +20,16 @@ import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from dramaguard.settings import Settings
-from fingerprint import DecodeError, FingerprintParams, VideoFingerprint, fingerprint_video
+from fingerprint import DecodeError, FingerprintParams
 from fingerprint.audio import AudioFingerprint
 from fingerprint.descriptor import DIM
 from fingerprint.media import DecodeLimits
 from indexing import retrain
-from indexing.audio import AudioLibrary, fused_score
+from indexing.audio import AudioLibrary
 from indexing.fingerprinting import EpisodePrints, _fingerprint_job, sha256_file
 from indexing.procs import die_with_parent
-from indexing.reports import LeakReport, MatchReport, RegisterResult, ScanReport, audio_only_report, video_report
-from indexing.watermarking import find_watermark
+from indexing.scanning import Scanning
+from indexing.reports import RegisterResult
 from matcher.backends import make_index
 from matcher.index import IndexRebuilt
 from matcher.match import MatchParams, QueryMatcher
@@ -50,7 +50,7 @@ class RegistrationError(Exception):
     expected = True
 
 
-class Services:
+class Services(Scanning):
     """Engine, sessions, index and matcher built from one ``Settings``; a context manager."""
 
     def __init__(self, settings: Settings, *, reconcile: bool = True) -> None:
@@ -307,75 +307,6 @@ class Services:
             references.remove_keyframes(self.settings.home, episode_id)
         self.index.save()
         return len(works)
-
-    # -- scanning ----------------------------------------------------------------------------
-    def scan_file(self, path: Path, *, min_score: float | None = None) -> ScanReport:
-        """Is this file a copy of something registered? Decode errors come back in ``error``."""
-        threshold = self.settings.matcher.min_score if min_score is None else min_score
-        try:
-            fp = fingerprint_video(Path(path), self.fp_params, self.limits)
-        except DecodeError as exc:
-            return ScanReport(str(path), [], str(exc))
-        return self.report(Path(path), fp, min_score=threshold)
-
-    def report(self, path: Path, fp: VideoFingerprint, *, min_score: float) -> ScanReport:
-        """Match an already fingerprinted file: picture, then sound fused in, then the watermark."""
-        matches = self.match_fingerprint(fp, min_score=0.0)
-        matches = self._with_audio(path, fp.duration_ms, matches)
-        matches = [m for m in matches if m.score >= min_score]
-        return ScanReport(str(path), matches, watermark=self.leak_report(path, matches))
-
-    def leak_report(self, path: Path, matches: list[MatchReport]) -> LeakReport | None:
-        """Read the watermark over the best match's span (only for matches worth a notice)."""
-        notable = [m for m in matches if m.score >= self.settings.matcher.notify_score]
-        if not notable:
-            return None
-        top = notable[0]
-        found = find_watermark(self.settings, path, start_s=top.query_start, end_s=top.query_end)
-        if found is None:
-            return None
-        return LeakReport(found.payload.recipient, found.payload.episode, round(found.confidence, 3))
-
-    def _with_audio(self, path: Path, query_ms: int, matches: list[MatchReport]) -> list[MatchReport]:
-        """Fuse the sound's evidence into the picture's matches; add matches found by sound only."""
-        try:
-            heard = {m.episode_id: m for m in self.audio.match(path)}
-        except DecodeError as exc:
-            log.warning("audio not matched: %s", exc)
-            heard = {}
-        fused = []
-        for report in matches:
-            fusion = fused_score(report.score, heard.pop(report.episode_id, None), self.settings.matcher)
-            report.video_score, report.audio_score = fusion.video, fusion.audio
-            report.score, report.confirmed = round(fusion.score, 4), fusion.confirmed
-            fused.append(report)
-        for episode_id, audio in heard.items():
-            if episode_id in self._catalogue:
-                fused.append(self._audio_only_report(audio, query_ms))
-        return sorted(fused, key=lambda m: -m.score)
-
-    def _audio_only_report(self, audio, query_ms: int) -> MatchReport:
-        """A match heard but not seen (picture hidden or covered): spans from the audio offset."""
-        fusion = fused_score(None, audio, self.settings.matcher)
-        return audio_only_report(audio, self._catalogue[audio.episode_id], query_ms, fusion.score)
-
-    def scan_files(self, paths: Iterable[Path], *, min_score: float | None = None) -> Iterator[ScanReport]:
-        """Scan many files: fingerprinted on every core (or on Ray), matched here, in order."""
-        threshold = self.settings.matcher.min_score if min_score is None else min_score
-        for path, outcome in self.fingerprint_many([Path(p) for p in paths]):
-            if isinstance(outcome, DecodeError):
-                yield ScanReport(str(path), [], str(outcome))
-            else:
-                yield self.report(path, outcome.video, min_score=threshold)
-
-    def match_fingerprint(self, fp: VideoFingerprint, *, min_score: float) -> list[MatchReport]:
-        durations = {e: int(info[4] * 1000) for e, info in self._catalogue.items()}
-        reports = []
-        for match in self.matcher.match(fp, durations, step_ms=self.fp_params.interval_ms):
-            if match.score < min_score or match.episode_id not in self._catalogue:
-                continue
-            reports.append(video_report(match, self._catalogue[match.episode_id]))
-        return reports
 
 
 @contextmanager
