@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from crawler.terms import PIRATE_WORDS
@@ -86,6 +86,9 @@ class CrawlerSettings(BaseModel):
         False, description="allow loopback/private/link-local targets (tests, the local demo)"
     )
     trusted_hosts: list[str] = Field(default_factory=list, description="hosts exempt from the guard")
+    allowed_networks: list[IPvAnyNetwork] = Field(
+        default_factory=list, description="internal networks the crawler may reach (a mirror)"
+    )
     concurrency: int = Field(4, ge=1, le=64, description="requests in flight per platform")
     rate_per_s: float = Field(5.0, ge=0, description="request starts per second per platform; 0: off")
     retries: int = Field(3, ge=0, le=10)
