@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -42,6 +43,7 @@ def main(
         typer.Option("--home", envvar="DRAMAGUARD_HOME", help="data home (default ~/.dramaguard)"),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="debug logging")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="tracebacks for operational errors")] = False,
 ) -> None:
     configure_logging(logging.DEBUG if verbose else logging.WARNING)
     ctx.obj = Settings(home=home) if home else Settings()
@@ -204,8 +206,13 @@ def index_retrain(ctx: typer.Context) -> None:
     notices the rebuilt file and reloads it.
     """
     from dramaguard.retrain import NothingToRetrain
+    from storage.lease import Lease
 
-    with Services.open(ctx.obj) as services, _progress() as progress:
+    with (
+        Services.open(ctx.obj) as services,
+        Lease(services.engine, services.sessions, purpose="index retrain"),  # not beside a daemon
+        _progress() as progress,
+    ):
         task = progress.add_task("sampling", total=None, current="episodes")
 
         def advance(phase: str, done: int, total: int) -> None:
@@ -289,7 +296,18 @@ def restore_command(
 ) -> None:
     """Restore a backup into the data home after verifying every file's checksum."""
     from dramaguard.maintenance import MaintenanceError, restore
+    from storage.db import make_engine
+    from storage.lease import StoreBusy, live_holder
 
+    settings: Settings = ctx.obj
+    if settings.database_url is not None or (settings.home / "dramaguard.db").exists():
+        engine = make_engine(settings.resolved_database_url)
+        try:
+            holder = live_holder(engine)
+        finally:
+            engine.dispose()
+        if holder is not None:
+            raise StoreBusy(holder, "restore")
     try:
         manifest = restore(archive, ctx.obj, force=force)
     except MaintenanceError as exc:
@@ -307,3 +325,19 @@ def _register_plugins() -> None:
 
 
 _register_plugins()
+
+
+def run() -> None:
+    """The console entry point: an operational error is one line and an exit code, not a
+    traceback (see :mod:`dramaguard.operror`); ``--debug`` keeps the traceback."""
+    from dramaguard.operror import explain
+
+    try:
+        app()
+    except Exception as exc:
+        explained = explain(exc)
+        if explained is None or "--debug" in sys.argv[1:]:
+            raise
+        line, code = explained
+        typer.echo(f"error: {line}", err=True)
+        raise SystemExit(code) from None

@@ -13,6 +13,7 @@ running then is cancelled — safe, because nothing is marked done before its tr
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
 import signal
@@ -32,6 +33,7 @@ from dramaguard.services import Services
 from dramaguard.settings import Settings
 from storage import daemon as store
 from storage.db import transaction
+from storage.lease import Lease
 from storage.models import Work
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,7 @@ class Daemon:
         self.health_url: str | None = None
         self._running_jobs: set[asyncio.Task] = set()
         self._heartbeat_id: int | None = None
+        self.lease: Lease | None = None
 
     # -- jobs ---------------------------------------------------------------------------------
     def job_specs(self) -> list[JobSpec]:
@@ -216,11 +219,14 @@ class Daemon:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         self.services = Services.open(self.settings)
+        self.lease = Lease(self.services.engine, self.services.sessions, purpose="daemon",
+                           ttl_s=self.settings.daemon.lease_ttl_s)
         try:
+            await asyncio.to_thread(self.lease.acquire)  # StoreBusy: another daemon has the store
             self.pipeline = Pipeline(self.services, self.casework_factory)
+            health = await self._start_health()  # before the pipeline opens its HTTP session
             await self.pipeline.start()
             _current = self
-            health = await self._start_health()
             self.scheduler = AsyncIOScheduler(
                 jobstores={"default": SQLAlchemyJobStore(engine=self.services.engine)},
                 job_defaults={"coalesce": True, "max_instances": 1,
@@ -239,12 +245,18 @@ class Daemon:
             _current = None
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
+            await asyncio.to_thread(self.lease.release)
             self.services.close()
 
     async def _beat_until(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             await asyncio.to_thread(self._db, lambda s: store.beat(
                 self._heartbeat_id, self.pipeline.live(), session=s))
+            if not await asyncio.to_thread(self.lease.renew):
+                log.error("the store lease was taken over (this daemon's heartbeat was late past "
+                          "daemon.lease_ttl_s); stopping so that only one daemon works on it")
+                stop.set()
+                break
             try:
                 await asyncio.wait_for(stop.wait(), HEARTBEAT_S)
             except TimeoutError:
@@ -269,7 +281,18 @@ class Daemon:
     async def _start_health(self):
         from dramaguard.health import start_health_server
 
-        runner, self.health_url = await start_health_server(self)
+        from dramaguard.operror import OperatorError
+
+        cfg = self.settings.daemon
+        try:
+            runner, self.health_url = await start_health_server(self)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            raise OperatorError(
+                f"the health port {cfg.health_host}:{cfg.health_port} is in use",
+                "stop what listens there, or pass --health-port N (0: any free port) / set "
+                "DRAMAGUARD_DAEMON__HEALTH_PORT") from exc
         return runner
 
     def _db(self, fn):

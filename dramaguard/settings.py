@@ -165,6 +165,9 @@ class DaemonSettings(BaseModel):
     shutdown_grace_s: float = Field(20.0, ge=0, description="in-flight work allowed to finish")
     health_host: str = Field("127.0.0.1")
     health_port: int = Field(8378, ge=0, le=65535, description="/healthz; 0: any free port")
+    lease_ttl_s: float = Field(
+        30.0, ge=1, description="a crashed daemon's store lease is taken over after this long"
+    )
 
 
 class IndexSettings(BaseModel):
