@@ -51,6 +51,9 @@ def explain(exc: BaseException) -> tuple[str, int] | None:
                     "environment variable or .env entry", 2)
         if isinstance(cause, DBAPIError):
             text = str(cause.orig)
+            if "database or disk is full" in text:
+                return ("disk full under the database — free space on its disk (`df -h`); the "
+                        "transaction was rolled back, nothing half-written", 1)
             if "database is locked" in text:
                 return ("the database is locked by another process (a long write, or a crashed "
                         "tool holding it) — retry in a moment; if it stays locked, find the "
@@ -71,7 +74,9 @@ def explain(exc: BaseException) -> tuple[str, int] | None:
             if cause.errno == errno.ENOSPC:
                 return (f"disk full{where} — free space on the data home's disk (`df -h`); "
                         "nothing was committed half-way", 1)
-            if cause.errno == errno.EROFS or (cause.errno == errno.EACCES and cause.filename):
+            if cause.errno == errno.EROFS or (
+                cause.errno in (errno.EACCES, errno.EPERM) and cause.filename
+            ):
                 return (f"cannot write{where}: {os.strerror(cause.errno)} — make the data home "
                         "writable or choose another with --home / DRAMAGUARD_HOME", 1)
             if cause.errno == errno.EADDRINUSE:
