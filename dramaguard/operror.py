@@ -15,15 +15,8 @@ import re
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from monitor.health import HealthPortInUse
 from storage.lease import StoreBusy
-
-
-class OperatorError(Exception):
-    """Raised where the cause is known: ``fix`` is what the operator should do."""
-
-    def __init__(self, problem: str, fix: str, code: int = 2):
-        super().__init__(f"{problem} — {fix}")
-        self.code = code
 
 
 def _walk(exc: BaseException):
@@ -41,8 +34,8 @@ def _setting_name(loc: tuple) -> str:
 def explain(exc: BaseException) -> tuple[str, int] | None:
     """(one line, exit code) for a known operational cause; None for a bug (keep the traceback)."""
     for cause in _walk(exc):
-        if isinstance(cause, (OperatorError, StoreBusy)):
-            return str(cause), getattr(cause, "code", 2)
+        if isinstance(cause, (StoreBusy, HealthPortInUse)):
+            return str(cause), 2
         if isinstance(cause, ValidationError) and cause.title == "Settings":
             first = cause.errors()[0]
             value = first.get("input")
