@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from crawler.terms import PIRATE_WORDS
@@ -86,6 +86,9 @@ class CrawlerSettings(BaseModel):
         False, description="allow loopback/private/link-local targets (tests, the local demo)"
     )
     trusted_hosts: list[str] = Field(default_factory=list, description="hosts exempt from the guard")
+    allowed_networks: list[IPvAnyNetwork] = Field(
+        default_factory=list, description="internal networks the crawler may reach (a mirror)"
+    )
     concurrency: int = Field(4, ge=1, le=64, description="requests in flight per platform")
     rate_per_s: float = Field(5.0, ge=0, description="request starts per second per platform; 0: off")
     retries: int = Field(3, ge=0, le=10)
@@ -162,6 +165,9 @@ class DaemonSettings(BaseModel):
     shutdown_grace_s: float = Field(20.0, ge=0, description="in-flight work allowed to finish")
     health_host: str = Field("127.0.0.1")
     health_port: int = Field(8378, ge=0, le=65535, description="/healthz; 0: any free port")
+    lease_ttl_s: float = Field(
+        30.0, ge=1, description="a crashed daemon's store lease is taken over after this long"
+    )
 
 
 class IndexSettings(BaseModel):

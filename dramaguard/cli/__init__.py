@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -48,6 +49,7 @@ def main(
         typer.Option("--home", envvar="DRAMAGUARD_HOME", help="data home (default ~/.dramaguard)"),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="debug logging")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="tracebacks for operational errors")] = False,
 ) -> None:
     configure_logging(logging.DEBUG if verbose else logging.WARNING)
     ctx.obj = Settings(home=home) if home else Settings()
@@ -210,8 +212,13 @@ def index_retrain(ctx: typer.Context) -> None:
     notices the rebuilt file and reloads it.
     """
     from indexing.retrain import NothingToRetrain
+    from storage.lease import Lease
 
-    with Services.open(ctx.obj) as services, _progress() as progress:
+    with (
+        Services.open(ctx.obj) as services,
+        Lease(services.engine, services.sessions, purpose="index retrain"),  # not beside a daemon
+        _progress() as progress,
+    ):
         task = progress.add_task("sampling", total=None, current="episodes")
 
         def advance(phase: str, done: int, total: int) -> None:
@@ -235,3 +242,19 @@ def _register_plugins() -> None:
 
 
 _register_plugins()
+
+
+def run() -> None:
+    """The console entry point: an operational error is one line and an exit code, not a
+    traceback (see :mod:`dramaguard.operror`); ``--debug`` keeps the traceback."""
+    from dramaguard.operror import explain
+
+    try:
+        app()
+    except Exception as exc:
+        explained = explain(exc)
+        if explained is None or "--debug" in sys.argv[1:]:
+            raise
+        line, code = explained
+        typer.echo(f"error: {line}", err=True)
+        raise SystemExit(code) from None
