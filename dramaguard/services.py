@@ -23,10 +23,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dramaguard import retrain
 from dramaguard.audio_matching import AudioLibrary, fused_score
+from matcher.fusion import FusedScore
 from dramaguard.procs import die_with_parent
 from dramaguard.settings import Settings
 from dramaguard.watermarking import find_watermark
 from fingerprint.audio import AudioFingerprint, fingerprint_audio
+from fingerprint.speech import SpeechParams
 from fingerprint import DecodeError, FingerprintParams, VideoFingerprint, fingerprint_video
 from fingerprint.descriptor import DIM
 from fingerprint.media import DecodeLimits, sample_frames
@@ -35,6 +37,8 @@ from matcher.index import IndexRebuilt
 from matcher.match import MatchParams, QueryMatcher
 from storage import references, registry
 from storage.audio import add_audio_fingerprint
+from storage.models import Episode
+from matcher.music import Owner
 from storage.base import utcnow
 from storage.cases import issue_receipt
 from storage.db import make_engine, session_factory, transaction, upgrade
@@ -69,6 +73,9 @@ class MatchReport:
     video_score: float | None = None  # the picture's evidence alone
     audio_score: float | None = None  # the sound's evidence alone (None: no sound matched)
     confirmed: bool = False  # both signals independently above their thresholds
+    signals: list[str] = field(default_factory=lambda: ["picture"])  # what agreed: picture, dialogue, music
+    carried_by: list[str] = field(default_factory=list)  # what lets it claim; empty: it may not notify
+    review: str | None = None  # why it is held below the notice point ("audio only", …)
 
 
 @dataclass
@@ -136,7 +143,8 @@ def _fingerprint_job(path: str, params: FingerprintParams, limits: DecodeLimits,
     except DecodeError as exc:
         return exc
     try:
-        audio = fingerprint_audio(Path(path))
+        # a registration tags its landmarks dialogue or music; a scan's are never stored
+        audio = fingerprint_audio(Path(path), speech=SpeechParams() if keyframes else None)
     except DecodeError as exc:  # a damaged sound track never costs the picture's registration
         log.warning("audio not fingerprinted: %s", exc)
         audio = AudioFingerprint(np.zeros(0, np.int64), np.zeros(0, np.int64), 0)
@@ -390,7 +398,9 @@ class Services:
             return
         with transaction(self.sessions) as session:
             add_audio_fingerprint(episode_id, fp, session=session)
-        self.audio.add(episode_id, fp)
+            work = session.get(Episode, episode_id).work
+            owner = Owner(work.holder_id, work.id)
+        self.audio.add(episode_id, fp, owner)
 
     def remove_works(self, title: str, *, holder: str | None = None) -> int:
         """Delete works (and their episodes) by title; the index follows after the commit."""
@@ -445,9 +455,11 @@ class Services:
             heard = {}
         fused = []
         for report in matches:
-            fusion = fused_score(report.score, heard.pop(report.episode_id, None), self.settings.matcher)
+            fusion = fused_score(report.score, heard.pop(report.episode_id, None), self.settings.matcher,
+                                 video_at=_line_point(report))
             report.video_score, report.audio_score = fusion.video, fusion.audio
             report.score, report.confirmed = round(fusion.score, 4), fusion.confirmed
+            _label(report, fusion)
             fused.append(report)
         for episode_id, audio in heard.items():
             if episode_id in self._catalogue:
@@ -462,7 +474,7 @@ class Services:
         query_start = max(0.0, (ref_start * 1000 - audio.offset_ms) / audio.speed / 1000)
         query_end = max(query_start, (ref_end * 1000 - audio.offset_ms) / audio.speed / 1000)
         fusion = fused_score(None, audio, self.settings.matcher)
-        return MatchReport(
+        return _label(MatchReport(
             work=title, work_id=work_id, episode=number, episode_id=audio.episode_id,
             reference=source, score=round(fusion.score, 4),
             query_start=round(query_start, 3), query_end=round(query_end, 3),
@@ -471,7 +483,7 @@ class Services:
             ref_coverage=round(min(1.0, (ref_end - ref_start) / max(ref_s, 1e-3)), 4),
             segments=[{"query": [query_start, query_end], "ref": [ref_start, ref_end], "similarity": None}],
             video_score=None, audio_score=round(audio.score, 4), confirmed=False,
-        )
+        ), fusion)
 
     def scan_files(self, paths: Iterable[Path], *, min_score: float | None = None) -> Iterator[ScanReport]:
         """Scan many files: fingerprinted on every core (or on Ray), matched here, in order."""
@@ -517,6 +529,22 @@ class Services:
                 )
             )
         return reports
+
+
+def _line_point(report: MatchReport) -> tuple[float, float] | None:
+    """(query ms, reference ms) at the middle of the picture's longest aligned segment."""
+    spans = [(s["query"], s["ref"]) for s in report.segments]
+    if not spans:
+        return None
+    query, ref = max(spans, key=lambda qr: qr[0][1] - qr[0][0])
+    return (query[0] + query[1]) * 500, (ref[0] + ref[1]) * 500
+
+
+def _label(report: MatchReport, fusion: FusedScore) -> MatchReport:
+    """Say which signals agreed and which carried the claim (scan JSON, case and notice)."""
+    report.signals, report.carried_by = list(fusion.signals), list(fusion.carried_by)
+    report.review = fusion.review
+    return report
 
 
 @contextmanager

@@ -46,9 +46,20 @@ def services(media, tmp_path_factory):
         yield services
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26: audio alone carries a notice today")
 @pytest.mark.parametrize("query", ["same_bgm", "same_bgm_vlog", "same_music_only"])
 def test_a_video_sharing_only_the_music_is_never_claimed(services, media, query):
     report = services.scan_file(media[query], min_score=0.0)
     notify = services.settings.matcher.notify_score
     assert all(m.score < notify for m in report.matches), [(m.reference, m.score) for m in report.matches]
+    held = [m for m in report.matches if m.video_score is None and m.audio_score is not None
+            and m.audio_score >= services.settings.matcher.audio_confirm_score]
+    assert all(m.review == "audio only" and not m.carried_by for m in held)
+
+
+def test_the_dialogue_of_a_covered_copy_still_claims(services, media):
+    report = services.scan_file(media["covered"])
+    top = report.matches[0]
+    assert top.reference == "episode.mp4" and top.video_score is None
+    assert top.score >= services.settings.matcher.notify_score
+    assert top.carried_by == ["dialogue"] and "dialogue" in top.signals and top.review is None
+    assert report.as_json()["matches"][0]["carried_by"] == ["dialogue"]
