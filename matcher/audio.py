@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fingerprint.audio import FRAME_MS, AudioFingerprint
-from matcher.music import ExcludedTrack, Owner, shared_rows
+from matcher.music import ExcludedTrack, Owner, SharedSound, shared_rows
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class AudioIndex:
         self._owners: dict[int, Owner] = {}
         self._bank: dict[int, ExcludedTrack] = {}
         self._built: tuple[np.ndarray, ...] | None = None
-        self.excluded: dict[int, int] = {}
+        self.shared: list[SharedSound] = []  # what was left out as not the episodes' own sound
         self._kind_times: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # episode → dialogue, music times  # episode → landmarks left out as not its own sound
 
     def add(self, episode_id: int, fp: AudioFingerprint, owner: Owner | None = None) -> None:
@@ -82,6 +82,11 @@ class AudioIndex:
         self._bank.pop(track_id, None)
         self._built = None
 
+    def shared_sound(self) -> list[SharedSound]:
+        """The flags of the current build: stretches of episodes that are not their own sound."""
+        self._arrays()
+        return list(self.shared)
+
     @property
     def size(self) -> int:
         return sum(len(fp) for fp in self._parts.values())
@@ -90,8 +95,7 @@ class AudioIndex:
         if self._built is None:
             empty = [np.zeros(0, np.int64)]
             parts = list(self._parts.items())
-            excluded = shared_rows(parts, self._owners, list(self._bank.values()), self.params.min_hits)
-            self.excluded = {e: int(m.sum()) for (e, _), m in zip(parts, excluded) if m.any()}
+            excluded, self.shared = shared_rows(parts, self._owners, list(self._bank.values()), self.params.min_hits)
             keep_rows = [~m for m in excluded]
             h = np.concatenate([fp.hashes[k] for (_, fp), k in zip(parts, keep_rows)] or empty)
             t = np.concatenate([fp.times_ms[k] for (_, fp), k in zip(parts, keep_rows)] or empty)

@@ -24,7 +24,8 @@ import numpy as np
 
 from fingerprint.audio import FRAME_MS, AudioFingerprint
 
-GAP_MS = 2000  # aligned hits further apart than this start a new shared stretch
+GAP_MS = 10_000  # aligned hits further apart start a new shared stretch: the other episode may
+# hide the track under a long line of dialogue, and music rows never carry a claim anyway
 MIN_CLUSTER = 3  # aligned hits that make a stretch (fewer: only those landmarks are dropped)
 
 
@@ -48,6 +49,18 @@ class ExcludedTrack:
         return self.holder is None or self.holder == owner.holder
 
 
+@dataclass(frozen=True)
+class SharedSound:
+    """A flag: a stretch of an episode heard in a bank track or in another work's episode."""
+
+    episode_id: int
+    source: str  # "bank" or "episode"
+    source_id: int  # the bank track's or the other episode's id
+    start_ms: int
+    end_ms: int
+    landmarks: int  # of the episode's, left out
+
+
 def _other_work(a: Owner, b: Owner) -> bool:
     return a.work is not None and b.work is not None and (a.work != b.work or a.holder != b.holder)
 
@@ -57,13 +70,15 @@ def shared_rows(
     owners: Mapping[int, Owner],
     bank: Sequence[ExcludedTrack],
     min_hits: int,
-) -> list[np.ndarray]:
-    """Per part, a mask of the landmarks that are not its own sound (see the module doc)."""
+) -> tuple[list[np.ndarray], list[SharedSound]]:
+    """Per part, a mask of the landmarks that are not its own sound (see the module doc), and
+    the flags saying where each came from."""
     masks = [np.zeros(len(fp), bool) for _, fp in parts]
+    flags: list[SharedSound] = []
     # every source in one sorted array: episodes first (index i), then bank tracks (len + k)
     sources = [fp for _, fp in parts] + [t.fingerprint for t in bank]
     if not bank and len({owners[e].work for e, _ in parts if owners[e].work is not None}) < 2:
-        return masks
+        return masks, flags
     h = np.concatenate([fp.hashes for fp in sources] or [np.zeros(0, np.int64)])
     t = np.concatenate([fp.times_ms for fp in sources] or [np.zeros(0, np.int64)])
     s = np.concatenate([np.full(len(fp), i, np.int64) for i, fp in enumerate(sources)] or [np.zeros(0, np.int64)])
@@ -87,8 +102,15 @@ def shared_rows(
         offsets = np.round((t[r] - fp.times_ms[q]) / FRAME_MS).astype(np.int64)
         for source in np.unique(s[r]):
             mine = s[r] == source
-            masks[i] |= _shared_with(fp, q[mine], offsets[mine], min_hits)
-    return masks
+            shared = _shared_with(fp, q[mine], offsets[mine], min_hits)
+            if shared.any():
+                masks[i] |= shared
+                times = fp.times_ms[shared]
+                kind, source_id = (("episode", parts[source][0]) if source < len(parts)
+                                   else ("bank", bank[source - len(parts)].track_id))
+                flags.append(SharedSound(episode, kind, int(source_id), int(times.min()), int(times.max()),
+                                         int(shared.sum())))
+    return masks, flags
 
 
 def _shared_with(fp: AudioFingerprint, q: np.ndarray, offsets: np.ndarray, min_hits: int) -> np.ndarray:
