@@ -16,7 +16,7 @@ from fingerprint.audio import AudioFingerprint, query_views
 from matcher.audio import AudioIndex, AudioMatch
 from matcher.fusion import FusedScore, FusionParams, fuse
 from matcher.music import ExcludedTrack, Owner
-from storage.audio import exclusion_fingerprint, load_audio_fingerprints, music_exclusions
+from storage.audio import audio_signature, exclusion_fingerprint, load_audio_fingerprints, music_exclusions
 
 
 class AudioLibrary:
@@ -25,12 +25,22 @@ class AudioLibrary:
 
     def __init__(self) -> None:
         self.index = AudioIndex()
+        self._signature: tuple | None = None
 
     def load(self, *, session: Session) -> None:
+        self._signature = audio_signature(session=session)
         for episode_id, (fp, holder, work) in load_audio_fingerprints(session=session).items():
             self.index.add(episode_id, fp, Owner(holder, work))
         for row in music_exclusions(session=session):
             self.index.exclude_track(ExcludedTrack(row.id, exclusion_fingerprint(row), row.holder_id))
+
+    def refresh(self, *, session: Session) -> bool:
+        """Reload when another process registered sound or changed the bank; True if it did."""
+        if audio_signature(session=session) == self._signature:
+            return False
+        self.index = AudioIndex(self.index.params)
+        self.load(session=session)
+        return True
 
     def add(self, episode_id: int, fp: AudioFingerprint, owner: Owner | None = None) -> None:
         if len(fp):

@@ -225,6 +225,8 @@ class Services:
             missing = registered - indexed
             stored = registry.fingerprints_for(missing, session=session)
             self._catalogue = registry.episode_catalogue(session=session)
+            if routine and self.audio.refresh(session=session):
+                log.info("audio library reloaded: %d landmarks", self.audio.index.size)
         orphans = indexed - registered
         for episode_id in orphans:
             self.index.remove(episode_id)

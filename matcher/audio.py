@@ -82,6 +82,9 @@ class AudioIndex:
         self._bank.pop(track_id, None)
         self._built = None
 
+    def owners(self) -> dict[int, Owner]:
+        return dict(self._owners)
+
     def shared_sound(self) -> list[SharedSound]:
         """The flags of the current build: stretches of episodes that are not their own sound."""
         self._arrays()

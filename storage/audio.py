@@ -96,6 +96,15 @@ def load_audio_fingerprints(*, session: Session) -> dict[int, tuple[AudioFingerp
     return {row.episode_id: (_fingerprint(row, row.kinds), holder, work) for row, holder, work in rows}
 
 
+def audio_signature(*, session: Session) -> tuple:
+    """Changes whenever an audio fingerprint or a bank entry is added or removed (cheap: counts
+    and newest ids), so another process's in-memory index knows to reload."""
+    from sqlalchemy import func
+
+    return tuple(session.execute(select(func.count(t.id), func.max(t.id))).one()
+                 for t in (AudioFingerprintRow, MusicExclusion))
+
+
 def add_music_exclusion(fp: AudioFingerprint, *, title: str, sha256: str, holder: RightsHolder | None,
                         created_by: str, session: Session) -> MusicExclusion:
     row = MusicExclusion(
