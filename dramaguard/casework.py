@@ -96,7 +96,9 @@ def to_episode_match(report: MatchReport) -> EpisodeMatch:
     segments = tuple(Segment(_ms(q[0]), _ms(q[1]), _ms(r[0]), _ms(r[1]), float(score))
                      for q, r, score in spans)
     return EpisodeMatch(report.work_id, report.episode_id, report.episode, report.score,
-                        report.query_coverage, report.ref_coverage, segments)
+                        report.query_coverage, report.ref_coverage, segments,
+                        carried_by=None if report.carried_by is None else tuple(report.carried_by),
+                        review=report.review)
 
 
 def _match_to_json(match: EpisodeMatch) -> dict:
@@ -106,6 +108,8 @@ def _match_to_json(match: EpisodeMatch) -> dict:
 def _match_from_json(data: dict) -> EpisodeMatch:
     fields = dict(data)
     fields["segments"] = tuple(Segment(**s) for s in data["segments"])
+    if fields.get("carried_by") is not None:
+        fields["carried_by"] = tuple(fields["carried_by"])
     return EpisodeMatch(**fields)
 
 
@@ -328,6 +332,7 @@ def notice_document(session: Session, cases: list[Case], *, notice_id: str, stag
         items.append(NoticeItem(
             url=case.url, title=case.title, uploader=case.uploader_name or case.uploader_id or "",
             episode_number=best.episode_number, matched=segment_summary(best), score=case.score,
+            carried_by=best.carried_by or (),
             evidence_id=case.evidence_id or "", evidence_sha256=case.evidence_sha256 or "",
             receipt_id=receipt.receipt_id if receipt else "",
             receipt_sha256=receipt.sha256 if receipt else "",

@@ -73,8 +73,9 @@ class MatchReport:
     video_score: float | None = None  # the picture's evidence alone
     audio_score: float | None = None  # the sound's evidence alone (None: no sound matched)
     confirmed: bool = False  # both signals independently above their thresholds
-    signals: list[str] = field(default_factory=lambda: ["picture"])  # what agreed: picture, dialogue, music
-    carried_by: list[str] = field(default_factory=list)  # what lets it claim; empty: it may not notify
+    signals: list[str] = field(default_factory=list)  # what agreed: picture, dialogue, music
+    # what lets it claim (empty: it may not notify; None: not fused, judged by the score alone)
+    carried_by: list[str] | None = None
     review: str | None = None  # why it is held below the notice point ("audio only", …)
 
 
