@@ -45,7 +45,8 @@ def add(
     with Services.open(_settings(ctx)) as services:
         for path in files:
             try:
-                entry = music_bank.add_track(services, path, holder=holder, title=title)
+                entry = music_bank.add_track(services, path, holder_id=music_bank.holder_id(services, holder),
+                                             title=title)
             except music_bank.MusicBankError as exc:
                 typer.echo(f"error: {exc}", err=True)
                 failed += 1
@@ -61,7 +62,7 @@ def list_(ctx: typer.Context, holder: HolderOption = None,
           as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """The bank: a holder's own entries and those for every holder (all entries without --holder)."""
     with Services.open(_settings(ctx)) as services:
-        entries = _or_exit(lambda: music_bank.list_tracks(services, holder=holder))
+        entries = _or_exit(lambda: music_bank.list_tracks(services, holder_id=music_bank.holder_id(services, holder)))
     if as_json:
         typer.echo(json.dumps([asdict(e) for e in entries], ensure_ascii=False))
         return
@@ -75,7 +76,7 @@ def list_(ctx: typer.Context, holder: HolderOption = None,
 def remove(ctx: typer.Context, track_id: Annotated[int, typer.Argument()], holder: HolderOption = None) -> None:
     """Take an entry out of the bank (with --holder: only one of that holder's own)."""
     with Services.open(_settings(ctx)) as services:
-        _or_exit(lambda: music_bank.remove_track(services, track_id, holder=holder))
+        _or_exit(lambda: music_bank.remove_track(services, track_id, holder_id=music_bank.holder_id(services, holder)))
     typer.echo(f"removed #{track_id}")
 
 
@@ -85,7 +86,7 @@ def shared(ctx: typer.Context, holder: HolderOption = None,
     """Flagged sound: stretches of episodes heard in a bank track or in another work's episode,
     never counted as evidence."""
     with Services.open(_settings(ctx)) as services:
-        flags = _or_exit(lambda: music_bank.shared_sound(services, holder=holder))
+        flags = _or_exit(lambda: music_bank.shared_sound(services, holder_id=music_bank.holder_id(services, holder)))
     if as_json:
         typer.echo(json.dumps([asdict(f) for f in flags]))
         return

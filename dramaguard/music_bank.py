@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from fingerprint import DecodeError
 from fingerprint.audio import fingerprint_audio
@@ -47,18 +46,20 @@ def _entry(row: store.MusicExclusion, holder: str | None) -> BankEntry:
                      row.created_by)
 
 
-def _holder_id(session: Session, holder: str | None) -> int | None:
+def holder_id(services, holder: str | None) -> int | None:
+    """The id of the holder named ``holder`` (None stays None: every holder)."""
     if holder is None:
         return None
-    row = session.scalar(select(RightsHolder).where(RightsHolder.name == holder))
-    if row is None:
-        raise MusicBankError(f"no rights holder named '{holder}'")
-    return row.id
+    with transaction(services.sessions) as session:
+        row = session.scalar(select(RightsHolder).where(RightsHolder.name == holder))
+        if row is None:
+            raise MusicBankError(f"no rights holder named '{holder}'")
+        return row.id
 
 
-def add_track(services, path: Path, *, holder: str | None, title: str | None = None,
+def add_track(services, path: Path, *, holder_id: int | None, title: str | None = None,
               actor: str = "cli") -> BankEntry:
-    """Fingerprint a music file and exclude it for ``holder``'s works (None: for every work)."""
+    """Fingerprint a music file and exclude it for the holder's works (None: for every work)."""
     from dramaguard.services import sha256_file
 
     path = Path(path)
@@ -70,44 +71,41 @@ def add_track(services, path: Path, *, holder: str | None, title: str | None = N
         raise MusicBankError(f"{path}: no sound to exclude (no audio stream, or silence)")
     sha, _ = sha256_file(path)
     with transaction(services.sessions) as session:
-        holder_id = _holder_id(session, holder)
         holder_row = session.get(RightsHolder, holder_id) if holder_id is not None else None
+        if holder_id is not None and holder_row is None:
+            raise MusicBankError(f"no rights holder {holder_id}")
         row = store.add_music_exclusion(fp, title=title or path.name, sha256=sha, holder=holder_row,
                                         created_by=actor, session=session)
-        entry = _entry(row, holder)
+        entry = _entry(row, holder_row.name if holder_row else None)
     services.audio.exclude(ExcludedTrack(entry.id, fp, holder_id))
-    log.info("music bank: track %d '%s' excluded for %s", entry.id, entry.title, holder or "every holder")
+    log.info("music bank: track %d '%s' excluded for %s", entry.id, entry.title, entry.holder or "every holder")
     return entry
 
 
-def list_tracks(services, *, holder: str | None = None) -> list[BankEntry]:
-    """A holder's entries and the admin's for all; without ``holder``, the whole bank."""
+def list_tracks(services, *, holder_id: int | None = None) -> list[BankEntry]:
+    """A holder's entries and the admin's for all; without ``holder_id``, the whole bank."""
     with transaction(services.sessions) as session:
-        holder_id = _holder_id(session, holder)
         names = dict(session.execute(select(RightsHolder.id, RightsHolder.name)).all())
         return [_entry(row, names.get(row.holder_id)) for row in
                 store.music_exclusions(session=session, holder_id=holder_id)]
 
 
-def remove_track(services, track_id: int, *, holder: str | None = None) -> None:
-    """Remove an entry; with ``holder``, only one of that holder's own (not the admin's)."""
+def remove_track(services, track_id: int, *, holder_id: int | None = None) -> None:
+    """Remove an entry; with ``holder_id``, only one of that holder's own (not the admin's)."""
     with transaction(services.sessions) as session:
-        holder_id = _holder_id(session, holder)
         row = session.get(store.MusicExclusion, track_id)
-        if row is None or (holder is not None and row.holder_id != holder_id):
-            raise MusicBankError(f"no music bank entry {track_id}" + (f" of '{holder}'" if holder else ""))
+        if row is None or (holder_id is not None and row.holder_id != holder_id):
+            raise MusicBankError(f"no music bank entry {track_id}" + (" of yours" if holder_id else ""))
         session.delete(row)
     services.audio.forget(track_id)
 
 
-def shared_sound(services, *, holder: str | None = None) -> list[SharedSound]:
+def shared_sound(services, *, holder_id: int | None = None) -> list[SharedSound]:
     """The flags: stretches of registered episodes heard in a bank track or another work (with
-    ``holder``, only that holder's episodes)."""
+    ``holder_id``, only that holder's episodes)."""
     flags = services.audio.index.shared_sound()
-    if holder is None:
+    if holder_id is None:
         return flags
-    with transaction(services.sessions) as session:
-        holder_id = _holder_id(session, holder)
     owners = services.audio.index.owners()
     mine = {e for e, owner in owners.items() if owner.holder == holder_id}
     # another holder's episode is not named to this one (rights holders see only their own data)
