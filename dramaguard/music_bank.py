@@ -30,6 +30,10 @@ class MusicBankError(Exception):
     expected = True
 
 
+class UnknownHolder(MusicBankError):
+    """The named rights holder does not exist."""
+
+
 @dataclass(frozen=True)
 class BankEntry:
     id: int
@@ -53,7 +57,7 @@ def holder_id(services, holder: str | None) -> int | None:
     with transaction(services.sessions) as session:
         row = session.scalar(select(RightsHolder).where(RightsHolder.name == holder))
         if row is None:
-            raise MusicBankError(f"no rights holder named '{holder}'")
+            raise UnknownHolder(f"no rights holder named '{holder}'")
         return row.id
 
 
@@ -73,7 +77,7 @@ def add_track(services, path: Path, *, holder_id: int | None, title: str | None 
     with transaction(services.sessions) as session:
         holder_row = session.get(RightsHolder, holder_id) if holder_id is not None else None
         if holder_id is not None and holder_row is None:
-            raise MusicBankError(f"no rights holder {holder_id}")
+            raise UnknownHolder(f"no rights holder {holder_id}")
         row = store.add_music_exclusion(fp, title=title or path.name, sha256=sha, holder=holder_row,
                                         created_by=actor, session=session)
         entry = _entry(row, holder_row.name if holder_row else None)

@@ -160,9 +160,8 @@ class AudioIndex:
                     offset = float((j + base) * FRAME_MS)
                     heard = (offset, offset + (fp.times_ms.max() if len(fp) else 0))
                     dialogue_rate, music_rate = (
-                        n / max(1, int(np.searchsorted(times, heard[1], "right") - np.searchsorted(times, heard[0])))
-                        for n, times in zip((int(spoken.sum()), hits - int(spoken.sum())),
-                                            self._kind_times[int(episode)])
+                        _share(n, times, heard) for n, times in
+                        zip((int(spoken.sum()), hits - int(spoken.sum())), self._kind_times[int(episode)])
                     )
                     best[int(episode)] = AudioMatch(
                         int(episode), score, hits, offset, speed,
@@ -170,3 +169,14 @@ class AudioIndex:
                         dialogue_rate=round(dialogue_rate, 4), music_rate=round(music_rate, 4),
                     )
         return sorted(best.values(), key=lambda m: -m.score)
+
+
+MIN_KIND_LANDMARKS = 20  # fewer landmarks of a kind over the heard stretch: no share to compare
+
+
+def _share(hits: int, times: np.ndarray, heard: tuple[float, float]) -> float:
+    """``hits`` as a share of the reference's landmarks of one kind within ``heard`` (at most 1:
+    two query landmarks may hit one reference landmark); 0 when the kind is too rare there to say
+    (music the bank or other works took out, a scene without music)."""
+    count = int(np.searchsorted(times, heard[1], "right") - np.searchsorted(times, heard[0]))
+    return min(1.0, hits / count) if count >= MIN_KIND_LANDMARKS else 0.0

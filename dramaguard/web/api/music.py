@@ -18,7 +18,7 @@ from starlette.requests import ClientDisconnect
 
 from dramaguard import music_bank
 from dramaguard.web.deps import Anyone, Owners, get_services
-from dramaguard.web.schemas import Error
+from dramaguard.web.schemas import UNPROCESSABLE, Error
 from storage.auth import Role
 
 router = APIRouter(tags=["music"])
@@ -66,7 +66,7 @@ def list_music(request: Request, principal: Anyone) -> list[MusicOut]:
     responses={400: {"model": Error, "description": "empty body, or admins' holder_id unknown"},
                403: {"model": Error, "description": "a holder adding for another holder or for all"},
                413: {"model": Error, "description": "larger than 64 MiB"},
-               422: {"model": Error, "description": "no sound could be read from the file"}},
+               422: {"model": UNPROCESSABLE, "description": "invalid parameters, or no sound could be read"}},
 )
 async def add_music(
     request: Request,
@@ -97,9 +97,10 @@ async def add_music(
         try:
             entry = await run_in_threadpool(music_bank.add_track, services, path, holder_id=holder_id,
                                             title=title, actor=principal.email)
-        except music_bank.MusicBankError as exc:
-            code = status.HTTP_400_BAD_REQUEST if "rights holder" in str(exc) else status.HTTP_422_UNPROCESSABLE_ENTITY
-            raise HTTPException(code, str(exc).replace(str(path), title)) from exc
+        except music_bank.UnknownHolder as exc:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+        except music_bank.MusicBankError as exc:  # no readable sound: say so without our file path
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc).replace(str(path), title)) from exc
     return _out(entry)
 
 
