@@ -31,8 +31,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 def claims(folder: Path, bench: Path) -> None:
     from benchmarks.audio_claims import build as build_claims
-    from dramaguard import music_bank
-    from dramaguard.services import Services
+    from indexing import music_bank
+    from indexing.catalogue import Services
 
     start = time.perf_counter()
     episodes, queries, stock = build_claims(folder / "media", bench)

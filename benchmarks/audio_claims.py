@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 
 from benchmarks.audio_set import music, soundtrack, speech, speed_up, to_rate
-from dramaguard import samples
+from monitor import samples
 
 SIZE = (384, 216)
 AUDIO_RATE = 16000

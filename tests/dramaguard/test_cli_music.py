@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from benchmarks.audio_set import music, soundtrack, speech, to_rate, write
-from dramaguard import samples
+from monitor import samples
 from dramaguard.cli import app
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng (apt)")

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from dramaguard import music_bank
+from indexing import music_bank
 from dramaguard.web.deps import Anyone, Owners, get_services
 from dramaguard.web.schemas import UNPROCESSABLE, Error
 from storage.auth import Role
