@@ -45,9 +45,6 @@ class ExcludedTrack:
     fingerprint: AudioFingerprint
     holder: int | None = None  # None: excluded for every holder (an admin's entry)
 
-    def applies_to(self, owner: Owner) -> bool:
-        return self.holder is None or self.holder == owner.holder
-
 
 @dataclass(frozen=True)
 class SharedSound:
@@ -61,8 +58,8 @@ class SharedSound:
     landmarks: int  # of the episode's, left out
 
 
-def _other_work(a: Owner, b: Owner) -> bool:
-    return a.work is not None and b.work is not None and (a.work != b.work or a.holder != b.holder)
+def _id(value: int | None) -> int:
+    return -1 if value is None else value
 
 
 def shared_rows(
@@ -84,11 +81,15 @@ def shared_rows(
     s = np.concatenate([np.full(len(fp), i, np.int64) for i, fp in enumerate(sources)] or [np.zeros(0, np.int64)])
     order = np.argsort(h, kind="stable")
     h, t, s = h[order], t[order], s[order]
+    works = np.asarray([_id(owners[e].work) for e, _ in parts], np.int64)
+    holders = np.asarray([_id(owners[e].holder) for e, _ in parts], np.int64)
+    track_holders = np.asarray([_id(t.holder) for t in bank], np.int64)
     for i, (episode, fp) in enumerate(parts):
         owner = owners[episode]
-        allowed = np.asarray(
-            [j != i and _other_work(owner, owners[parts[j][0]]) for j in range(len(parts))]
-            + [track.applies_to(owner) for track in bank], bool)
+        # sources that are not this episode's own: other works' episodes (both known), and the
+        # bank tracks for this holder or for everyone
+        other = (works >= 0) & (works[i] >= 0) & ((works != works[i]) | (holders != holders[i]))
+        allowed = np.concatenate([other, (track_holders < 0) | (track_holders == _id(owner.holder))])
         if len(fp) == 0 or not allowed.any():
             continue
         lo, hi = np.searchsorted(h, fp.hashes, "left"), np.searchsorted(h, fp.hashes, "right")
