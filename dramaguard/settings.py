@@ -43,6 +43,9 @@ class MatcherSettings(BaseModel):
     audio_confirm_score: float = Field(
         0.8, ge=0.0, le=1.0, description="audio landmark score that confirms a copy on its own"
     )
+    audio_min_dialogue_s: float = Field(
+        4.0, ge=0.0, description="sound alone claims only on dialogue aligned over this many seconds"
+    )
 
 
 class WebSettings(BaseModel):

@@ -22,19 +22,22 @@ from sqlalchemy.orm import Session, sessionmaker
 from dramaguard.settings import Settings
 from fingerprint import DecodeError, FingerprintParams, VideoFingerprint, fingerprint_video
 from fingerprint.audio import AudioFingerprint
+from matcher.music import Owner
 from fingerprint.descriptor import DIM
 from fingerprint.media import DecodeLimits
 from indexing import retrain
 from indexing.audio import AudioLibrary, fused_score
 from indexing.fingerprinting import EpisodePrints, _fingerprint_job, sha256_file
 from indexing.procs import die_with_parent
-from indexing.reports import LeakReport, MatchReport, RegisterResult, ScanReport, audio_only_report, video_report
+from indexing.reports import (LeakReport, MatchReport, RegisterResult, ScanReport, audio_only_report, fused,
+                              line_point, video_report)
 from indexing.watermarking import find_watermark
 from matcher.backends import make_index
 from matcher.index import IndexRebuilt
 from matcher.match import MatchParams, QueryMatcher
 from storage import references, registry
 from storage.audio import add_audio_fingerprint
+from storage.models import Episode
 from storage.base import utcnow
 from storage.cases import issue_receipt
 from storage.db import make_engine, session_factory, transaction, upgrade
@@ -117,6 +120,8 @@ class Services:
             missing = registered - indexed
             stored = registry.fingerprints_for(missing, session=session)
             self._catalogue = registry.episode_catalogue(session=session)
+            if routine and self.audio.refresh(session=session):
+                log.info("audio library reloaded: %d landmarks", self.audio.index.size)
         orphans = indexed - registered
         for episode_id in orphans:
             self.index.remove(episode_id)
@@ -290,7 +295,9 @@ class Services:
             return
         with transaction(self.sessions) as session:
             add_audio_fingerprint(episode_id, fp, session=session)
-        self.audio.add(episode_id, fp)
+            work = session.get(Episode, episode_id).work
+            owner = Owner(work.holder_id, work.id)
+        self.audio.add(episode_id, fp, owner)
 
     def remove_works(self, title: str, *, holder: str | None = None) -> int:
         """Delete works (and their episodes) by title; the index follows after the commit."""
@@ -343,21 +350,21 @@ class Services:
         except DecodeError as exc:
             log.warning("audio not matched: %s", exc)
             heard = {}
-        fused = []
+        out = []
         for report in matches:
-            fusion = fused_score(report.score, heard.pop(report.episode_id, None), self.settings.matcher)
-            report.video_score, report.audio_score = fusion.video, fusion.audio
-            report.score, report.confirmed = round(fusion.score, 4), fusion.confirmed
-            fused.append(report)
+            fusion = fused_score(report.score, heard.pop(report.episode_id, None), self.settings.matcher,
+                                 video_at=line_point(report))
+            fused(report, fusion)
+            out.append(report)
         for episode_id, audio in heard.items():
             if episode_id in self._catalogue:
-                fused.append(self._audio_only_report(audio, query_ms))
-        return sorted(fused, key=lambda m: -m.score)
+                out.append(self._audio_only_report(audio, query_ms))
+        return sorted(out, key=lambda m: -m.score)
 
     def _audio_only_report(self, audio, query_ms: int) -> MatchReport:
         """A match heard but not seen (picture hidden or covered): spans from the audio offset."""
         fusion = fused_score(None, audio, self.settings.matcher)
-        return audio_only_report(audio, self._catalogue[audio.episode_id], query_ms, fusion.score)
+        return fused(audio_only_report(audio, self._catalogue[audio.episode_id], query_ms, fusion.score), fusion)
 
     def scan_files(self, paths: Iterable[Path], *, min_score: float | None = None) -> Iterator[ScanReport]:
         """Scan many files: fingerprinted on every core (or on Ray), matched here, in order."""

@@ -24,7 +24,11 @@ class MatchReport:
     segments: list[dict] = field(default_factory=list)
     video_score: float | None = None  # the picture's evidence alone
     audio_score: float | None = None  # the sound's evidence alone (None: no sound matched)
-    confirmed: bool = False  # both signals independently above their thresholds
+    confirmed: bool = False  # both signals independently above their thresholds, in time
+    signals: list[str] = field(default_factory=list)  # what agreed: picture, dialogue, music
+    # what lets it claim (empty: it may not notify; None: not fused, judged by the score alone)
+    carried_by: list[str] | None = None
+    review: str | None = None  # why it is held below the notice point ("audio only", …)
 
 
 @dataclass
@@ -94,6 +98,26 @@ def video_report(match: Any, entry: CatalogueEntry) -> MatchReport:
             for s in a.segments
         ],
     )
+
+
+def line_point(report: MatchReport) -> tuple[float, float] | None:
+    """(query ms, reference ms) at the middle of the picture's longest aligned segment: where the
+    sound must place the copy too for the two to add up."""
+    spans = [(s["query"], s["ref"]) for s in report.segments]
+    if not spans:
+        return None
+    query, ref = max(spans, key=lambda qr: qr[0][1] - qr[0][0])
+    return (query[0] + query[1]) * 500, (ref[0] + ref[1]) * 500
+
+
+def fused(report: MatchReport, fusion: Any) -> MatchReport:
+    """Put a :class:`matcher.fusion.FusedScore` on the report: both scores, the fused one, which
+    signals agreed and which carried the claim (scan JSON, case and notice)."""
+    report.video_score, report.audio_score = fusion.video, fusion.audio
+    report.score, report.confirmed = round(fusion.score, 4), fusion.confirmed
+    report.signals, report.carried_by = list(fusion.signals), list(fusion.carried_by)
+    report.review = fusion.review
+    return report
 
 
 def audio_only_report(audio: Any, entry: CatalogueEntry, query_ms: int, score: float) -> MatchReport:

@@ -4,6 +4,7 @@
 ``dramaguard [--home DIR] scan FILE... [--json] [--min-score X]``
 ``dramaguard works list`` / ``dramaguard works remove TITLE``
 ``dramaguard index retrain``
+``dramaguard music add FILE... (--holder NAME | --all)`` / ``music list|remove|shared``
 
 Exit status: 0 when every file went through, 1 when some file failed (the rest still ran),
 2 for usage errors.
@@ -155,7 +156,9 @@ def _print_report(report, notify_score: float) -> None:
         out.print(
             f"{report.query}: {verdict} of '{m.work}' episode {m.episode} ({m.reference}) "
             f"score {m.score:.2f}: query {m.query_start:.1f}–{m.query_end:.1f} s ↔ "
-            f"reference {m.ref_start:.1f}–{m.ref_end:.1f} s" + (" [mirrored]" if m.flipped else ""),
+            f"reference {m.ref_start:.1f}–{m.ref_end:.1f} s" + (" [mirrored]" if m.flipped else "")
+            + (f" [by {' + '.join(m.carried_by)}]" if m.carried_by else "")
+            + (f" [{m.review}: review only]" if m.review else ""),
             highlight=False,
         )
 
@@ -235,9 +238,9 @@ def index_retrain(ctx: typer.Context) -> None:
 
 def _register_plugins() -> None:
     """Command groups that live in their own modules (one per group; each has ``register(app)``)."""
-    from dramaguard.cli import cases, crawl, daemon, maintenance, serve, watermark
+    from dramaguard.cli import cases, crawl, daemon, maintenance, music, serve, watermark
 
-    for module in (cases, crawl, daemon, maintenance, serve, watermark):
+    for module in (cases, crawl, daemon, maintenance, music, serve, watermark):
         module.register(app)
 
 
