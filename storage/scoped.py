@@ -14,6 +14,7 @@ from notices.lifecycle import CaseState
 from storage.cases import (
     AllowlistEntry,
     Case,
+    ExcludedInterval,
     Notice,
     NoticeItemRow,
     PolicyRuleRow,
@@ -190,3 +191,18 @@ def case_times(*, holder_id: int | None, since: datetime, session: Session) -> l
     if holder_id is not None:
         query = query.where(Case.holder_id == holder_id)
     return [tuple(row) for row in session.execute(query.order_by(Case.detected_at))]
+
+
+def list_exclusions(work: Work, *, session: Session) -> list[ExcludedInterval]:
+    """Excluded intervals of a work the caller may see, by episode and start."""
+    ids = [e.id for e in work.episodes]
+    query = select(ExcludedInterval).where(ExcludedInterval.episode_id.in_(ids))
+    return list(session.scalars(query.order_by(ExcludedInterval.episode_id, ExcludedInterval.start_ms)))
+
+
+def get_exclusion(exclusion_id: int, *, holder_id: int | None, session: Session) -> ExcludedInterval | None:
+    query = select(ExcludedInterval).where(ExcludedInterval.id == exclusion_id)
+    if holder_id is not None:
+        query = (query.join(Episode, Episode.id == ExcludedInterval.episode_id)
+                 .join(Work, Work.id == Episode.work_id).where(Work.holder_id == holder_id))
+    return session.scalar(query)

@@ -293,6 +293,25 @@ class PolicyOut(ORM):
     name: str
 
 
+class ExclusionIn(BaseModel):
+    """Reference time of one episode that never counts as evidence; ``whole``: all of it (a
+    trailer or official clip registered as an episode, so re-posts of it are not copies)."""
+
+    episode_id: int
+    start_s: Annotated[float, Field(ge=0, le=86_400)] = 0.0
+    end_s: Annotated[float, Field(gt=0, le=86_400)] | None = None
+    whole: bool = False
+    reason: Annotated[str, StringConstraints(max_length=200)] = ""
+
+
+class ExclusionOut(ORM):
+    id: int
+    episode_id: int
+    start_ms: int
+    end_ms: int
+    reason: str
+
+
 class PlatformOut(BaseModel):
     name: str
     plugin: bool = Field(description="a crawler plugin of this name exists")

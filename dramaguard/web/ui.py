@@ -20,6 +20,8 @@ from dramaguard.web import dashboard
 from dramaguard.web.casefiles import keyframes, timelines
 from dramaguard.web.review import decide, send_due_notices
 from dramaguard.web.deps import DB, SESSION_COOKIE, Principal, allow, check_form_csrf, get_services, not_found
+from dramaguard.web.formatting import episode_label, state_label, when_in, zone_for
+from dramaguard.web.roles import Cap, can
 from dramaguard.web.i18n import LANG_COOKIE, LANGUAGES, pick_language, translator
 from dramaguard.web.login import LoginThrottled, authenticate
 from dramaguard.security import new_secret
@@ -35,18 +37,24 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 LOGIN_CSRF_COOKIE = "dg_login_csrf"
 
-AnyUser = Annotated[Principal, Depends(allow(*Role, ui=True))]
-OwnerUser = Annotated[Principal, Depends(allow(Role.RIGHTS_HOLDER, Role.ADMIN, ui=True))]
-ReviewerUser = Annotated[Principal, Depends(allow(Role.LEGAL, Role.ADMIN, ui=True))]
+AnyUser = Annotated[Principal, Depends(allow(Cap.READ, ui=True))]
+OwnerUser = Annotated[Principal, Depends(allow(Cap.MANAGE_WORKS, ui=True))]
+ReviewerUser = Annotated[Principal, Depends(allow(Cap.REVIEW, ui=True))]
+RuleUser = Annotated[Principal, Depends(allow(Cap.MANAGE_RULES, ui=True))]
+AdminUser = Annotated[Principal, Depends(allow(Cap.MANAGE_USERS, ui=True))]
 Csrf = Depends(check_form_csrf)
 
 
 def render(request: Request, name: str, principal: Principal | None, status_code: int = 200, **context: Any) -> HTMLResponse:
     lang = pick_language(request)
+    _ = translator(lang)
+    zone = zone_for(request, request.app.state.settings.web.time_zone)
     response = templates.TemplateResponse(
         request,
         name,
-        {"user": principal, "lang": lang, "languages": LANGUAGES, "_": translator(lang), "Role": Role, **context},
+        {"user": principal, "lang": lang, "languages": LANGUAGES, "_": _, "Role": Role, "Cap": Cap,
+         "can": lambda cap: principal is not None and can(principal.role, cap),
+         "when": when_in(zone), "zone": zone.key, "ep": episode_label(_), "label": state_label(_), **context},
         status_code=status_code,
     )
     if request.query_params.get("lang") == lang:

@@ -53,7 +53,28 @@ function wireUploads() {
   });
 }
 
+function wireBulk() {
+  // one confirmation for the whole batch, naming how many cases it decides
+  document.querySelectorAll("form.bulk").forEach((form) => {
+    const all = form.querySelector(".select-all");
+    if (all) all.addEventListener("change", () => {
+      form.querySelectorAll('input[name="case_id"]').forEach((box) => { box.checked = all.checked; });
+    });
+    form.addEventListener("submit", (event) => {
+      const decision = event.submitter ? event.submitter.value : "";
+      const n = form.querySelectorAll('input[name="case_id"]:checked').length;
+      if (!n) { event.preventDefault(); alert(form.dataset.noneSelected || "0"); return; }
+      const text = (decision === "approve" ? form.dataset.confirmApprove : form.dataset.confirmReject) || "";
+      if (!confirm(text.replace("{n}", n))) event.preventDefault();
+    });
+  });
+  document.querySelectorAll("form[data-confirm]").forEach((form) => {
+    form.addEventListener("submit", (event) => { if (!confirm(form.dataset.confirm)) event.preventDefault(); });
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  wireBulk();
   tickCountdowns();
   setInterval(tickCountdowns, 1000);
   wireUploads();
