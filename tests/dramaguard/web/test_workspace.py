@@ -1,0 +1,184 @@
+"""The legal team's workspace without a browser: /cases filters, paging, CSV and bulk review;
+rules written from the UI take effect in casework; users, passwords and time zones."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from sqlalchemy import select
+
+from dramaguard.web import pages_cases
+from storage.auth import Role, User, WebSession
+from storage.cases import Case
+from storage.db import transaction
+
+from .conftest import World, add_case, fake_episode
+
+
+def _cookie(world: World, role: Role, tenant: str | None = "A") -> dict:
+    return {"Cookie": f"dg_session={world.actor(role, tenant).cookie}"}
+
+
+def _form(world: World, who: Role, tenant: str | None = "A", /, **fields) -> dict:
+    return {"csrf_token": world.actor(who, tenant).csrf, **fields}
+
+
+def _case_ids(html: str) -> list[int]:
+    return [int(x) for x in re.findall(r'<tr data-case="(\d+)"', html)]
+
+
+def _set(world: World, case_id: int, **values) -> None:
+    with transaction(world.app.state.services.sessions) as session:
+        case = session.get_one(Case, case_id)
+        for name, value in values.items():
+            setattr(case, name, value)
+
+
+def test_cases_filters_search_and_paging(world: World, monkeypatch) -> None:
+    work = world.work_ids["A"]
+    a, b, c = (add_case(world.app, work) for _ in range(3))
+    _set(world, a, title="霸道总裁 第3集 高清", uploader_id="pirate-9", uploader_name="盗版王")
+    _set(world, b, platform="kuaishou", url="https://kuaishou.example/v/abc123")
+    foreign = add_case(world.app, world.work_ids["B"])
+    legal = _cookie(world, Role.LEGAL)
+    everything = _case_ids(world.client.get("/cases", headers=legal).text)
+    assert {a, b, c} <= set(everything) and foreign not in everything
+    assert _case_ids(world.client.get("/cases", params={"q": "总裁 第3集"}, headers=legal).text) == [a]
+    assert _case_ids(world.client.get("/cases", params={"q": "ABC123"}, headers=legal).text) == [b]  # any case
+    assert _case_ids(world.client.get("/cases", params={"uploader": "盗版王"}, headers=legal).text) == [a]
+    assert _case_ids(world.client.get("/cases", params={"platform": "kuaishou"}, headers=legal).text) == [b]
+    assert _case_ids(world.client.get("/cases", params={"q": "%"}, headers=legal).text) == []  # no wildcard
+    pending = _case_ids(world.client.get("/cases", params={"state": "pending_review", "platform": ""}, headers=legal).text)
+    assert {a, b, c} <= set(pending)
+    # no deadline has passed yet; then one has
+    assert _case_ids(world.client.get("/cases", params={"deadline": "overdue"}, headers=legal).text) == []
+    with transaction(world.app.state.services.sessions) as session:
+        case = session.get_one(Case, c)
+        case.notice_deadline = case.detected_at.replace(year=2020)
+    assert _case_ids(world.client.get("/cases", params={"deadline": "overdue"}, headers=legal).text) == [c]
+    bad = world.client.get("/cases", params={"state": "nonsense"}, headers=legal)
+    assert bad.status_code == 422 and "text/html" in bad.headers["content-type"]
+    # paging: two per page, every case once, in order
+    monkeypatch.setattr(pages_cases, "PER_PAGE", 2)
+    seen, page = [], 1
+    while True:
+        html = world.client.get("/cases", params={"page": page}, headers=legal).text
+        seen += _case_ids(html)
+        if 'class="next"' not in html:
+            break
+        page += 1
+    assert seen == everything and page == -(-len(everything) // 2)
+
+
+def test_csv_export_is_the_filtered_list_in_the_users_language_and_zone(world: World) -> None:
+    case_id = add_case(world.app, world.work_ids["A"])
+    _set(world, case_id, uploader_name="导出测试")
+    response = world.client.get("/cases.csv", params={"uploader": "导出测试", "lang": "zh"},
+                                headers=_cookie(world, Role.RIGHTS_HOLDER))
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")  # Excel opens UTF-8 only with the BOM
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0][:4] == ["案件", "作品", "集", "平台"]
+    [row] = rows[1:]
+    assert row[0] == str(case_id) and row[2] == "第900集" and row[9] == "待审核"
+    assert row[12].endswith("(UTC+8)")  # Asia/Shanghai by default
+    foreign = world.client.get("/cases.csv", headers=_cookie(world, Role.RIGHTS_HOLDER, "B")).text
+    assert "导出测试" not in foreign
+
+
+def test_bulk_review_decides_ticked_pending_cases_and_skips_the_rest(world: World) -> None:
+    work = world.work_ids["A"]
+    first, second, decided = (add_case(world.app, work) for _ in range(3))
+    foreign = add_case(world.app, world.work_ids["B"])
+    legal = _cookie(world, Role.LEGAL)
+    world.client.post("/cases/bulk-review", data=_form(world, Role.LEGAL, decision="reject", case_id=[str(decided)]),
+                      headers=legal)
+    response = world.client.post(
+        "/cases/bulk-review", headers=legal, follow_redirects=False,
+        data=_form(world, Role.LEGAL, decision="reject", note="批量驳回", back="?platform=douyin",
+                   case_id=[str(first), str(second), str(decided), str(foreign)]),
+    )
+    assert response.status_code == 303
+    assert response.headers["location"].endswith("/cases?platform=douyin&done=2&skipped=2")
+    with transaction(world.app.state.services.sessions) as session:
+        states = {c.id: c.state for c in session.scalars(select(Case).where(Case.id.in_([first, second, foreign])))}
+    assert states == {first: "rejected", second: "rejected", foreign: "pending_review"}
+    page = world.client.get(response.headers["location"], headers={**legal, "Accept-Language": "zh"}).text
+    assert "已处理 2 个案件,跳过 2 个" in page
+    owner = world.client.post("/cases/bulk-review", headers=_cookie(world, Role.RIGHTS_HOLDER),
+                              data=_form(world, Role.RIGHTS_HOLDER, decision="approve", case_id=[str(first)]))
+    assert owner.status_code == 403
+
+
+def test_rules_from_the_ui_decide_new_cases(world: World) -> None:
+    """Legal staff exclude a trailer as a whole and license an account; casework obeys both."""
+    work = world.work_ids["A"]
+    trailer = fake_episode(world.app, work, number=950)
+    legal = _cookie(world, Role.LEGAL)
+    added = world.client.post(f"/works/{work}/exclusions", headers=legal, follow_redirects=False,
+                              data=_form(world, Role.LEGAL, episode_id=str(trailer), whole="true", reason="官方预告"))
+    assert added.status_code == 303
+    page = world.client.get(f"/works/{work}/rules?lang=zh", headers=legal).text
+    assert "第950集" in page and "整集(预告 / 官方片段)" in page and "官方预告" in page
+    assert add_case(world.app, work, episode_id=trailer) is None  # a re-post of the trailer opens nothing
+    outside = world.client.post(f"/works/{work}/exclusions", headers=legal,
+                                data=_form(world, Role.LEGAL, episode_id=str(trailer), start_s="500", end_s="600"))
+    assert outside.status_code == 422 and "past the episode" in outside.text
+
+    world.client.post("/allowlist", headers=legal,
+                      data=_form(world, Role.LEGAL, kind="account", value="pirate-1", work_id=str(work), note="授权合同 7"))
+    listing = world.client.get("/allowlist?lang=zh", headers=legal).text
+    assert "pirate-1" in listing and "授权合同 7" in listing
+    assert add_case(world.app, work, episode_id=fake_episode(world.app, work, number=951)) is None  # licensed
+    other = world.client.get("/allowlist", headers=_cookie(world, Role.LEGAL, "B")).text
+    assert "授权合同 7" not in other
+
+
+def test_admin_disables_a_user_and_changes_a_role(world: World) -> None:
+    admin = _cookie(world, Role.ADMIN, None)
+    created = world.client.post("/users", headers=admin, follow_redirects=False, data=_form(
+        world, Role.ADMIN, None, email="new.legal@example.test", role="legal", password="a-long-password",
+        holder_id=str(world.holder_ids["A"])))
+    assert created.status_code == 303
+    victim = world.actor(Role.RIGHTS_HOLDER, "B")
+    assert world.client.get("/cases", headers={"Cookie": f"dg_session={victim.cookie}"}).status_code == 200
+    world.client.post(f"/users/{victim.user_id}", headers=admin, data=_form(
+        world, Role.ADMIN, None, role="rights_holder", holder_id=str(world.holder_ids["B"])))  # no "active"
+    with transaction(world.app.state.services.sessions) as session:
+        user = session.get_one(User, victim.user_id)
+        assert not user.is_active
+        assert session.scalar(select(WebSession.id).where(WebSession.user_id == victim.user_id)) is None
+    after = world.client.get("/cases", headers={"Cookie": f"dg_session={victim.cookie}"}, follow_redirects=False)
+    assert after.status_code == 303 and "/login" in after.headers["location"]
+    assert world.client.get("/api/v1/me", headers=victim.bearer).status_code == 401
+    me = world.actor(Role.ADMIN, None)
+    self_demote = world.client.post(f"/users/{me.user_id}", headers=admin,
+                                    data=_form(world, Role.ADMIN, None, role="legal", active="true",
+                                               holder_id=str(world.holder_ids["A"])))
+    assert self_demote.status_code == 409
+    users = world.client.get("/users?lang=zh", headers=admin).text
+    assert "new.legal@example.test" in users and "法务" in users
+
+
+def test_password_change_needs_the_current_password_and_zone_changes_times(world: World) -> None:
+    owner = _cookie(world, Role.RIGHTS_HOLDER)
+    first = world.client.post("/account/password", headers=owner, follow_redirects=False,
+                              data=_form(world, Role.RIGHTS_HOLDER, new="first-password-1", repeat="first-password-1"))
+    assert first.status_code == 303
+    wrong = world.client.post("/account/password", headers=owner,
+                              data=_form(world, Role.RIGHTS_HOLDER, current="nope", new="second-password", repeat="second-password"))
+    assert wrong.status_code == 403
+    differ = world.client.post("/account/password", headers=owner, data=_form(
+        world, Role.RIGHTS_HOLDER, current="first-password-1", new="second-password", repeat="second-passwort"))
+    assert differ.status_code == 400
+    zone = world.client.post("/account/zone", headers=owner, follow_redirects=False,
+                             data=_form(world, Role.RIGHTS_HOLDER, zone="Europe/London"))
+    assert zone.status_code == 303 and "Europe/London" in zone.headers["set-cookie"]
+    add_case(world.app, world.work_ids["A"])
+    page = world.client.get("/cases", headers={"Cookie": owner["Cookie"] + "; dg_tz=Europe/London"}).text
+    assert "(UTC)" in page and "(UTC+8)" not in page
+    bad = world.client.post("/account/zone", headers=owner, data=_form(world, Role.RIGHTS_HOLDER, zone="Mars/Base"))
+    assert bad.status_code == 400
