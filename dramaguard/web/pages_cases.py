@@ -27,16 +27,16 @@ ExportUser = Annotated[Principal, Depends(allow(Cap.EXPORT, ui=True))]
 
 
 def case_filter(
-    work_id: Annotated[int | None, Query()] = None,
+    work_id: Annotated[str | None, Query(max_length=12, pattern=r"^\d*$")] = None,
     platform: Annotated[str | None, Query(max_length=50)] = None,
-    state: Annotated[CaseState | None, Query()] = None,
-    deadline: Annotated[str | None, Query(pattern="^(overdue|24h)$")] = None,
+    state: Annotated[str | None, Query(pattern="^(" + "|".join(s.value for s in CaseState) + ")?$")] = None,
+    deadline: Annotated[str | None, Query(pattern="^(overdue|24h)?$")] = None,
     uploader: Annotated[str | None, Query(max_length=300)] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
-    figure: Annotated[str | None, Query(pattern="^(" + "|".join(FIGURES) + ")$")] = None,
+    figure: Annotated[str | None, Query(pattern="^(" + "|".join(FIGURES) + ")?$")] = None,
 ) -> CaseFilter:
     """Query parameters → filter; empty form fields (``?platform=``) mean "any"."""
-    return CaseFilter(work_id=work_id, platform=platform or None, state=state.value if state else None,
+    return CaseFilter(work_id=int(work_id) if work_id else None, platform=platform or None, state=state or None,
                       deadline=deadline or None, uploader=(uploader or "").strip() or None,
                       q=(q or "").strip() or None, figure=figure or None)
 

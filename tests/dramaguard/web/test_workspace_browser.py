@@ -1,0 +1,115 @@
+"""The workspace pages in a real browser (Debian's chromium): legal staff filter /cases and reject
+two cases with one confirmation; rights holders see no review controls; rules, users and account
+pages render in Chinese. Screenshots of each page in zh and en go to artifacts/ (and to
+$DRAMAGUARD_SHOTS when set)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from storage.auth import Role
+from storage.cases import Case
+from storage.db import transaction
+
+from .conftest import add_case, fake_episode
+from .test_browser import ARTIFACTS, browser, log_in, site  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.browser
+
+
+def _shot(page, name: str) -> None:
+    for folder in filter(None, (ARTIFACTS, os.environ.get("DRAMAGUARD_SHOTS"))):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def test_legal_staff_filter_cases_and_reject_two_with_one_confirmation(browser, site):  # noqa: F811
+    server, app, actors, works = site
+    ids = [add_case(app, works["A"]) for _ in range(3)]
+    with transaction(app.state.services.sessions) as session:
+        session.get_one(Case, ids[2]).title = "别的标题"
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(30_000)
+    log_in(page, server, actors[(Role.LEGAL, "A")].email, "/cases?lang=zh")
+    page.wait_for_url("**/cases*")
+    assert page.locator("h1").inner_text() == "案件"
+    rows = page.locator("table.cases tbody tr")
+    assert rows.count() == 3
+    assert "待审核" in rows.first.locator("td.state").inner_text() and "第900集" in rows.first.inner_text()
+    assert "(UTC+8)" in rows.first.inner_text()
+    _shot(page, "cases-zh")
+    page.fill("input[name=q]", "全集")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**q=*")
+    assert rows.count() == 2
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.accept()))
+    page.check("input.select-all")
+    page.click("button.bulk-reject")
+    page.wait_for_url("**done=2*")
+    assert dialogs == ["将这 2 个案件驳回为不构成侵权?"]  # one confirmation for the batch
+    assert "已处理 2 个案件" in page.locator(".flash").inner_text()
+    assert [r.get_attribute("data-state") for r in page.locator("table.cases tbody tr").all()] == ["rejected"] * 2
+    page.goto(f"{server.url}/cases?lang=en")
+    _shot(page, "cases-en")
+    assert "waiting for review" in page.locator("table.cases").inner_text()
+    page.close()
+
+
+def test_rights_holder_sees_no_review_controls_and_a_translated_403(browser, site):  # noqa: F811
+    server, app, actors, works = site
+    add_case(app, works["A"])
+    page = browser.new_page(locale="zh-CN")
+    page.set_default_timeout(30_000)
+    log_in(page, server, actors[(Role.RIGHTS_HOLDER, "A")].email, "/cases?lang=zh")
+    page.wait_for_url("**/cases*")
+    assert page.locator("table.cases tbody tr").count() == 1
+    assert page.locator("button.bulk-approve").count() == 0 and page.locator("nav .nav-queue").count() == 0
+    page.goto(f"{server.url}/queue")
+    assert page.locator("h1").inner_text().startswith("您无权打开此页面")
+    _shot(page, "forbidden-zh")
+    page.close()
+
+
+def test_rules_users_and_account_pages(browser, site):  # noqa: F811
+    server, app, actors, works = site
+    fake_episode(app, works["A"], number=2)
+    for lang in ("zh", "en"):
+        page = browser.new_page(locale="zh-CN" if lang == "zh" else "en-US", viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(30_000)
+        log_in(page, server, actors[(Role.LEGAL, "A")].email, f"/allowlist?lang={lang}")
+        page.wait_for_url("**/allowlist*")
+        if lang == "zh":
+            page.fill("form.add-entry input[name=value]", "official-account")
+            page.fill("form.add-entry input[name=note]", "授权合同 2026-01")
+            page.click("form.add-entry button[type=submit]")
+            page.wait_for_selector("table.allowlist tr[data-entry]")
+            assert "授权合同 2026-01" in page.locator("table.allowlist").inner_text()
+        _shot(page, f"allowlist-{lang}")
+        page.goto(f"{server.url}/works/{works['A']}/rules")
+        if lang == "zh":
+            page.select_option("form.add-rule select[name=action]", "review")
+            page.fill("form.add-rule input[name=min_matched_s]", "5")
+            page.fill("form.add-rule input[name=name]", "短片段人工审核")
+            page.click("form.add-rule button[type=submit]")
+            page.wait_for_selector("table.policy tr[data-rule]")
+            assert "法务审核" in page.locator("table.policy").inner_text()
+            page.select_option("form.add-exclusion select[name=episode_id]", label="第2集 · ep2.mp4 (95 s)")
+            page.check("form.add-exclusion input[name=whole]")
+            page.fill("form.add-exclusion input[name=reason]", "官方预告")
+            page.click("form.add-exclusion button[type=submit]")
+            page.wait_for_selector("table.exclusions tr[data-exclusion]")
+            assert "整集" in page.locator("table.exclusions").inner_text()
+        _shot(page, f"rules-{lang}")
+        page.goto(f"{server.url}/account")
+        _shot(page, f"account-{lang}")
+        page.close()
+        admin = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+        admin.set_default_timeout(30_000)
+        log_in(admin, server, actors[(Role.ADMIN, None)].email, f"/users?lang={lang}")
+        admin.wait_for_url("**/users*")
+        assert admin.locator("table.users tr[data-user]").count() == 5
+        _shot(admin, f"users-{lang}")
+        admin.close()
