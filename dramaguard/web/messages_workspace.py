@@ -145,6 +145,26 @@ _EN = {
     "ws.changed.password": "Password changed. Your other sessions were logged out.",
     "ws.changed.zone": "Time zone saved.",
 
+    # works
+    "ws.aliases": "Aliases (separate with , ， or 、)",
+    "ws.aliases_hint": "e.g. 总裁的新娘，契约新娘",
+    "ws.registration_number": "Registration no.",
+    "ws.registration_hint": "e.g. 国作登字-2026-I-00000000",
+    "ws.edit_work": "Edit work",
+    "ws.upload_many": "Upload episodes",
+    "ws.upload_many_help": "Pick one or many files. Episode numbers come from the file names (第3集, EP03, 03.mp4) where each has one; otherwise they count up from the first number.",
+    "ws.first_number": "First episode number",
+    "ws.files": "Files",
+    "ws.upload_all": "Upload all",
+    "ws.series_total": "Series: {done} of {total} registered",
+    "ws.upload.waiting": "waiting",
+    "ws.upload.sending": "uploading",
+    "ws.upload.queued": "queued",
+    "ws.upload.fingerprinting": "fingerprinting",
+    "ws.upload.registered": "registered",
+    "ws.upload.failed": "failed",
+    "ws.upload.busy": "server busy, retrying",
+
 }
 
 _ZH = {
@@ -281,6 +301,25 @@ _ZH = {
     "ws.time_zone": "时区",
     "ws.changed.password": "密码已修改,您的其他登录会话已退出。",
     "ws.changed.zone": "时区已保存。",
+
+    "ws.aliases": "别名(用 , ， 或 、 分隔)",
+    "ws.aliases_hint": "例如 总裁的新娘，契约新娘",
+    "ws.registration_number": "登记号",
+    "ws.registration_hint": "例如 国作登字-2026-I-00000000",
+    "ws.edit_work": "编辑作品",
+    "ws.upload_many": "上传剧集",
+    "ws.upload_many_help": "可一次选择一个或多个文件。文件名中有集数(第3集、EP03、03.mp4)时按文件名编号,否则从起始集数依次递增。",
+    "ws.first_number": "起始集数",
+    "ws.files": "文件",
+    "ws.upload_all": "全部上传",
+    "ws.series_total": "全剧:已登记 {done} / {total}",
+    "ws.upload.waiting": "等待中",
+    "ws.upload.sending": "上传中",
+    "ws.upload.queued": "排队中",
+    "ws.upload.fingerprinting": "提取指纹中",
+    "ws.upload.registered": "已登记",
+    "ws.upload.failed": "失败",
+    "ws.upload.busy": "服务器繁忙,正在重试",
 
 }
 

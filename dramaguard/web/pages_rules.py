@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from dramaguard.web.deps import DB, not_found
 from dramaguard.web.exclusions import add_exclusion
+from dramaguard.web.forms import split_names
 from dramaguard.web.schemas import ExclusionIn, PolicyIn
 from dramaguard.web.ui import AnyUser, Csrf, RuleUser, render
 from notices.allowlist import AllowEntry, AllowKind
@@ -20,13 +21,6 @@ from storage.auth import Role
 from storage.models import RightsHolder
 
 router = APIRouter(include_in_schema=False)
-
-
-def _split(text: str) -> list[str]:
-    """Names separated by "," "，" "、" or new lines, blanks dropped, order kept."""
-    for sep in ("，", "、", "\n"):
-        text = text.replace(sep, ",")
-    return list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
 
 
 @router.get("/allowlist", response_class=HTMLResponse, name="allowlist_page")
@@ -112,7 +106,7 @@ def policy_add(
     try:
         body = PolicyIn(action=action, priority=priority, min_matched_s=min_matched_s,
                         min_query_share=min_query_pct / 100, min_ref_share=min_ref_pct / 100,
-                        min_score=min_score, platforms=_split(platforms), name=name.strip())
+                        min_score=min_score, platforms=split_names(platforms), name=name.strip())
     except ValidationError as exc:
         raise _form_error(exc) from None
     rule = PolicyRule(body.action, priority=body.priority, min_matched_s=body.min_matched_s,

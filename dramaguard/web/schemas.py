@@ -123,6 +123,14 @@ class WorkIn(BaseModel):
     holder_id: int | None = Field(None, description="admins only: the tenant that owns the work")
 
 
+class WorkPatch(BaseModel):
+    """Fields left out stay as they are."""
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)] | None = None
+    aliases: list[Name] | None = Field(None, max_length=50)
+    registration_number: Annotated[str, StringConstraints(max_length=100)] | None = None
+
+
 class WorkOut(ORM):
     id: int
     holder_id: int

@@ -20,6 +20,8 @@ from dramaguard.web import dashboard
 from dramaguard.web.casefiles import keyframes, timelines
 from dramaguard.web.review import decide, send_due_notices
 from dramaguard.web.deps import DB, SESSION_COOKIE, Principal, allow, check_form_csrf, get_services, not_found
+from dramaguard.web.forms import split_names
+from dramaguard.web.works_edit import update_work
 from dramaguard.web.formatting import episode_label, state_label, when_in, zone_for
 from dramaguard.web.roles import Cap, can
 from dramaguard.web.i18n import LANG_COOKIE, LANGUAGES, pick_language, translator
@@ -154,6 +156,7 @@ def create_work_form(
     session: DB,
     title: Annotated[str, Form(min_length=1, max_length=300)],
     aliases: Annotated[str, Form(max_length=2000)] = "",
+    registration_number: Annotated[str, Form(max_length=100)] = "",
     holder_id: Annotated[int | None, Form()] = None,
 ) -> RedirectResponse:
     owner = holder_id if principal.role == Role.ADMIN else principal.holder_id
@@ -162,10 +165,28 @@ def create_work_form(
     title = title.strip()
     work = session.scalar(select(Work).where(Work.holder_id == owner, Work.title == title))
     if work is None:
-        names = [a.strip() for a in aliases.replace(",", ",").split(",") if a.strip()]
-        work = Work(holder_id=owner, title=title, aliases=names, licensed_accounts=[])
+        work = Work(holder_id=owner, title=title, aliases=split_names(aliases),
+                    registration_number=registration_number.strip() or None, licensed_accounts=[])
         session.add(work)
         session.flush()
+    return RedirectResponse(request.url_for("work_page", work_id=work.id), status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/works/{work_id}/edit", dependencies=[Csrf], name="edit_work_form")
+def edit_work_form(
+    work_id: int,
+    request: Request,
+    principal: OwnerUser,
+    session: DB,
+    title: Annotated[str, Form(min_length=1, max_length=300)],
+    aliases: Annotated[str, Form(max_length=2000)] = "",
+    registration_number: Annotated[str, Form(max_length=100)] = "",
+) -> RedirectResponse:
+    work = scoped.get_work(work_id, holder_id=principal.scope, session=session)
+    if work is None:
+        raise not_found("work")
+    update_work(work, title=title, aliases=split_names(aliases), registration_number=registration_number,
+                session=session)
     return RedirectResponse(request.url_for("work_page", work_id=work.id), status.HTTP_303_SEE_OTHER)
 
 

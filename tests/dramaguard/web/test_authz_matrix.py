@@ -107,6 +107,7 @@ API: list[Endpoint] = [
         json=lambda w, t: {"title": f"新剧 {_next()}", "holder_id": w.holder_ids[t]},
     ),
     Endpoint("GET", "/api/v1/works/{work}", ALL, 200),
+    Endpoint("PATCH", "/api/v1/works/{work}", OWNERS, 200, json=lambda w, t: {"registration_number": "REG-1"}),
     Endpoint(
         "POST", "/api/v1/works/{work}/episodes", OWNERS, 202,
         content=undecodable_video, params={"number": 7, "filename": "x.mp4"},
@@ -152,6 +153,9 @@ UI: list[Endpoint] = [
     # the form's holder_id is ignored for non-admins: the work lands in their own tenant
     Endpoint("POST", "/works", OWNERS, 303, ui=True, foreign=303,
              form=lambda w, t: {"title": f"表单剧 {_next()}", "holder_id": w.holder_ids[t]}),
+    # the title stays (other tests find the works by it)
+    Endpoint("POST", "/works/{work}/edit", OWNERS, 303, ui=True,
+             form=lambda w, t: {"title": f"剧-{t}", "aliases": "别名一，别名二、别名三", "registration_number": "REG-2"}),
     Endpoint("GET", "/queue", REVIEWERS, 200, foreign=None, ui=True),
     Endpoint("GET", "/cases/{case}", ALL, 200, ui=True),
     Endpoint("GET", "/cases/{case}/notices", ALL, 200, ui=True),

@@ -182,3 +182,23 @@ def test_password_change_needs_the_current_password_and_zone_changes_times(world
     assert "(UTC)" in page and "(UTC+8)" not in page
     bad = world.client.post("/account/zone", headers=owner, data=_form(world, Role.RIGHTS_HOLDER, zone="Mars/Base"))
     assert bad.status_code == 400
+
+
+def test_works_are_edited_with_aliases_split_on_every_comma(world: World) -> None:
+    owner = _cookie(world, Role.RIGHTS_HOLDER, "A")
+    created = world.client.post("/works", headers=owner, follow_redirects=False, data=_form(
+        world, Role.RIGHTS_HOLDER, "A", title="契约新娘", aliases="总裁的新娘，契约, 新娘、新娘", registration_number="国作登字-1"))
+    work_id = int(created.headers["location"].rsplit("/", 1)[1])
+    detail = world.client.get(f"/api/v1/works/{work_id}", headers=world.actor(Role.RIGHTS_HOLDER, "A").bearer).json()
+    assert detail["aliases"] == ["总裁的新娘", "契约", "新娘"] and detail["registration_number"] == "国作登字-1"
+    edited = world.client.post(f"/works/{work_id}/edit", headers=owner, follow_redirects=False, data=_form(
+        world, Role.RIGHTS_HOLDER, "A", title="契约新娘(2026)", aliases="甲、乙", registration_number=""))
+    assert edited.status_code == 303
+    detail = world.client.get(f"/api/v1/works/{work_id}", headers=world.actor(Role.RIGHTS_HOLDER, "A").bearer).json()
+    assert (detail["title"], detail["aliases"], detail["registration_number"]) == ("契约新娘(2026)", ["甲", "乙"], None)
+    clash = world.client.patch(f"/api/v1/works/{work_id}", json={"title": "剧-A"},
+                               headers=world.actor(Role.RIGHTS_HOLDER, "A").bearer)
+    assert clash.status_code == 409
+    legal = world.client.post(f"/works/{work_id}/edit", headers=_cookie(world, Role.LEGAL, "A"),
+                              data=_form(world, Role.LEGAL, "A", title="x"))
+    assert legal.status_code == 403

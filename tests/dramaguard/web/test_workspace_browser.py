@@ -113,3 +113,36 @@ def test_rules_users_and_account_pages(browser, site):  # noqa: F811
         assert admin.locator("table.users tr[data-user]").count() == 5
         _shot(admin, f"users-{lang}")
         admin.close()
+
+
+def test_a_series_is_uploaded_in_one_go_with_progress_per_file(browser, site, sample_media, tmp_path):  # noqa: F811
+    server, app, actors, works = site
+    files = []
+    for number, key in ((3, "ep1"), (4, "ep2")):  # numbered by their names, not by the form
+        target = tmp_path / f"霸总 第{number}集.mp4"
+        target.write_bytes(sample_media[key].read_bytes())
+        files.append(str(target))
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(60_000)
+    log_in(page, server, actors[(Role.RIGHTS_HOLDER, "A")].email, f"/works/{works['A']}?lang=zh")
+    page.wait_for_url("**/works/*")
+    page.click("details.edit-work summary")
+    page.fill("details.edit-work input[name=aliases]", "霸总，总裁、契约")
+    page.fill("details.edit-work input[name=registration_number]", "国作登字-2026-I-1")
+    page.click("details.edit-work button[type=submit]")
+    page.wait_for_selector(".reg-no")
+    assert "霸总、总裁、契约" in page.locator("main p").first.inner_text()
+    page.set_input_files("form.upload input[type=file]", files)
+    page.click("form.upload button[type=submit]")
+    page.wait_for_function("() => document.querySelectorAll('tr.upload-file').length === 2")
+    assert [c.inner_text() for c in page.locator("tr.upload-file td.n").all()] == ["3", "4"]
+    page.wait_for_function("() => document.querySelector('.series-total').textContent.includes('2 / 2')")
+    assert [p.get_attribute("value") for p in page.locator("tr.upload-file progress").all()] == ["100", "100"]
+    _shot(page, "upload-zh")
+    page.wait_for_selector("table.episodes tbody tr >> nth=1")  # the page reloads with both episodes
+    rows = page.locator("table.episodes tbody tr")
+    assert "第3集" in rows.nth(0).inner_text() and "第4集" in rows.nth(1).inner_text()
+    _shot(page, "work-zh")
+    page.goto(f"{server.url}/works/{works['A']}?lang=en")
+    _shot(page, "work-en")
+    page.close()
