@@ -34,6 +34,8 @@ from matcher.backends import make_index
 from matcher.index import IndexRebuilt
 from matcher.match import MatchParams, QueryMatcher
 from storage import references, registry
+from storage.models import Work
+from storage.registry import Removal
 from storage.audio import add_audio_fingerprint
 from storage.base import utcnow
 from storage.cases import issue_receipt
@@ -392,21 +394,38 @@ class Services:
             add_audio_fingerprint(episode_id, fp, session=session)
         self.audio.add(episode_id, fp)
 
-    def remove_works(self, title: str, *, holder: str | None = None) -> int:
-        """Delete works (and their episodes) by title; the index follows after the commit."""
-        self._follow_rebuild()
+    def removal_plan(self, title: str, *, holder: str | None = None) -> list[Removal]:
+        """What ``remove_works`` would do to each work so titled: delete it, or archive it where
+        cases or notices cite it (legal records are never deleted)."""
         with transaction(self.sessions) as session:
-            works = registry.find_works(title, holder=holder, session=session)
-            gone = [e.id for w in works for e in w.episodes]
-            for work in works:
-                session.delete(work)
+            return [Removal(w.id, w.title, w.holder.name, len(w.episodes), *registry.citations(w.id, session=session))
+                    for w in registry.find_works(title, holder=holder, session=session) if w.archived_at is None]
+
+    def remove_works(self, plan: list[Removal]) -> None:
+        """Carry out a plan: archive cited works (out of the index, rows and files kept), delete
+        the others; the index follows after the commit."""
+        self._follow_rebuild()
+        gone: list[int] = []
+        deleted: set[int] = set()
+        with transaction(self.sessions) as session:
+            for item in plan:
+                work = session.get(Work, item.work_id)
+                if work is None or work.archived_at is not None:
+                    continue
+                gone += [e.id for e in work.episodes]
+                cases, notices = registry.citations(work.id, session=session)
+                if cases or notices:
+                    work.archived_at = utcnow()
+                else:
+                    deleted.update(e.id for e in work.episodes)
+                    session.delete(work)
         for episode_id in gone:
             self.index.remove(episode_id)
             self._catalogue.pop(episode_id, None)
             self.audio.remove(episode_id)
-            references.remove_keyframes(self.settings.home, episode_id)
+            if episode_id in deleted:
+                references.remove_keyframes(self.settings.home, episode_id)
         self.index.save()
-        return len(works)
 
     # -- scanning ----------------------------------------------------------------------------
     def scan_file(self, path: Path, *, min_score: float | None = None) -> ScanReport:
