@@ -19,7 +19,7 @@ from dramaguard.casework import build_channels
 from dramaguard.logs import install_redaction
 from dramaguard.services import RegistrationError, Services
 from dramaguard.settings import Settings
-from dramaguard.web import errors, pages_cases, pages_rules, pages_users, ui
+from dramaguard.web import docs, errors, pages_cases, pages_rules, pages_users, ui
 from dramaguard.web.api import router as api_router
 from dramaguard.web.deps import LoginRequired, db_slots
 from dramaguard.web.login import password_limiter
@@ -59,7 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
         summary="Register short dramas, follow piracy cases, review matches and send notices.",
         lifespan=lifespan,
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served by web.docs without a CDN
         redoc_url=None,
     )
     app.state.settings = settings
@@ -70,14 +70,16 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(pages_users.router)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    docs.install(app, "/api/openapi.json")
 
     @app.middleware("http")
     async def _security_headers(request: Request, call_next):
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.url.path.startswith("/api/docs"):  # Swagger UI loads its own assets
-            response.headers.setdefault("Content-Security-Policy", CSP)
+        path = request.url.path
+        docs_page = path.startswith(docs.DOC_PATHS) or path.startswith(docs.PREFIX)
+        response.headers.setdefault("Content-Security-Policy", docs.DOCS_CSP if docs_page else CSP)
         return response
 
     @app.exception_handler(LoginRequired)

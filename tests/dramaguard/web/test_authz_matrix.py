@@ -343,7 +343,7 @@ def test_every_api_route_is_in_the_matrix(world: World) -> None:
     assert not missing, f"endpoints missing from the authorization matrix: {sorted(missing)}"
 
 
-OPEN_UI = {"/login", "/logout", "/", "/static", "/api/docs", "/api/docs/oauth2-redirect", "/docs/oauth2-redirect", "/api/openapi.json",
+OPEN_UI = {"/login", "/logout", "/", "/static", "/api/docs", "/api/docs/oauth2-redirect", "/api/openapi.json",
            "/api/redoc"}
 
 

@@ -202,3 +202,15 @@ def test_works_are_edited_with_aliases_split_on_every_comma(world: World) -> Non
     legal = world.client.post(f"/works/{work_id}/edit", headers=_cookie(world, Role.LEGAL, "A"),
                               data=_form(world, Role.LEGAL, "A", title="x"))
     assert legal.status_code == 403
+
+
+def test_api_docs_load_their_assets_from_the_app_itself(world: World) -> None:
+    for path, asset in (("/api/docs", "swagger-ui-bundle.js"), ("/api/redoc", "redoc.standalone.js")):
+        page = world.client.get(path)
+        assert page.status_code == 200
+        urls = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+        assert urls and all(u.startswith("/api/docs-static/") for u in urls), urls  # no CDN
+        assert f"/api/docs-static/{asset}" in urls
+        served = world.client.get(f"/api/docs-static/{asset}")
+        assert served.status_code == 200 and len(served.content) > 100_000
+        assert "'self'" in page.headers["content-security-policy"] and "cdn" not in page.headers["content-security-policy"]
