@@ -19,8 +19,9 @@ from dramaguard.casework import build_channels
 from dramaguard.logs import install_redaction
 from dramaguard.services import RegistrationError, Services
 from dramaguard.settings import Settings
-from dramaguard.web import docs, errors, pages_cases, pages_rules, pages_users, ui
+from dramaguard.web import docs, errors, pages_cases, pages_disputes, pages_rules, pages_users, ui
 from dramaguard.web.api import router as api_router
+from dramaguard.web.schemas import ERRORS
 from dramaguard.web.deps import LoginRequired, db_slots
 from dramaguard.web.login import password_limiter
 from dramaguard.web.uploads import UploadWorker
@@ -64,10 +65,12 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.include_router(api_router)
+    app.include_router(pages_disputes.api, responses=ERRORS)
     app.include_router(pages_cases.router)  # before ui: /cases/bulk-review is not a case id
     app.include_router(ui.router)
     app.include_router(pages_rules.router)
     app.include_router(pages_users.router)
+    app.include_router(pages_disputes.router)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     docs.install(app, "/api/openapi.json")

@@ -21,6 +21,7 @@ from dramaguard.web.casefiles import keyframes, timelines
 from dramaguard.web.review import decide, send_due_notices
 from dramaguard.web.deps import DB, SESSION_COOKIE, Principal, allow, check_form_csrf, get_services, not_found
 from dramaguard.web.forms import split_names
+from dramaguard.web.dispute_view import dispute_context
 from dramaguard.web.works_edit import update_work
 from dramaguard.web.formatting import episode_label, state_label, when_in, zone_for
 from dramaguard.web.roles import Cap, can
@@ -224,7 +225,8 @@ def _case_page_context(request: Request, principal: Principal, case_id: int, ses
         "query_s": query_s,
         "ref_s": ref_s,
         "notices": scoped.notices_for_case(case.id, session=session),
-        "can_review": principal.role in (Role.LEGAL, Role.ADMIN) and case.state == CaseState.PENDING_REVIEW,
+        "can_review": can(principal.role, Cap.REVIEW) and case.state == CaseState.PENDING_REVIEW,
+        **dispute_context(case, principal, session),
     }
 
 

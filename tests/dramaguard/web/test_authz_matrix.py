@@ -26,6 +26,7 @@ ALL = frozenset(Role)
 OWNERS = frozenset({Role.RIGHTS_HOLDER, Role.ADMIN})
 REVIEWERS = frozenset({Role.LEGAL, Role.ADMIN})
 RULES = frozenset({Role.RIGHTS_HOLDER, Role.LEGAL, Role.ADMIN})  # legal staff manage rules too
+DISPUTERS = frozenset({Role.LEGAL, Role.ADMIN})
 ADMIN = frozenset({Role.ADMIN})
 
 
@@ -36,6 +37,7 @@ def test_the_role_table_grants_what_the_matrix_expects() -> None:
     assert frozenset(roles_with(Cap.REVIEW)) == REVIEWERS
     assert frozenset(roles_with(Cap.MANAGE_RULES)) == RULES
     assert frozenset(roles_with(Cap.MANAGE_USERS)) == ADMIN
+    assert frozenset(roles_with(Cap.DISPUTES)) == DISPUTERS
 
 
 def _fresh_case(world: World, tenant: str) -> dict:
@@ -60,6 +62,23 @@ def _fresh_exclusion(world: World, tenant: str) -> dict:
     with transaction(world.app.state.services.sessions) as session:
         row = repo.add_excluded_interval(session, episode_id=episode_id, start_ms=0, end_ms=5000)
         return {"exclusion": str(row.id)}
+
+
+def _noticed_case(world: World, tenant: str) -> dict:
+    """A case whose notice went out (so a counter-notice can name it)."""
+    case_id = add_case(world.app, world.work_ids[tenant])
+    notice_id = add_notice(world.app, case_id)
+    with transaction(world.app.state.services.sessions) as session:
+        session.get_one(repo.Case, case_id).state = "notified"
+    world.extra["notice"] = notice_id
+    return {"case": str(case_id), "notice": str(notice_id)}
+
+
+def _disputed_case(world: World, tenant: str) -> dict:
+    case_id = add_case(world.app, world.work_ids[tenant])
+    with transaction(world.app.state.services.sessions) as session:
+        session.get_one(repo.Case, case_id).state = "forwarded"
+    return {"case": str(case_id)}
 
 
 def _same_user_form(world: World, tenant: str) -> dict:
@@ -135,6 +154,10 @@ API: list[Endpoint] = [
     Endpoint("POST", "/api/v1/works/{work}/exclusions", RULES, 201,
              json=lambda w, t: {"episode_id": fake_episode(w.app, w.work_ids[t], number=901), "whole": True, "reason": "trailer"}),
     Endpoint("DELETE", "/api/v1/exclusions/{exclusion}", RULES, 204, fresh=_fresh_exclusion),
+    Endpoint("POST", "/api/v1/cases/{case}/counter-notice", DISPUTERS, 200, fresh=_noticed_case,
+             json=lambda w, t: {"notice_id": w.extra["notice"], "sender": "上传者"}),
+    Endpoint("POST", "/api/v1/cases/{case}/dispute-decision", DISPUTERS, 200, fresh=_disputed_case,
+             json=lambda w, t: {"decision": "withdraw"}),
     Endpoint("GET", "/api/v1/admin/platforms", ADMIN, 200, foreign=None),
     Endpoint("GET", "/api/v1/admin/holders", ADMIN, 200, foreign=None),
     Endpoint("POST", "/api/v1/admin/holders", ADMIN, 201, foreign=None, json=lambda w, t: {"name": f"h{_next()}"}),
@@ -177,6 +200,11 @@ UI: list[Endpoint] = [
              form=lambda w, t: {"episode_id": str(fake_episode(w.app, w.work_ids[t], number=901)), "start_s": "1", "end_s": "3"}),
     Endpoint("POST", "/exclusions/{exclusion}/delete", RULES, 303, ui=True, fresh=_fresh_exclusion,
              form=lambda w, t: {}),
+    Endpoint("POST", "/cases/{case}/counter-notice", DISPUTERS, 303, ui=True, fresh=_noticed_case,
+             form=lambda w, t: {"notice_id": "{notice}", "sender": "上传者", "received_on": "2026-12-04"}),
+    Endpoint("POST", "/cases/{case}/dispute-decision", DISPUTERS, 303, ui=True, fresh=_disputed_case,
+             form=lambda w, t: {"decision": "court"}),
+    Endpoint("GET", "/uploaders", ALL, 200, foreign=None, ui=True),
     Endpoint("GET", "/users", ADMIN, 200, foreign=None, ui=True),
     Endpoint("POST", "/users", ADMIN, 303, foreign=None, ui=True,
              form=lambda w, t: {"email": f"ui{_next()}@example.test", "role": "legal", "password": "a-long-password",

@@ -135,6 +135,9 @@ def test_rules_from_the_ui_decide_new_cases(world: World) -> None:
     assert add_case(world.app, work, episode_id=fake_episode(world.app, work, number=951)) is None  # licensed
     other = world.client.get("/allowlist", headers=_cookie(world, Role.LEGAL, "B")).text
     assert "授权合同 7" not in other
+    [entry] = re.findall(r'<tr data-entry="(\d+)">', listing)
+    world.client.post(f"/allowlist/{entry}/delete", headers=legal, data=_form(world, Role.LEGAL))
+    assert add_case(world.app, work, episode_id=fake_episode(world.app, work, number=951)) is not None  # unlicensed
 
 
 def test_admin_disables_a_user_and_changes_a_role(world: World) -> None:
@@ -214,3 +217,58 @@ def test_api_docs_load_their_assets_from_the_app_itself(world: World) -> None:
         served = world.client.get(f"/api/docs-static/{asset}")
         assert served.status_code == 200 and len(served.content) > 100_000
         assert "'self'" in page.headers["content-security-policy"] and "cdn" not in page.headers["content-security-policy"]
+
+
+def test_a_counter_notice_disputes_the_case_and_legal_decides(world: World) -> None:
+    from .conftest import add_notice
+
+    case_id = add_case(world.app, world.work_ids["A"])
+    notice_id = add_notice(world.app, case_id)
+    _set(world, case_id, state="notified")
+    legal = world.actor(Role.LEGAL, "A")
+    early = world.client.post(f"/api/v1/cases/{case_id}/dispute-decision", json={"decision": "court"},
+                              headers=legal.bearer)
+    assert early.status_code == 409  # nothing disputed yet
+    recorded = world.client.post(f"/api/v1/cases/{case_id}/counter-notice", headers=legal.bearer, json={
+        "notice_id": notice_id, "sender": "搬运工", "contact": "banyun@example.test", "statement": "我有授权",
+        "received_at": "2026-12-04T07:30:00Z"})
+    assert recorded.status_code == 200 and recorded.json()["state"] == "forwarded"
+    again = world.client.post(f"/api/v1/cases/{case_id}/counter-notice", headers=legal.bearer,
+                              json={"notice_id": notice_id, "sender": "x"})
+    assert again.status_code == 409
+    page = world.client.get(f"/cases/{case_id}?lang=zh", headers=_cookie(world, Role.LEGAL)).text
+    assert "2026-12-18 15:30 (UTC+8) – 2026-12-24 15:30 (UTC+8)" in page  # 10–14 business days, in Beijing time
+    assert "我有授权" in page and "提起诉讼" in page
+    owner_page = world.client.get(f"/cases/{case_id}?lang=zh", headers=_cookie(world, Role.RIGHTS_HOLDER)).text
+    assert "我有授权" in owner_page and "decide-dispute" not in owner_page  # rights holders see, legal decides
+    decided = world.client.post(f"/cases/{case_id}/dispute-decision", headers=_cookie(world, Role.LEGAL),
+                                follow_redirects=False, data=_form(world, Role.LEGAL, decision="court", note="已起诉"))
+    assert decided.status_code == 303
+    detail = world.client.get(f"/api/v1/cases/{case_id}", headers=legal.bearer).json()
+    assert detail["state"] == "in_court"
+    events = [(e["event"], e["to_state"]) for e in detail["events"]]
+    assert events[-3:] == [("counter_notice", "counter_noticed"), ("forward", "forwarded"), ("file_suit", "in_court")]
+    with transaction(world.app.state.services.sessions) as session:
+        case = session.get_one(Case, case_id)
+        assert case.legal_action and case.counter_notice_until.isoformat().startswith("2026-12-24")
+    foreign = world.client.post(f"/api/v1/cases/{case_id}/counter-notice", headers=world.actor(Role.LEGAL, "B").bearer,
+                                json={"notice_id": notice_id, "sender": "x"})
+    assert foreign.status_code == 404
+
+
+def test_repeat_infringers_are_linked_across_cases(world: World) -> None:
+    work = world.work_ids["A"]
+    ids = [add_case(world.app, work) for _ in range(3)]
+    for case_id in ids:
+        _set(world, case_id, uploader_id="serial-9", uploader_name="惯犯", platform="bilibili")
+    _set(world, ids[2], platform="douyin")  # another platform: another account
+    legal = _cookie(world, Role.LEGAL)
+    page = world.client.get(f"/cases/{ids[0]}?lang=zh", headers=legal).text
+    assert "重复侵权者" in page and "该上传者在本平台共 2 个案件" in page
+    board = world.client.get("/uploaders?lang=zh", headers=legal).text
+    row = re.search(r'<tr data-uploader="serial-9">(.*?)</tr>', board, re.S).group(1)
+    assert "bilibili" in row and '<td class="count">2</td>' in row
+    assert "serial-9" not in world.client.get("/uploaders", headers=_cookie(world, Role.LEGAL, "B")).text
+    linked = _case_ids(world.client.get("/cases", params={"uploader": "serial-9", "platform": "bilibili"},
+                                        headers=legal).text)
+    assert sorted(linked) == sorted(ids[:2])

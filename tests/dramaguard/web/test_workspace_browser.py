@@ -162,3 +162,40 @@ def test_swagger_ui_renders_without_internet(browser, site):  # noqa: F811
     page.goto(f"{server.url}/api/redoc")
     page.wait_for_selector("redoc [data-section-id], .api-content")
     assert outside == []
+
+
+def test_legal_staff_record_a_counter_notice_and_go_to_court(browser, site):  # noqa: F811
+    from .conftest import add_notice
+
+    server, app, actors, works = site
+    ids = [add_case(app, works["A"]) for _ in range(2)]  # the same uploader twice: a repeat infringer
+    add_notice(app, ids[0])
+    with transaction(app.state.services.sessions) as session:
+        session.get_one(Case, ids[0]).state = "notified"
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(30_000)
+    log_in(page, server, actors[(Role.LEGAL, "A")].email, f"/cases/{ids[0]}?lang=zh")
+    page.wait_for_url(f"**/cases/{ids[0]}*")
+    assert "该上传者在本平台共 2 个案件" in page.locator(".repeat").inner_text()
+    page.click("details.record-dispute summary")
+    page.fill("details.record-dispute input[name=sender]", "搬运工")
+    page.fill("details.record-dispute textarea[name=statement]", "本人已获授权")
+    page.fill("details.record-dispute input[name=received_on]", "2026-12-04")
+    page.click("details.record-dispute button[type=submit]")
+    page.wait_for_selector("form.decide-dispute")
+    assert "2026-12-18" in page.locator(".restore-window").inner_text()
+    assert page.locator(".case-state").get_attribute("data-state") == "forwarded"
+    _shot(page, "dispute-zh")
+    page.click("button.court")
+    page.wait_for_function("() => document.querySelector('.case-state').dataset.state === 'in_court'")
+    assert "已起诉" in page.locator(".case-state").inner_text()
+    history = page.locator("table.events").inner_text()
+    assert "收到反通知" in history and "已提起诉讼" in history
+    page.goto(f"{server.url}/uploaders?lang=zh")
+    assert page.locator("table.uploaders td.count").first.inner_text() == "2"
+    _shot(page, "uploaders-zh")
+    page.goto(f"{server.url}/uploaders?lang=en")
+    _shot(page, "uploaders-en")
+    page.goto(f"{server.url}/cases/{ids[0]}?lang=en")
+    _shot(page, "dispute-en")
+    page.close()
