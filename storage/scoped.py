@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from notices.lifecycle import CaseState
+from notices.metrics import CaseOutcome
 from storage.cases import (
     AllowlistEntry,
     Case,
@@ -206,3 +207,11 @@ def get_exclusion(exclusion_id: int, *, holder_id: int | None, session: Session)
         query = (query.join(Episode, Episode.id == ExcludedInterval.episode_id)
                  .join(Work, Work.id == Episode.work_id).where(Work.holder_id == holder_id))
     return session.scalar(query)
+
+
+def case_outcomes(*, holder_id: int | None, session: Session) -> list:
+    """Every case's platform, state and notice/removal/escalation times, for the compliance table."""
+    query = select(Case.platform, Case.state, Case.notified_at, Case.removed_at, Case.escalated_at)
+    if holder_id is not None:
+        query = query.where(Case.holder_id == holder_id)
+    return [CaseOutcome(*row) for row in session.execute(query)]

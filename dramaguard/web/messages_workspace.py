@@ -68,7 +68,7 @@ _EN = {
     "ws.figure.removed_24h": "Removed within the removal window after the notice",
     "ws.figure.in_window": "Notice sent, still inside the removal window",
     "ws.figure.escalated": "Escalated cases",
-    "ws.figure.disputed": "Disputed cases (counter-notice)",
+    "ws.figure.disputed": "Disputed cases (counter-notice, in court)",
     "ws.total": "{n} case(s)",
     "ws.confirm_approve": "Approve {n} case(s) and send their notices?",
     "ws.confirm_reject": "Reject {n} case(s) as not infringing?",
@@ -192,6 +192,17 @@ _EN = {
     "ws.last_seen": "Last detected",
     "ws.no_repeat": "No uploader has more than one case yet.",
 
+    # compliance
+    "ws.compliance": "Compliance per platform",
+    "ws.compliance_help": "All notices so far. The rate counts only notices whose removal window is over or whose copy is gone: a copy still inside its window has not failed yet. Each figure opens its cases.",
+    "ws.fig.notified": "Notices",
+    "ws.fig.removed_24h": "Removed in time",
+    "ws.fig.in_window": "Still inside the window",
+    "ws.fig.escalated": "Escalated",
+    "ws.fig.disputed": "Disputed",
+    "ws.fig.rate": "Removed in time (decided)",
+    "ws.no_notices_yet": "No notices yet.",
+
 }
 
 _ZH = {
@@ -254,7 +265,7 @@ _ZH = {
     "ws.figure.removed_24h": "通知后在时限内下架",
     "ws.figure.in_window": "已发通知,仍在下架时限内",
     "ws.figure.escalated": "已升级的案件",
-    "ws.figure.disputed": "有争议的案件(反通知)",
+    "ws.figure.disputed": "有争议的案件(反通知、诉讼中)",
     "ws.total": "共 {n} 个案件",
     "ws.confirm_approve": "批准这 {n} 个案件并发送通知?",
     "ws.confirm_reject": "将这 {n} 个案件驳回为不构成侵权?",
@@ -373,6 +384,16 @@ _ZH = {
     "ws.notified_count": "已发通知",
     "ws.last_seen": "最近发现",
     "ws.no_repeat": "暂无多次侵权的上传者。",
+
+    "ws.compliance": "各平台处理情况",
+    "ws.compliance_help": "全部已发通知。下架率只统计下架期限已过或视频已下架的通知:仍在期限内的视频不算失败。点击数字可查看对应案件。",
+    "ws.fig.notified": "通知数",
+    "ws.fig.removed_24h": "按时下架",
+    "ws.fig.in_window": "仍在期限内",
+    "ws.fig.escalated": "已升级",
+    "ws.fig.disputed": "有争议",
+    "ws.fig.rate": "按时下架率(已判定)",
+    "ws.no_notices_yet": "尚未发出通知。",
 
 }
 

@@ -31,6 +31,7 @@ from dramaguard.security import new_secret
 from storage import scoped
 from storage.auth import Role, User, close_session, open_session
 from notices.lifecycle import CaseState
+from notices.metrics import compliance_by_platform
 from storage.base import utcnow
 from storage.db import transaction
 from storage.models import RightsHolder, Work
@@ -273,6 +274,10 @@ def dashboard_page(request: Request, principal: AnyUser, session: DB) -> HTMLRes
     _ = translator(pick_language(request))
     labels = {k: _(k) for k in ("chart.detections", "chart.slowest", "chart.time_to_notice",
                                 "chart.removed_24h", "chart.takedown")}
-    board = dashboard.build(rows, today=today, deadline_hours=settings.notices.deadline_hours, labels=labels)
-    return render(request, "dashboard.html", principal, board=board,
+    window = timedelta(hours=settings.notices.removal_window_hours)
+    board = dashboard.build(rows, today=today, deadline_hours=settings.notices.deadline_hours, labels=labels,
+                            now=utcnow(), window=window)
+    compliance = compliance_by_platform(scoped.case_outcomes(holder_id=principal.scope, session=session),
+                                        now=utcnow(), window=window)
+    return render(request, "dashboard.html", principal, board=board, compliance=compliance,
                   queue=len(scoped.review_queue(holder_id=principal.scope, session=session)))

@@ -272,3 +272,35 @@ def test_repeat_infringers_are_linked_across_cases(world: World) -> None:
     linked = _case_ids(world.client.get("/cases", params={"uploader": "serial-9", "platform": "bilibili"},
                                         headers=legal).text)
     assert sorted(linked) == sorted(ids[:2])
+
+
+def test_compliance_figures_link_to_exactly_their_cases(world: World) -> None:
+    from datetime import timedelta
+
+    from storage.base import utcnow
+
+    now = utcnow()
+    h = timedelta(hours=1)
+    work = world.work_ids["A"]
+    met, late, running, escalated = (add_case(world.app, work) for _ in range(4))
+    for case_id in (met, late, running, escalated):
+        _set(world, case_id, platform="xigua")
+    _set(world, met, state="removed", notified_at=now - 30 * h, removed_at=now - 25 * h)
+    _set(world, late, state="removed", notified_at=now - 60 * h, removed_at=now - 20 * h)
+    _set(world, running, state="notified", notified_at=now - 3 * h)
+    _set(world, escalated, state="escalated", notified_at=now - 50 * h, escalated_at=now - 26 * h)
+    legal = _cookie(world, Role.LEGAL)
+    board = world.client.get("/dashboard?lang=zh", headers=legal).text
+    row = re.search(r'<tr data-platform="xigua">(.*?)</tr>', board, re.S).group(1)
+    cells = re.findall(r'<td class="fig-(\w+)"><a href="([^"]+)">(\d+)</a>', row)
+    figures = {figure: (url, int(n)) for figure, url, n in cells}
+    assert {f: n for f, (_, n) in figures.items()} == {"notified": 4, "removed_24h": 1, "in_window": 1,
+                                                        "escalated": 1, "disputed": 0}
+    assert "33%" in row  # 1 of the 3 decided notices; the running one is not a failure
+    expected = {"notified": {met, late, running, escalated}, "removed_24h": {met}, "in_window": {running},
+                "escalated": {escalated}, "disputed": set()}
+    for figure, (url, count) in figures.items():
+        listed = set(_case_ids(world.client.get(url.replace("&amp;", "&"), headers=legal).text))
+        assert listed == expected[figure] and len(listed) == count, figure
+    other = world.client.get("/dashboard", headers=_cookie(world, Role.LEGAL, "B")).text
+    assert 'data-platform="xigua"' not in other
