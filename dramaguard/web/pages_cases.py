@@ -9,7 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from dramaguard.web.deps import DB, Principal, allow
+from sqlalchemy import select
+
+from dramaguard.web.case_pdf import case_pdf
+from dramaguard.web.deps import DB, Principal, allow, not_found
 from dramaguard.web.formatting import episode_label, state_label, when_in, zone_for
 from dramaguard.web.i18n import pick_language, translator
 from dramaguard.web.review import decide, send_due_notices
@@ -18,6 +21,7 @@ from dramaguard.web.ui import AnyUser, Csrf, ReviewerUser, render
 from notices.lifecycle import CaseState
 from storage import scoped
 from storage.base import utcnow
+from storage.cases import RegistrationReceiptRow
 from storage.case_search import DEADLINES, FIGURES, CaseFilter, case_platforms, search_cases
 
 router = APIRouter(include_in_schema=False)
@@ -111,3 +115,21 @@ def bulk_review_form(
     query = back if back.startswith("?") else "?"
     target = str(request.url_for("cases_page")) + query + ("&" if len(query) > 1 else "") + f"done={done}&skipped={skipped}"
     return RedirectResponse(target, status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/cases/{case_id}/export.pdf", name="case_pdf")
+def case_pdf_download(case_id: int, request: Request, principal: ExportUser, session: DB) -> Response:
+    """The court-ready case file (facts, keyframes with hashes, receipts, notices, audit log)."""
+    case = scoped.get_case(case_id, holder_id=principal.scope, session=session)
+    if case is None:
+        raise not_found("case")
+    receipt = session.scalar(select(RegistrationReceiptRow).where(
+        RegistrationReceiptRow.episode_id == case.episode_id)) if case.episode_id else None
+    _ = translator(pick_language(request))
+    when = when_in(zone_for(request, request.app.state.settings.web.time_zone))
+    stamp = f"{principal.email}, {when(utcnow(), seconds=True)}"
+    body = case_pdf(case, scoped.notices_for_case(case.id, session=session), receipt,
+                    home=request.app.state.settings.home, _=_, when=when, ep=episode_label(_),
+                    label=state_label(_), generated_by=stamp)
+    return Response(body, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="dramaguard-case-{case.id}.pdf"'})

@@ -205,6 +205,7 @@ UI: list[Endpoint] = [
     Endpoint("POST", "/cases/{case}/dispute-decision", DISPUTERS, 303, ui=True, fresh=_disputed_case,
              form=lambda w, t: {"decision": "court"}),
     Endpoint("GET", "/uploaders", ALL, 200, foreign=None, ui=True),
+    Endpoint("GET", "/cases/{case}/export.pdf", ALL, 200, ui=True),
     Endpoint("GET", "/users", ADMIN, 200, foreign=None, ui=True),
     Endpoint("POST", "/users", ADMIN, 303, foreign=None, ui=True,
              form=lambda w, t: {"email": f"ui{_next()}@example.test", "role": "legal", "password": "a-long-password",

@@ -304,3 +304,28 @@ def test_compliance_figures_link_to_exactly_their_cases(world: World) -> None:
         assert listed == expected[figure] and len(listed) == count, figure
     other = world.client.get("/dashboard", headers=_cookie(world, Role.LEGAL, "B")).text
     assert 'data-platform="xigua"' not in other
+
+
+def test_the_case_pdf_holds_the_facts_evidence_notices_and_audit_log(world: World) -> None:
+    import hashlib
+
+    from pypdf import PdfReader
+
+    from .conftest import add_notice
+
+    case_id = add_case(world.app, world.work_ids["A"])
+    add_notice(world.app, case_id)
+    keyframe = world.client.get(f"/api/v1/cases/{case_id}/keyframes/1", headers=world.actor(Role.LEGAL, "A").bearer)
+    response = world.client.get(f"/cases/{case_id}/export.pdf?lang=zh", headers=_cookie(world, Role.LEGAL))
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    assert "attachment" in response.headers["content-disposition"]
+    reader = PdfReader(io.BytesIO(response.content))
+    text = "".join(page.extract_text() for page in reader.pages).replace("\n", "")
+    for expected in (f"案件 {case_id}", "https://v.douyin.example/", "第900集", "待审核", "DG-T-", "立案",
+                     "copyright@douyin.example", hashlib.sha256(keyframe.content).hexdigest()[:32],
+                     "legal-a@example.test"):
+        assert expected in text, expected
+    images = [image for page in reader.pages for image in page.images]
+    assert images and images[0].image.mode == "RGB"  # the keyframe itself, in colour, not only its hash
+    foreign = world.client.get(f"/cases/{case_id}/export.pdf", headers=_cookie(world, Role.LEGAL, "B"))
+    assert foreign.status_code == 404
