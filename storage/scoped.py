@@ -87,27 +87,6 @@ def _cases(holder_id: int | None) -> Select:
     return query if holder_id is None else query.where(Case.holder_id == holder_id)
 
 
-def list_cases(
-    *,
-    holder_id: int | None,
-    state: str | None = None,
-    platform: str | None = None,
-    work_id: int | None = None,
-    limit: int = 100,
-    offset: int = 0,
-    session: Session,
-) -> list[Case]:
-    query = _cases(holder_id).options(selectinload(Case.work))
-    if state:
-        query = query.where(Case.state == state)
-    if platform:
-        query = query.where(Case.platform == platform)
-    if work_id is not None:
-        query = query.where(Case.work_id == work_id)
-    query = query.order_by(Case.detected_at.desc(), Case.id.desc()).limit(limit).offset(offset)
-    return list(session.scalars(query))
-
-
 def review_queue(*, holder_id: int | None, session: Session) -> list[Case]:
     """Cases waiting for legal staff, the nearest notice deadline first."""
     query = (

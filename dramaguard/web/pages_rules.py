@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request, status
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from dramaguard.web.deps import DB, not_found
@@ -155,3 +155,17 @@ def exclusion_delete(exclusion_id: int, request: Request, principal: RuleUser, s
     work_id = session.get_one(scoped.Episode, row.episode_id).work_id
     session.delete(row)
     return _back(request, work_id)
+
+
+@router.get("/works/{work_id}/episodes/{episode_id}/receipt", name="receipt_download")
+def receipt_download(work_id: int, episode_id: int, principal: AnyUser, session: DB) -> Response:
+    """The registration receipt exactly as issued: the canonical JSON its SHA-256 covers."""
+    work = _work(work_id, principal, session)
+    if episode_id not in {e.id for e in work.episodes}:
+        raise not_found("episode")
+    row = scoped.receipts_of(work, session=session).get(episode_id)
+    if row is None:
+        raise not_found("receipt")
+    return Response(row.body, media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{row.receipt_id}.json"',
+                             "X-Receipt-SHA256": row.sha256})

@@ -173,6 +173,7 @@ UI: list[Endpoint] = [
     Endpoint("GET", "/dashboard", ALL, 200, foreign=None, ui=True),
     Endpoint("GET", "/works", ALL, 200, foreign=None, ui=True),
     Endpoint("GET", "/works/{work}", ALL, 200, ui=True),
+    Endpoint("GET", "/works/{work}/episodes/{episode}/receipt", ALL, 200, ui=True),
     # the form's holder_id is ignored for non-admins: the work lands in their own tenant
     Endpoint("POST", "/works", OWNERS, 303, ui=True, foreign=303,
              form=lambda w, t: {"title": f"表单剧 {_next()}", "holder_id": w.holder_ids[t]}),
@@ -244,8 +245,19 @@ def targets(world: World) -> dict[str, dict[str, str]]:
             "case": str(case_id),
             "notice": str(add_notice(world.app, case_id)),
             "index": "1",
+            "episode": str(_receipted_episode(world, tenant)),
         }
     return out
+
+
+def _receipted_episode(world: World, tenant: str) -> int:
+    from storage.base import utcnow
+    from storage.models import Episode
+
+    episode_id = fake_episode(world.app, world.work_ids[tenant], number=903)
+    with transaction(world.app.state.services.sessions) as session:
+        repo.issue_receipt(session, episode=session.get_one(Episode, episode_id), issued_at=utcnow())
+    return episode_id
 
 
 def _fresh_token_id(world: World, tenant: str, role: Role) -> str:
@@ -388,7 +400,8 @@ def _flat(routes, prefix: str = ""):
 def test_every_ui_route_is_in_the_matrix(world: World) -> None:
     """Pages and forms added later must be added to the matrix too (the API has its own check)."""
     names = {"{work_id}": "{work}", "{case_id}": "{case}", "{entry_id}": "{entry}", "{rule_id}": "{rule}",
-             "{exclusion_id}": "{exclusion}", "{user_id}": "{user}", "{index}": "{index}"}
+             "{exclusion_id}": "{exclusion}", "{user_id}": "{user}", "{index}": "{index}",
+             "{episode_id}": "{episode}"}
     routes = set()
     for path, methods in _flat(world.app.routes):
         if path.startswith("/api/v1") or path in OPEN_UI or path.startswith("/static"):

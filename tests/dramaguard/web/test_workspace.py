@@ -329,3 +329,24 @@ def test_the_case_pdf_holds_the_facts_evidence_notices_and_audit_log(world: Worl
     assert images and images[0].image.mode == "RGB"  # the keyframe itself, in colour, not only its hash
     foreign = world.client.get(f"/cases/{case_id}/export.pdf", headers=_cookie(world, Role.LEGAL, "B"))
     assert foreign.status_code == 404
+
+
+def test_a_receipt_downloads_as_issued(world: World) -> None:
+    import hashlib
+
+    from storage import cases as repo
+    from storage.base import utcnow
+    from storage.models import Episode
+
+    episode_id = fake_episode(world.app, world.work_ids["A"], number=960)
+    with transaction(world.app.state.services.sessions) as session:
+        receipt = repo.issue_receipt(session, episode=session.get_one(Episode, episode_id), issued_at=utcnow())
+    owner = _cookie(world, Role.RIGHTS_HOLDER)
+    page = world.client.get(f"/works/{world.work_ids['A']}", headers=owner).text
+    url = f"/works/{world.work_ids['A']}/episodes/{episode_id}/receipt"
+    assert url in page
+    response = world.client.get(url, headers=owner)
+    assert response.status_code == 200 and receipt.receipt_id in response.headers["content-disposition"]
+    assert hashlib.sha256(response.content).hexdigest() == response.headers["x-receipt-sha256"] == receipt.sha256
+    foreign = world.client.get(f"/works/{world.work_ids['B']}/episodes/{episode_id}/receipt", headers=owner)
+    assert foreign.status_code == 404
