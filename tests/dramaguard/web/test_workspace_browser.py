@@ -55,6 +55,21 @@ def test_legal_staff_filter_cases_and_reject_two_with_one_confirmation(browser, 
     page.goto(f"{server.url}/cases?lang=en")
     _shot(page, "cases-en")
     assert "waiting for review" in page.locator("table.cases").inner_text()
+    with transaction(app.state.services.sessions) as session:  # a notice out 3 h ago: inside its window
+        from storage.base import utcnow
+        from datetime import timedelta
+
+        case = session.get_one(Case, ids[2])
+        case.state, case.notified_at = "notified", utcnow() - timedelta(hours=3)
+    page.goto(f"{server.url}/dashboard?lang=zh")
+    row = page.locator('table.compliance tr[data-platform="douyin"]')
+    assert row.locator("td.fig-in_window").inner_text() == "1" and row.locator("td.fig-rate").inner_text() == "—"
+    _shot(page, "dashboard-zh")
+    row.locator("td.fig-in_window a").click()
+    page.wait_for_url("**figure=in_window*")
+    assert [r.get_attribute("data-case") for r in page.locator("table.cases tbody tr").all()] == [str(ids[2])]
+    page.goto(f"{server.url}/dashboard?lang=en")
+    _shot(page, "dashboard-en")
     page.close()
 
 
