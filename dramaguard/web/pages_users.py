@@ -65,6 +65,20 @@ def user_create(
     return RedirectResponse(request.url_for("users_page"), status.HTTP_303_SEE_OTHER)
 
 
+@router.post("/holders", dependencies=[Csrf], name="holder_create")
+def holder_create(
+    request: Request, principal: AdminUser, session: DB,
+    name: Annotated[str, Form(min_length=1, max_length=200)],
+    contact_email: Annotated[str, Form(max_length=320)] = "",
+) -> RedirectResponse:
+    """A new tenant (rights holder) for users and works to belong to."""
+    name = name.strip()
+    if session.scalar(select(RightsHolder.id).where(RightsHolder.name == name)):
+        raise HTTPException(status.HTTP_409_CONFLICT, f"a rights holder named '{name}' exists")
+    session.add(RightsHolder(name=name, contact_email=contact_email.strip() or None))
+    return RedirectResponse(request.url_for("users_page"), status.HTTP_303_SEE_OTHER)
+
+
 @router.post("/users/{user_id}", dependencies=[Csrf], name="user_update")
 def user_update(
     user_id: int, request: Request, principal: AdminUser, session: DB,

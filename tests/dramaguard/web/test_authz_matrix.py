@@ -212,6 +212,7 @@ UI: list[Endpoint] = [
              form=lambda w, t: {"email": f"ui{_next()}@example.test", "role": "legal", "password": "a-long-password",
                                 "holder_id": str(w.holder_ids[t])}),
     Endpoint("POST", "/users/{user}", ADMIN, 303, ui=True, form=_same_user_form),
+    Endpoint("POST", "/holders", ADMIN, 303, foreign=None, ui=True, form=lambda w, t: {"name": f"公司{_next()}"}),
     Endpoint("GET", "/account", ALL, 200, foreign=None, ui=True),
     # seeded users have no password (none to check) until the first call sets the one the second gives
     Endpoint("POST", "/account/password", ALL, 303, foreign=None, ui=True,

@@ -164,6 +164,10 @@ def test_admin_disables_a_user_and_changes_a_role(world: World) -> None:
     assert self_demote.status_code == 409
     users = world.client.get("/users?lang=zh", headers=admin).text
     assert "new.legal@example.test" in users and "法务" in users
+    world.client.post("/holders", headers=admin, data=_form(world, Role.ADMIN, None, name="新公司"))
+    assert world.client.post("/holders", headers=admin,
+                             data=_form(world, Role.ADMIN, None, name="新公司")).status_code == 409
+    assert "新公司" in world.client.get("/users", headers=admin).text  # offered as a tenant for users
 
 
 def test_password_change_needs_the_current_password_and_zone_changes_times(world: World) -> None:
@@ -350,3 +354,18 @@ def test_a_receipt_downloads_as_issued(world: World) -> None:
     assert hashlib.sha256(response.content).hexdigest() == response.headers["x-receipt-sha256"] == receipt.sha256
     foreign = world.client.get(f"/works/{world.work_ids['B']}/episodes/{episode_id}/receipt", headers=owner)
     assert foreign.status_code == 404
+
+
+def test_an_archived_work_is_marked_in_the_ui(world: World) -> None:
+    from storage.base import utcnow
+    from storage.models import Work
+
+    with transaction(world.app.state.services.sessions) as session:
+        work = Work(holder_id=world.holder_ids["A"], title="旧剧", aliases=[], licensed_accounts=[], archived_at=utcnow())
+        session.add(work)
+        session.flush()
+        work_id = work.id
+    owner = _cookie(world, Role.RIGHTS_HOLDER)
+    listing = world.client.get("/works?lang=zh", headers=owner).text
+    assert re.search(r"旧剧</a> <span class=\"badge archived\">已归档</span>", listing)
+    assert "不再参与比对" in world.client.get(f"/works/{work_id}?lang=zh", headers=owner).text
