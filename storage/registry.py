@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 from sqlalchemy import func, select
@@ -189,3 +190,29 @@ def citations(work_id: int, *, session: Session) -> tuple[int, int]:
     cases = session.scalar(select(func.count()).select_from(Case).where(Case.work_id == work_id))
     notices = session.scalar(select(func.count()).select_from(Notice).where(Notice.work_id == work_id))
     return int(cases or 0), int(notices or 0)
+
+
+def removal_plan(title: str, *, holder: str | None = None, session: Session) -> list[Removal]:
+    """What removing the works so titled does: delete each, or archive it where cases or notices
+    cite it (legal records are never deleted). Archived works are not listed again."""
+    return [Removal(w.id, w.title, w.holder.name, len(w.episodes), *citations(w.id, session=session))
+            for w in find_works(title, holder=holder, session=session) if w.archived_at is None]
+
+
+def retire_works(plan: list[Removal], *, now: datetime, session: Session) -> tuple[int, list[int], set[int]]:
+    """Archive cited works (rows, receipts and files kept), delete the others; re-checks the
+    citations in this transaction. Returns (works touched, episodes to drop from the index,
+    episodes deleted with their work)."""
+    touched, gone, deleted = 0, [], set()
+    for item in plan:
+        work = session.get(Work, item.work_id)
+        if work is None or work.archived_at is not None:
+            continue
+        touched += 1
+        gone += [e.id for e in work.episodes]
+        if any(citations(work.id, session=session)):
+            work.archived_at = now
+        else:
+            deleted.update(e.id for e in work.episodes)
+            session.delete(work)
+    return touched, gone, deleted

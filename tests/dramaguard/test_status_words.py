@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from dramaguard.cli import app
 from dramaguard.settings import Settings
-from dramaguard.status_words import WORDS, job_words
+from dramaguard.cli.status_words import WORDS, job_words
 from storage.cases import Case
 from storage.db import make_engine, session_factory, transaction
 from storage.models import Work
