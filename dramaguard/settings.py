@@ -64,6 +64,7 @@ class WebSettings(BaseModel):
     password_checks: int = Field(
         0, ge=0, description="argon2 checks at once (64 MiB each); more logins wait; 0: one per core"
     )
+    time_zone: str = Field("Asia/Shanghai", description="IANA zone pages show times in (a user may pick another)")
 
 
 class WatermarkSettings(BaseModel):

@@ -36,6 +36,7 @@ from matcher.backends import make_index
 from matcher.index import IndexRebuilt
 from matcher.match import MatchParams, QueryMatcher
 from storage import references, registry
+from storage.registry import Removal
 from storage.audio import add_audio_fingerprint
 from storage.models import Episode
 from storage.base import utcnow
@@ -299,21 +300,24 @@ class Services:
             owner = Owner(work.holder_id, work.id)
         self.audio.add(episode_id, fp, owner)
 
-    def remove_works(self, title: str, *, holder: str | None = None) -> int:
-        """Delete works (and their episodes) by title; the index follows after the commit."""
+    def removal_plan(self, title: str, *, holder: str | None = None) -> list[Removal]:
+        """Per work so titled: deleted, or archived where cases or notices cite it."""
+        with transaction(self.sessions) as session:
+            return registry.removal_plan(title, holder=holder, session=session)
+
+    def remove_works(self, plan: list[Removal]) -> int:
+        """Carry out a plan (registry.retire_works); the index follows after the commit."""
         self._follow_rebuild()
         with transaction(self.sessions) as session:
-            works = registry.find_works(title, holder=holder, session=session)
-            gone = [e.id for w in works for e in w.episodes]
-            for work in works:
-                session.delete(work)
+            touched, gone, deleted = registry.retire_works(plan, now=utcnow(), session=session)
         for episode_id in gone:
             self.index.remove(episode_id)
             self._catalogue.pop(episode_id, None)
             self.audio.remove(episode_id)
-            references.remove_keyframes(self.settings.home, episode_id)
+            if episode_id in deleted:
+                references.remove_keyframes(self.settings.home, episode_id)
         self.index.save()
-        return len(works)
+        return touched
 
     # -- scanning ----------------------------------------------------------------------------
     def scan_file(self, path: Path, *, min_score: float | None = None) -> ScanReport:

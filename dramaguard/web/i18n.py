@@ -163,6 +163,12 @@ for _lang, _table in _RELIABILITY.items():
     MESSAGES[_lang].update(_table)
 
 
+from dramaguard.web.messages_workspace import MESSAGES as _WORKSPACE  # noqa: E402 (after the base table)
+
+for _lang, _table in _WORKSPACE.items():
+    MESSAGES[_lang].update(_table)
+
+
 def pick_language(request: Request) -> str:
     for candidate in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
         if candidate in LANGUAGES:
