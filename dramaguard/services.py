@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
-from dramaguard import retrain
+from dramaguard import claiming, retrain
 from dramaguard.audio_matching import AudioLibrary, fused_score
 from dramaguard.procs import die_with_parent
 from dramaguard.settings import Settings
@@ -69,6 +69,13 @@ class MatchReport:
     video_score: float | None = None  # the picture's evidence alone
     audio_score: float | None = None  # the sound's evidence alone (None: no sound matched)
     confirmed: bool = False  # both signals independently above their thresholds
+    # claim resolution (dramaguard/claiming.py): "claim", "explained" (a stronger claim explains
+    # its query time) or "overlap" (footage the episode shares with others, alone); a non-claim
+    # scores 0 and keeps the matcher's own score in pair_score
+    claim: str = "claim"
+    pair_score: float | None = None
+    explained_by: list[int] = field(default_factory=list)
+    shared_s: float = 0.0  # of the claimed time, seconds of footage the episode shares
 
 
 @dataclass
@@ -172,6 +179,7 @@ class Services:
                                    verify_at_least=settings.matcher.verify_at_least)
         self.matcher = QueryMatcher(self.index, match_params, references=self.reference_vectors)
         self._catalogue: dict[int, tuple[str, int, int, str, float]] = {}
+        self.shared_footage: dict[int, list[tuple[int, int]]] = {}  # episode → shared spans (ms)
         self.audio = AudioLibrary()
         with transaction(self.sessions) as session:
             self.audio.load(session=session)
@@ -420,8 +428,11 @@ class Services:
 
     def report(self, path: Path, fp: VideoFingerprint, *, min_score: float) -> ScanReport:
         """Match an already fingerprinted file: picture, then sound fused in, then the watermark."""
-        matches = self.match_fingerprint(fp, min_score=0.0)
+        inliers: dict[int, tuple] = {}
+        matches = self.match_fingerprint(fp, min_score=0.0, inliers=inliers)
         matches = self._with_audio(path, fp.duration_ms, matches)
+        matches = claiming.resolve_reports(matches, inliers=inliers, shared=self.shared_footage,
+                                           step_ms=self.fp_params.interval_ms, params=self.matcher.params)
         matches = [m for m in matches if m.score >= min_score]
         return ScanReport(str(path), matches, watermark=self.leak_report(path, matches))
 
@@ -482,7 +493,10 @@ class Services:
             else:
                 yield self.report(path, outcome.video, min_score=threshold)
 
-    def match_fingerprint(self, fp: VideoFingerprint, *, min_score: float) -> list[MatchReport]:
+    def match_fingerprint(self, fp: VideoFingerprint, *, min_score: float,
+                          inliers: dict[int, tuple] | None = None) -> list[MatchReport]:
+        """Picture matches as reports (pairs, before claim resolution); ``inliers`` receives each
+        match's aligned frames."""
         durations = {e: int(info[4] * 1000) for e, info in self._catalogue.items()}
         reports = []
         for match in self.matcher.match(fp, durations, step_ms=self.fp_params.interval_ms):
@@ -490,6 +504,8 @@ class Services:
                 continue
             title, work_id, number, source, _ = self._catalogue[match.episode_id]
             a = match.alignment
+            if inliers is not None:
+                inliers[match.episode_id] = a.inliers
             first, last = a.segments[0], a.segments[-1]
             reports.append(
                 MatchReport(

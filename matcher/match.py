@@ -73,9 +73,13 @@ class Match:
 
 
 def score_alignment(alignment: Alignment, params: MatchParams) -> float:
+    return score_evidence(alignment.mean_similarity, alignment.matched_ms, params)
+
+
+def score_evidence(mean_similarity: float, matched_ms: int, params: MatchParams) -> float:
     """Similarity above the floor, scaled, times the support of the matched duration."""
-    quality = (alignment.mean_similarity - params.similarity_floor) / (1 - params.similarity_floor)
-    support = min(1.0, alignment.matched_ms / params.support_ms)
+    quality = (mean_similarity - params.similarity_floor) / (1 - params.similarity_floor)
+    support = min(1.0, matched_ms / params.support_ms)
     return float(np.clip(quality, 0.0, 1.0) * support) ** 0.5
 
 
