@@ -33,6 +33,8 @@ from fingerprint.media import DecodeLimits, sample_frames
 from matcher.backends import make_index
 from matcher.index import IndexRebuilt
 from matcher.match import MatchParams, QueryMatcher
+from matcher.overlaps import find_overlaps
+from storage import overlaps as overlaps_store
 from storage import references, registry
 from storage.audio import add_audio_fingerprint
 from storage.base import utcnow
@@ -110,6 +112,8 @@ class RegisterResult:
     episode_id: int | None = None
     created: bool = False
     error: str | None = None
+    overlaps: int = 0  # spans shared with registered episodes (credits, recaps, reused shots)
+    cross_holder_overlaps: int = 0  # of them, with another rights holder's episodes: to review
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> tuple[str, int]:
@@ -183,6 +187,7 @@ class Services:
         self.audio = AudioLibrary()
         with transaction(self.sessions) as session:
             self.audio.load(session=session)
+            self.shared_footage = overlaps_store.shared_spans(session=session)
         if reconcile:
             self.reconcile()
         else:
@@ -330,6 +335,8 @@ class Services:
         fp = prints.video
         sha, size = sha256_file(path)
         self._follow_rebuild()
+        durations = {e: int(info[4] * 1000) for e, info in self._catalogue.items()}
+        shared = find_overlaps(self.matcher, fp, durations, step_ms=self.fp_params.interval_ms) if len(fp) else []
         with transaction(self.sessions) as session:
             existing = registry.find_episode_by_sha(sha, session=session)
             if existing is not None:
@@ -364,6 +371,12 @@ class Services:
             )
             episode_id = episode.id
             issue_receipt(session, episode=episode, issued_at=utcnow())
+            overlap_rows = overlaps_store.add_overlaps(episode, shared, session=session)
+            result.overlaps = len(overlap_rows)
+            result.cross_holder_overlaps = sum(r.cross_holder for r in overlap_rows)
+            if result.cross_holder_overlaps:
+                log.warning("episode %d shares %d spans with another rights holder's episodes: to review",
+                            episode_id, result.cross_holder_overlaps)
             # The keyframes and the index file are written before the commit: a crash after the
             # commit never leaves an episode without them. If the commit fails, the index entry
             # is taken out again; a crash in between is repaired by reconcile() on next open, and
@@ -377,6 +390,9 @@ class Services:
                 raise
             self._catalogue[episode_id] = (work, work_row.id, number, path.name, fp.duration_ms / 1000)
         result.episode_id, result.created = episode_id, True
+        for o in shared:
+            self.shared_footage.setdefault(episode_id, []).append((o.start_ms, o.end_ms))
+            self.shared_footage.setdefault(o.other_episode_id, []).append((o.other_start_ms, o.other_end_ms))
 
     def _keep_keyframes(self, episode_id: int, prints: EpisodePrints) -> None:
         """Small reference frames for evidence pictures (the video itself is not kept).
@@ -408,6 +424,8 @@ class Services:
             gone = [e.id for w in works for e in w.episodes]
             for work in works:
                 session.delete(work)
+        with transaction(self.sessions) as session:
+            self.shared_footage = overlaps_store.shared_spans(session=session)
         for episode_id in gone:
             self.index.remove(episode_id)
             self._catalogue.pop(episode_id, None)

@@ -28,8 +28,21 @@ def scanned(bench_dir, tmp_path_factory):
         yield services, services.scan_file(bench_dir / "queries" / "q0001.mp4", min_score=0.0)
 
 
-def test_the_copy_claims_its_episode_and_the_lookalike_pair_claims_nothing(scanned):
+def test_registration_marks_the_shared_seconds_and_the_pair_is_an_overlap(scanned):
     services, report = scanned
+    spinoff = next(m for m in report.matches if m.reference == "spinoff.mp4")
+    [(start, end)] = services.shared_footage[spinoff.episode_id]
+    assert abs(start - 4000) < 600 and abs(end - 8000) < 600
+    assert spinoff.claim == "overlap" and spinoff.score == 0.0
+
+
+def test_without_overlaps_the_stronger_claim_explains_the_lookalike_seconds(scanned, bench_dir):
+    services, _ = scanned
+    shared, services.shared_footage = services.shared_footage, {}
+    try:
+        report = services.scan_file(bench_dir / "queries" / "q0001.mp4", min_score=0.0)
+    finally:
+        services.shared_footage = shared
     by_ref = {m.reference: m for m in report.matches}
     assert set(by_ref) == {"compilation_ep1.mp4", "spinoff.mp4"}, report.matches
     main, other = by_ref["compilation_ep1.mp4"], by_ref["spinoff.mp4"]
