@@ -61,31 +61,43 @@ def write(out: Path, pieces: Iterable[Piece], *, size: tuple[int, int] = (320, 2
           edit: Edit | None = None, crf: int = 23) -> list[tuple[float, float]]:
     """Join ``pieces`` into ``out`` (each scaled to ``size``, then ``edit``ed); returns each
     piece's (start, end) in the output, seconds."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    placed, index = [], 0
-    with av.open(str(out), "w") as dst:
-        stream = None
+    placed: list[tuple[float, float]] = []
+
+    def stream() -> Iterator[np.ndarray]:
+        index = 0
         for piece in pieces:
-            start = index / fps
+            start = index
             for image in frames(piece, fps):
                 image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-                if edit is not None:
-                    image = edit(image)
-                if stream is None:
-                    stream = dst.add_stream("libx264", rate=fps)
-                    stream.height, stream.width = (d - d % 2 for d in image.shape[:2])
-                    stream.pix_fmt, stream.options = "yuv420p", {"crf": str(crf), "preset": "veryfast"}
-                image = np.ascontiguousarray(image[: stream.height, : stream.width])
-                frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-                frame.pts, frame.time_base = index, Fraction(1, fps)
-                for packet in stream.encode(frame):
-                    dst.mux(packet)
+                yield edit(image) if edit is not None else image
                 index += 1
-            placed.append((round(start, 3), round(index / fps, 3)))
+            placed.append((round(start / fps, 3), round(index / fps, 3)))
+
+    encode(out, stream(), fps=fps, crf=crf)
+    return placed
+
+
+def encode(out: Path, images: Iterable[np.ndarray], *, fps: int = 25, crf: int = 23) -> int:
+    """H.264 of RGB frames at ``fps`` (sides cut to even); returns the frame count."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    index = 0
+    with av.open(str(out), "w") as dst:
+        stream = None
+        for image in images:
+            if stream is None:
+                stream = dst.add_stream("libx264", rate=fps)
+                stream.height, stream.width = (d - d % 2 for d in image.shape[:2])
+                stream.pix_fmt, stream.options = "yuv420p", {"crf": str(crf), "preset": "veryfast"}
+            image = np.ascontiguousarray(image[: stream.height, : stream.width])
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts, frame.time_base = index, Fraction(1, fps)
+            for packet in stream.encode(frame):
+                dst.mux(packet)
+            index += 1
         if stream is not None:
             for packet in stream.encode():
                 dst.mux(packet)
-    return placed
+    return index
 
 
 # -- edits (each a pure function of one RGB frame) ----------------------------------------------
