@@ -169,7 +169,7 @@ EDITS = [
 
 
 def build(out: Path, seed: int = 23) -> None:
-    refs, queries = out / "refs", out / "queries"
+    refs = out / "refs"
     a, b = Series("dragon bride", seed, 4), Series("ceo returns", seed + 100, 3)
     unregistered = Series("night market", seed + 200, 2)
     ref_lines, truth, parts = [], [], {}
