@@ -167,6 +167,17 @@ EDITS = [
     ("crop12_caption", ["crop", "overlay_text"], edits.chain(edits.crop(0.12, dy=0.6), edits.text_bar)),
 ]
 
+CROPS = [  # centre and off-centre 5-25 %, crop + scale, crop + flip (issue 23, point 3)
+    ("crop5", ["crop"], edits.crop(0.05)),
+    ("crop15", ["crop"], edits.crop(0.15)),
+    ("crop25", ["crop"], edits.crop(0.25)),
+    ("crop10_off", ["crop", "off_centre"], edits.crop(0.10, dx=1.0, dy=1.0)),
+    ("crop20_off", ["crop", "off_centre"], edits.crop(0.20, dx=-1.0, dy=0.3)),
+    ("crop25_off", ["crop", "off_centre"], edits.crop(0.25, dx=0.6, dy=-1.0)),
+    ("crop20_scale", ["crop", "scale"], edits.crop(0.20, dx=0.5, keep_size=False)),
+    ("crop20_flip", ["crop", "hflip"], edits.chain(edits.crop(0.20, dy=-0.7), edits.hflip)),
+]
+
 
 def build(out: Path, seed: int = 23) -> None:
     refs = out / "refs"
@@ -213,6 +224,10 @@ def build(out: Path, seed: int = 23) -> None:
         s0, s1 = parts[ep]["shot1"][0], parts[ep]["shot3"][1]
         name, transforms, edit = EDITS[(i + 3) % len(EDITS)]
         query([edits.Piece(refs / ep, s0, s1)], edit, "copy", ["time_crop", *transforms], [ep])
+    for i, ep in enumerate(episodes):  # the crop sweep: every episode under two more crops
+        for k in (1, 2):
+            name, transforms, edit = CROPS[(2 * i + k) % len(CROPS)]
+            query([edits.Piece(refs / ep)], edit, "copy", transforms, [ep])
     pair = [e for e in episodes if e.startswith("dragon")][1:3]
     query([edits.Piece(refs / e) for e in pair], edits.crop(0.1), "copy", ["crop", "compilation"], pair)
     query([edits.Piece(refs / react)], edits.crop(0.1), "copy", ["crop", "cross_holder_intro"], [react])

@@ -142,8 +142,8 @@ def _fingerprint_job(path: str, params: FingerprintParams, limits: DecodeLimits,
     ``keyframes`` (registration) samples the evidence keyframes here too, so that this decode
     runs in the pool with the rest instead of serially in the registering process.
     """
-    try:
-        video = fingerprint_video(Path(path), params, limits)
+    try:  # ``keyframes`` means a registration: a reference gets its shifted views too
+        video = fingerprint_video(Path(path), params, limits, reference=keyframes)
     except DecodeError as exc:
         return exc
     try:
@@ -171,7 +171,8 @@ class Services:
         upgrade(self.engine)
         self.sessions: sessionmaker[Session] = session_factory(self.engine)
         self.index = make_index(settings.index, DIM, settings.index_dir)
-        self.fp_params = FingerprintParams(interval_ms=settings.fingerprint.interval_ms)
+        self.fp_params = FingerprintParams(interval_ms=settings.fingerprint.interval_ms,
+                                           shift=settings.fingerprint.reference_shift)
         self.limits = DecodeLimits(
             max_pixels=settings.fingerprint.max_pixels,
             max_duration_ms=int(settings.fingerprint.max_duration_s * 1000),

@@ -22,6 +22,11 @@ class FingerprintSettings(BaseModel):
     max_pixels: int = Field(8192 * 8192, description="refuse larger frames (decoder bombs)")
     max_duration_s: float = Field(4 * 3600, description="refuse longer media")
     max_file_bytes: int = Field(4 * 1024**3, description="refuse larger files")
+    reference_shift: float = Field(
+        0.15, ge=0.0, le=0.4,
+        description="registered episodes also get 4 windows of side 1-shift against each edge (off-centre "
+                    "crops of copies meet them); 0 turns them off: 3x fewer stored rows per frame",
+    )
 
 
 class MatcherSettings(BaseModel):
