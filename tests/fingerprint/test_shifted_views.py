@@ -38,4 +38,4 @@ def test_an_off_centre_crop_meets_a_shifted_window(bench_dir, tmp_path):
     query = fingerprint_video(copy)
     without = _best_similarity(query, fingerprint_video(source, FingerprintParams(shift=0.0), reference=True))
     with_shift = _best_similarity(query, fingerprint_video(source, reference=True))
-    assert with_shift > without + 0.02, (without, with_shift)
+    assert with_shift > without + 0.15, (without, with_shift)  # measured 0.55 -> 0.88
