@@ -74,10 +74,10 @@ class ClaimParams:
     # a secondary keeps at least this much query time no stronger claim explains: look-alike
     # footage inside a real copy lines up with another episode for 2-4 s
     min_remaining_ms: int = 3000
-    # unshared reference footage a claim that touches shared footage needs: the episode's own
-    # shot, not a second of look-alike frames next to its credits (1 s let a chance line on
-    # the frames around a recap claim on benchmarks.series_set)
-    min_unique_ms: int = 2000
+    # unshared reference footage a claim that touches shared footage needs (a shot or two of
+    # the episode's own); 2 s was tried on benchmarks.series_set: it lost a true copy (seed 24)
+    # and did not remove the one false claim (seed 23)
+    min_unique_ms: int = 1000
     tolerance_ms: int = 500  # a frame this close to a claimed span is explained by it
     max_gap_ms: int = 2500  # as the aligner: a longer gap in the query splits a span
     min_frames: int = 3
