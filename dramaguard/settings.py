@@ -45,6 +45,11 @@ class MatcherSettings(BaseModel):
     verify_at_least: int = Field(8, ge=1, description="episodes a query may always verify, however short")
     min_score: float = Field(0.05, ge=0.0, le=1.0, description="drop matches below this score")
     notify_score: float = Field(0.5, ge=0.0, le=1.0, description="operating threshold for notices")
+    review_score: float = Field(
+        0.3, ge=0.0, le=1.0,
+        description="claims from here up to notify_score are the review band: shown as 'review', never notified "
+                    "(benchmarks/RESULTS.md, issue 23: every claim seen in [0.3, 0.5) was a true copy)",
+    )
     audio_confirm_score: float = Field(
         0.8, ge=0.0, le=1.0, description="audio landmark score that confirms a copy on its own"
     )
