@@ -26,7 +26,7 @@ from pathlib import Path
 import av
 
 from benchmarks import compare
-from dramaguard.services import Services
+from indexing.catalogue import Services
 from dramaguard.settings import Settings
 from fingerprint import fingerprint_video
 

@@ -11,7 +11,7 @@ by themselves — at a random time, or (half the kills) a random 0–0.3 s after
 an approval being dispatched); then restarts what was killed. When the round's
 work is done the invariants are checked:
 
-- ``dramaguard check`` (dramaguard.maintenance.check, the same code): database, index and
+- ``dramaguard check`` (indexing.maintenance.check, the same code): database, index and
   evidence store agree, no digest mismatch; orphans and half-written leftovers a crash left are
   counted, removed with ``--repair``, and the home must then check clean;
 - every case that existed at the moment of the kill still exists (same id, same upload);
@@ -49,11 +49,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from benchmarks.procstat import alive, children
 from crawler.simulated.server import PlatformSim
-from dramaguard import samples
+from monitor import samples
 from dramaguard.accounts import create_user, issue_token
-from dramaguard.demo import CopyrightMailbox, demo_settings, prepare_work, settings_env
-from dramaguard.maintenance import CheckReport, check
-from dramaguard.services import Services
+from monitor.demo import CopyrightMailbox, demo_settings, prepare_work, settings_env
+from indexing.maintenance import CheckReport, check
+from indexing.catalogue import Services
 from dramaguard.settings import Settings
 from notices.policy import Action, PolicyRule
 from storage import cases as repo

@@ -191,7 +191,7 @@ class IndexSettings(BaseModel):
     nlist: int = Field(
         16384, ge=1,
         description="k-means cells: at most train_size / 39 at first; all of them once the index holds nlist × 39 "
-        "(the daemon retrains it from the database, dramaguard/retrain.py)")
+        "(the daemon retrains it from the database, indexing/retrain.py)")
     nprobe: int = Field(
         10, ge=1,
         description="cells scanned per query: recall vs time (10 with two cells per vector: < 1 % recall loss in "

@@ -4,7 +4,7 @@ allowlists, excluded intervals, registration receipts and alerts.
 
 Exactly-once rests on two unique constraints: ``notice_items (case_id, stage)`` — a case is in
 at most one notice per stage — and ``deliveries.key`` — one delivery per notice, keyed for the
-receiver to dedupe on. See dramaguard.casework for the outbox steps.
+receiver to dedupe on. See monitor.casework for the outbox steps.
 """
 from __future__ import annotations
 

@@ -15,9 +15,9 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from dramaguard.casework import build_channels
+from monitor.casework import build_channels
 from dramaguard.logs import install_redaction
-from dramaguard.services import RegistrationError, Services
+from indexing.catalogue import RegistrationError, Services
 from dramaguard.settings import Settings
 from dramaguard.web import ui
 from dramaguard.web.api import router as api_router

@@ -17,7 +17,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from dramaguard.services import Services
+from indexing.catalogue import Services
 from storage.auth import Role, User, session_for_cookie, user_for_token
 from storage.db import POOL_OVERFLOW, POOL_SIZE, transaction
 

@@ -1,6 +1,6 @@
 """Delivery channels: the base owns retries with backoff; plugins only know how to send once.
 
-Idempotency: every delivery carries a key, stable per (case, stage) (see dramaguard.casework).
+Idempotency: every delivery carries a key, stable per (case, stage) (see monitor.casework).
 A channel passes it to the receiver in a form the receiver can dedupe on — an
 ``Idempotency-Key`` header for complaint APIs, the ``Message-ID`` for email — so sending the same
 key again after a crash never makes a second complaint at a receiver that dedupes.
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from notices.errors import DeliveryError
+from plugins import unique_names
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +86,4 @@ class Channel(ABC):
 
 
 def build_registry(classes: Iterable[type[Channel]]) -> dict[str, type[Channel]]:
-    registry: dict[str, type[Channel]] = {}
-    for cls in classes:
-        if cls.name in registry:
-            raise ValueError(f"duplicate channel name {cls.name!r}")
-        registry[cls.name] = cls
-    return registry
+    return unique_names(classes, "channel")

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from dramaguard import samples
+from monitor import samples
 from dramaguard.settings import Settings, WebSettings
 from dramaguard.web import create_app
 from dramaguard.web.deps import SESSION_COOKIE
