@@ -142,13 +142,13 @@ def scan(
                 if as_json:
                     typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
                 else:
-                    _print_report(report, settings.matcher.notify_score)
+                    _print_report(report, settings.matcher.notify_score, settings.matcher.review_score)
                 progress.update(task, advance=1)
     if failed:
         raise typer.Exit(1)
 
 
-def _print_report(report, notify_score: float) -> None:
+def _print_report(report, notify_score: float, review_score: float) -> None:
     if report.error:
         err.print(f"[red]error:[/red] {report.error}", highlight=False)
         return
@@ -156,7 +156,8 @@ def _print_report(report, notify_score: float) -> None:
         out.print(f"{report.query}: no match", highlight=False)
         return
     for m in report.matches:
-        verdict = "[bold red]COPY[/bold red]" if m.score >= notify_score else "[yellow]possible[/yellow]"
+        verdict = ("[bold red]COPY[/bold red]" if m.score >= notify_score
+                   else "[yellow]review[/yellow]" if m.score >= review_score else "possible")
         out.print(
             f"{report.query}: {verdict} of '{m.work}' episode {m.episode} ({m.reference}) "
             f"score {m.score:.2f}: query {m.query_start:.1f}–{m.query_end:.1f} s ↔ "
