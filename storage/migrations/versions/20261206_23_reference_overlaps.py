@@ -1,7 +1,7 @@
 """reference overlaps: footage registered episodes share (credits, recaps, reused shots)
 
 Revision ID: 20261206_23_reference_overlaps
-Revises: 20261122_0008
+Revises: 20261206_26_music_exclusions
 Create Date: 2026-12-06
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261206_23_reference_overlaps"
-down_revision = "20261122_0008"
+down_revision = "20261206_26_music_exclusions"
 branch_labels = None
 depends_on = None
 
