@@ -29,9 +29,9 @@ from indexing import claiming, retrain
 from indexing.audio import AudioLibrary, fused_score
 from indexing.fingerprinting import EpisodePrints, _fingerprint_job, sha256_file
 from indexing.procs import die_with_parent
-from indexing.reports import (LeakReport, MatchReport, RegisterResult, ScanReport, audio_only_report, fused,
+from indexing.reports import (MatchReport, RegisterResult, ScanReport, audio_only_report, fused,
                               line_point, video_report)
-from indexing.watermarking import find_watermark
+from indexing.watermarking import leak_report
 from matcher.backends import make_index
 from matcher.index import IndexRebuilt
 from matcher.match import MatchParams, QueryMatcher
@@ -344,18 +344,7 @@ class Services:
         matches = claiming.resolve_reports(matches, inliers=inliers, shared=self.shared_footage,
                                            step_ms=self.fp_params.interval_ms, params=self.matcher.params)
         matches = [m for m in matches if m.score >= min_score]
-        return ScanReport(str(path), matches, watermark=self.leak_report(path, matches))
-
-    def leak_report(self, path: Path, matches: list[MatchReport]) -> LeakReport | None:
-        """Read the watermark over the best match's span (only for matches worth a notice)."""
-        notable = [m for m in matches if m.score >= self.settings.matcher.notify_score]
-        if not notable:
-            return None
-        top = notable[0]
-        found = find_watermark(self.settings, path, start_s=top.query_start, end_s=top.query_end)
-        if found is None:
-            return None
-        return LeakReport(found.payload.recipient, found.payload.episode, round(found.confidence, 3))
+        return ScanReport(str(path), matches, watermark=leak_report(self.settings, path, matches))
 
     def _with_audio(self, path: Path, query_ms: int, matches: list[MatchReport]) -> list[MatchReport]:
         """Fuse the sound's evidence into the picture's matches; add matches found by sound only."""
