@@ -22,19 +22,22 @@ from sqlalchemy.orm import Session, sessionmaker
 from dramaguard.settings import Settings
 from fingerprint import DecodeError, FingerprintParams
 from fingerprint.audio import AudioFingerprint
+from matcher.music import Owner
 from fingerprint.descriptor import DIM
 from fingerprint.media import DecodeLimits
-from indexing import retrain
+from indexing import claiming, retrain
 from indexing.audio import AudioLibrary
 from indexing.fingerprinting import EpisodePrints, _fingerprint_job, sha256_file
 from indexing.procs import die_with_parent
+from indexing.reports import (RegisterResult)
 from indexing.scanning import Scanning
-from indexing.reports import RegisterResult
 from matcher.backends import make_index
 from matcher.index import IndexRebuilt
 from matcher.match import MatchParams, QueryMatcher
 from storage import references, registry
+from storage.registry import Removal
 from storage.audio import add_audio_fingerprint
+from storage.models import Episode
 from storage.base import utcnow
 from storage.cases import issue_receipt
 from storage.db import make_engine, session_factory, transaction, upgrade
@@ -60,7 +63,8 @@ class Services(Scanning):
         upgrade(self.engine)
         self.sessions: sessionmaker[Session] = session_factory(self.engine)
         self.index = make_index(settings.index, DIM, settings.index_dir)
-        self.fp_params = FingerprintParams(interval_ms=settings.fingerprint.interval_ms)
+        self.fp_params = FingerprintParams(interval_ms=settings.fingerprint.interval_ms,
+                                           shift=settings.fingerprint.reference_shift)
         self.limits = DecodeLimits(
             max_pixels=settings.fingerprint.max_pixels,
             max_duration_ms=int(settings.fingerprint.max_duration_s * 1000),
@@ -72,9 +76,11 @@ class Services(Scanning):
                                    verify_at_least=settings.matcher.verify_at_least)
         self.matcher = QueryMatcher(self.index, match_params, references=self.reference_vectors)
         self._catalogue: dict[int, tuple[str, int, int, str, float]] = {}
+        self.shared_footage: dict[int, list[tuple[int, int]]] = {}  # episode → shared spans (ms)
         self.audio = AudioLibrary()
         with transaction(self.sessions) as session:
             self.audio.load(session=session)
+        self.shared_footage = claiming.load_shared(self.sessions)
         if reconcile:
             self.reconcile()
         else:
@@ -117,6 +123,8 @@ class Services(Scanning):
             missing = registered - indexed
             stored = registry.fingerprints_for(missing, session=session)
             self._catalogue = registry.episode_catalogue(session=session)
+            if routine and self.audio.refresh(session=session):
+                log.info("audio library reloaded: %d landmarks", self.audio.index.size)
         orphans = indexed - registered
         for episode_id in orphans:
             self.index.remove(episode_id)
@@ -222,6 +230,7 @@ class Services(Scanning):
         fp = prints.video
         sha, size = sha256_file(path)
         self._follow_rebuild()
+        shared = claiming.find_shared(self.matcher, fp, self._catalogue, step_ms=self.fp_params.interval_ms)
         with transaction(self.sessions) as session:
             existing = registry.find_episode_by_sha(sha, session=session)
             if existing is not None:
@@ -256,6 +265,7 @@ class Services(Scanning):
             )
             episode_id = episode.id
             issue_receipt(session, episode=episode, issued_at=utcnow())
+            claiming.store_shared(episode, shared, result, session=session)
             # The keyframes and the index file are written before the commit: a crash after the
             # commit never leaves an episode without them. If the commit fails, the index entry
             # is taken out again; a crash in between is repaired by reconcile() on next open, and
@@ -269,6 +279,7 @@ class Services(Scanning):
                 raise
             self._catalogue[episode_id] = (work, work_row.id, number, path.name, fp.duration_ms / 1000)
         result.episode_id, result.created = episode_id, True
+        claiming.remember_shared(self.shared_footage, episode_id, shared)
 
     def _keep_keyframes(self, episode_id: int, prints: EpisodePrints) -> None:
         """Small reference frames for evidence pictures (the video itself is not kept).
@@ -290,23 +301,29 @@ class Services(Scanning):
             return
         with transaction(self.sessions) as session:
             add_audio_fingerprint(episode_id, fp, session=session)
-        self.audio.add(episode_id, fp)
+            work = session.get(Episode, episode_id).work
+            owner = Owner(work.holder_id, work.id)
+        self.audio.add(episode_id, fp, owner)
 
-    def remove_works(self, title: str, *, holder: str | None = None) -> int:
-        """Delete works (and their episodes) by title; the index follows after the commit."""
+    def removal_plan(self, title: str, *, holder: str | None = None) -> list[Removal]:
+        """Per work so titled: deleted, or archived where cases or notices cite it."""
+        with transaction(self.sessions) as session:
+            return registry.removal_plan(title, holder=holder, session=session)
+
+    def remove_works(self, plan: list[Removal]) -> int:
+        """Carry out a plan (registry.retire_works); the index follows after the commit."""
         self._follow_rebuild()
         with transaction(self.sessions) as session:
-            works = registry.find_works(title, holder=holder, session=session)
-            gone = [e.id for w in works for e in w.episodes]
-            for work in works:
-                session.delete(work)
+            touched, gone, deleted = registry.retire_works(plan, now=utcnow(), session=session)
+        self.shared_footage = claiming.load_shared(self.sessions)
         for episode_id in gone:
             self.index.remove(episode_id)
             self._catalogue.pop(episode_id, None)
             self.audio.remove(episode_id)
-            references.remove_keyframes(self.settings.home, episode_id)
+            if episode_id in deleted:
+                references.remove_keyframes(self.settings.home, episode_id)
         self.index.save()
-        return len(works)
+        return touched
 
 
 @contextmanager

@@ -325,6 +325,7 @@ def _outgoing(sessions: sessionmaker[Session], delivery_id: int) -> tuple[tuple[
             urls=tuple(item.case.url for item in notice.items),
             claimant=profile.legal_name if profile else "",
             pdf=notice.pdf, pdf_filename=f"{notice.public_id}.pdf",
+            resend=delivery.attempts > 0 or delivery.possibly_delivered_at is not None,
         )
         return (tuple(item.case_id for item in notice.items), notice.stage, delivery.key,
                 delivery.channel, outgoing)

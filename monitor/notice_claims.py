@@ -64,6 +64,7 @@ def notice_document(session: Session, cases: list[Case], *, notice_id: str, stag
         items.append(NoticeItem(
             url=case.url, title=case.title, uploader=case.uploader_name or case.uploader_id or "",
             episode_number=best.episode_number, matched=segment_summary(best), score=case.score,
+            carried_by=best.carried_by or (),
             evidence_id=case.evidence_id or "", evidence_sha256=case.evidence_sha256 or "",
             receipt_id=receipt.receipt_id if receipt else "",
             receipt_sha256=receipt.sha256 if receipt else "",

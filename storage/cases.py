@@ -26,6 +26,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy import case as sa_case
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from notices.lifecycle import CaseEvent, CaseState, next_state
@@ -206,6 +207,9 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # a dispatcher sending this delivery holds it until then (see take_send_lease)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # a sender's lease ran out before it recorded an outcome: it died inside the exchange, so the
+    # receiver may hold a copy (SMTP cannot tell) — shown to legal, the re-send says "resend"
+    possibly_delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     notice: Mapped[Notice] = relationship(back_populates="delivery")
 
@@ -345,12 +349,17 @@ def unsent_deliveries(session: Session) -> list[Delivery]:
 
 def take_send_lease(session: Session, delivery_id: int, *, now: datetime, until: datetime) -> bool:
     """Atomically become the one dispatcher sending this delivery until ``until``; False when
-    it is sent already or another dispatcher holds an unexpired lease (it is sending it now)."""
+    it is sent already or another dispatcher holds an unexpired lease (it is sending it now).
+
+    An expired lease (failures clear theirs) means the last sender died mid-exchange: the same
+    statement marks the delivery possibly delivered."""
     result = session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id, Delivery.status == "sending",
                (Delivery.lease_until.is_(None)) | (Delivery.lease_until < now))
-        .values(lease_until=until))
+        .values(lease_until=until, possibly_delivered_at=sa_case(
+            (Delivery.lease_until.is_not(None), func.coalesce(Delivery.possibly_delivered_at, now)),
+            else_=Delivery.possibly_delivered_at)))
     return result.rowcount == 1
 
 
