@@ -4,6 +4,7 @@
 ``dramaguard [--home DIR] scan FILE... [--json] [--min-score X]``
 ``dramaguard works list`` / ``dramaguard works remove TITLE``
 ``dramaguard index retrain``
+``dramaguard music add FILE... (--holder NAME | --all)`` / ``music list|remove|shared``
 
 Exit status: 0 when every file went through, 1 when some file failed (the rest still ran),
 2 for usage errors.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -50,6 +52,7 @@ def main(
         typer.Option("--home", envvar="DRAMAGUARD_HOME", help="data home (default ~/.dramaguard)"),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="debug logging")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="tracebacks for operational errors")] = False,
 ) -> None:
     configure_logging(logging.DEBUG if verbose else logging.WARNING)
     ctx.obj = Settings(home=home) if home else Settings()
@@ -139,13 +142,13 @@ def scan(
                 if as_json:
                     typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
                 else:
-                    _print_report(report, settings.matcher.notify_score)
+                    _print_report(report, settings.matcher.notify_score, settings.matcher.review_score)
                 progress.update(task, advance=1)
     if failed:
         raise typer.Exit(1)
 
 
-def _print_report(report, notify_score: float) -> None:
+def _print_report(report, notify_score: float, review_score: float) -> None:
     if report.error:
         err.print(f"[red]error:[/red] {report.error}", highlight=False)
         return
@@ -153,11 +156,14 @@ def _print_report(report, notify_score: float) -> None:
         out.print(f"{report.query}: no match", highlight=False)
         return
     for m in report.matches:
-        verdict = "[bold red]COPY[/bold red]" if m.score >= notify_score else "[yellow]possible[/yellow]"
+        verdict = ("[bold red]COPY[/bold red]" if m.score >= notify_score
+                   else "[yellow]review[/yellow]" if m.score >= review_score else "possible")
         out.print(
             f"{report.query}: {verdict} of '{m.work}' episode {m.episode} ({m.reference}) "
             f"score {m.score:.2f}: query {m.query_start:.1f}–{m.query_end:.1f} s ↔ "
-            f"reference {m.ref_start:.1f}–{m.ref_end:.1f} s" + (" [mirrored]" if m.flipped else ""),
+            f"reference {m.ref_start:.1f}–{m.ref_end:.1f} s" + (" [mirrored]" if m.flipped else "")
+            + (f" [by {' + '.join(m.carried_by)}]" if m.carried_by else "")
+            + (f" [{m.review}: review only]" if m.review else ""),
             highlight=False,
         )
 
@@ -246,8 +252,13 @@ def index_retrain(ctx: typer.Context) -> None:
     notices the rebuilt file and reloads it.
     """
     from indexing.retrain import NothingToRetrain
+    from storage.lease import Lease
 
-    with Services.open(ctx.obj) as services, _progress() as progress:
+    with (
+        Services.open(ctx.obj) as services,
+        Lease(services.engine, services.sessions, purpose="index retrain"),  # not beside a daemon
+        _progress() as progress,
+    ):
         task = progress.add_task("sampling", total=None, current="episodes")
 
         def advance(phase: str, done: int, total: int) -> None:
@@ -264,10 +275,26 @@ def index_retrain(ctx: typer.Context) -> None:
 
 def _register_plugins() -> None:
     """Command groups that live in their own modules (one per group; each has ``register(app)``)."""
-    from dramaguard.cli import cases, crawl, daemon, maintenance, serve, watermark
+    from dramaguard.cli import cases, crawl, daemon, maintenance, music, serve, watermark
 
-    for module in (cases, crawl, daemon, maintenance, serve, watermark):
+    for module in (cases, crawl, daemon, maintenance, music, serve, watermark):
         module.register(app)
 
 
 _register_plugins()
+
+
+def run() -> None:
+    """The console entry point: an operational error is one line and an exit code, not a
+    traceback (see :mod:`dramaguard.operror`); ``--debug`` keeps the traceback."""
+    from dramaguard.operror import explain
+
+    try:
+        app()
+    except Exception as exc:
+        explained = explain(exc)
+        if explained is None or "--debug" in sys.argv[1:]:
+            raise
+        line, code = explained
+        typer.echo(f"error: {line}", err=True)
+        raise SystemExit(code) from None

@@ -244,6 +244,7 @@ class NoticeOut(BaseModel):
     case_ids: list[int]
     delivery_status: str | None
     sent_at: datetime | None
+    possibly_delivered_at: datetime | None = None  # a sender died mid-exchange (e-mail: maybe 2 copies)
 
 
 class NoticeDetail(NoticeOut):

@@ -29,6 +29,7 @@ from dramaguard.web.i18n import LANG_COOKIE, LANGUAGES, pick_language, translato
 from dramaguard.web.login import LoginThrottled, authenticate
 from dramaguard.security import new_secret
 from storage import scoped
+from storage.overlaps import overlaps_of_work
 from storage.auth import Role, User, close_session, open_session
 from notices.lifecycle import CaseState
 from notices.metrics import compliance_by_platform
@@ -200,7 +201,9 @@ def work_page(work_id: int, request: Request, principal: AnyUser, session: DB) -
     issued = scoped.receipts_of(work, session=session)
     receipts = {e.id: scoped.episode_receipt(e, issued.get(e.id)) for e in work.episodes}
     uploads = jobs_for_work(work.id, session=session)
-    return render(request, "work.html", principal, work=work, receipts=receipts, uploads=uploads)
+    overlaps = overlaps_of_work(work.id, session=session)
+    return render(request, "work.html", principal, work=work, receipts=receipts, uploads=uploads,
+                  overlaps=overlaps)
 
 
 @router.get("/queue", response_class=HTMLResponse, name="queue_page")

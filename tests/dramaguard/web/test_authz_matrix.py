@@ -6,10 +6,12 @@ the endpoint's success status. A test also fails when an API route is missing fr
 """
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pytest
 
 from dramaguard.web.roles import Cap, roles_with
@@ -55,6 +57,29 @@ def _fresh_rule(world: World, tenant: str) -> dict:
     with transaction(world.app.state.services.sessions) as session:
         row = repo.add_policy_rule(session, work_id=world.work_ids[tenant], rule=PolicyRule(Action.TRACK))
         return {"rule": str(row.id)}
+
+
+def _fresh_track(world: World, tenant: str) -> dict:
+    from fingerprint.audio import AudioFingerprint
+    from storage.audio import add_music_exclusion
+    from storage.models import RightsHolder
+
+    fp = AudioFingerprint(np.arange(20, dtype=np.int64), np.arange(20, dtype=np.int64) * 32, 1000)
+    with transaction(world.app.state.services.sessions) as session:
+        holder = session.get(RightsHolder, world.holder_ids[tenant])
+        row = add_music_exclusion(fp, title="stock", sha256="0" * 64, holder=holder, created_by="t", session=session)
+        return {"track": str(row.id)}
+
+
+@functools.cache
+def music_file() -> bytes:
+    import tempfile
+    from pathlib import Path
+
+    from benchmarks.audio_set import music, write
+
+    with tempfile.TemporaryDirectory() as folder:
+        return write(Path(folder) / "bgm.wav", music(seed=3, seconds=3)).read_bytes()
 
 
 @dataclass(frozen=True)
@@ -129,6 +154,12 @@ API: list[Endpoint] = [
              json=lambda w, t: {"notice_id": w.extra["notice"], "sender": "上传者"}),
     Endpoint("POST", "/api/v1/cases/{case}/dispute-decision", DISPUTERS, 200, fresh=_disputed_case,
              json=lambda w, t: {"decision": "withdraw"}),
+    Endpoint("GET", "/api/v1/music-exclusions", ALL, 200, foreign=None),
+    # a holder's track lands in their own tenant; an admin's without holder_id applies to all
+    Endpoint("POST", "/api/v1/music-exclusions", OWNERS, 201, foreign=None, content=music_file,
+             params={"title": "stock bgm"}),
+    Endpoint("DELETE", "/api/v1/music-exclusions/{track}", OWNERS, 204, fresh=_fresh_track),
+    Endpoint("GET", "/api/v1/music-exclusions/shared", ALL, 200, foreign=None),
     Endpoint("GET", "/api/v1/admin/platforms", ADMIN, 200, foreign=None),
     Endpoint("GET", "/api/v1/admin/holders", ADMIN, 200, foreign=None),
     Endpoint("POST", "/api/v1/admin/holders", ADMIN, 201, foreign=None, json=lambda w, t: {"name": f"h{_next()}"}),
@@ -304,7 +335,7 @@ def test_listings_never_show_another_tenant(world: World, targets, caller) -> No
 
 @pytest.mark.parametrize("endpoint", API, ids=lambda e: e.id)
 def test_anonymous_gets_401(world: World, targets, endpoint: Endpoint) -> None:
-    path = endpoint.path.format(**targets["A"], token="1", entry="1", rule="1", exclusion="1")
+    path = endpoint.path.format(**targets["A"], token="1", entry="1", rule="1", exclusion="1", track="1")
     response = world.client.request(endpoint.method, path, json=endpoint.json(world, "A") if endpoint.json else None)
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
@@ -341,6 +372,7 @@ def test_every_api_route_is_in_the_matrix(world: World) -> None:
                 .replace("{user}", "{user_id}").replace("{token}", "{token_id}")
                 .replace("{case}", "{case_id}").replace("{notice}", "{notice_id}")
                 .replace("{entry}", "{entry_id}").replace("{rule}", "{rule_id}")
-                .replace("{exclusion}", "{exclusion_id}")) for e in API}
+                .replace("{exclusion}", "{exclusion_id}")
+                .replace("{track}", "{track_id}")) for e in API}
     missing = routes - covered - {("POST", "/api/v1/auth/login")}
     assert not missing, f"endpoints missing from the authorization matrix: {sorted(missing)}"
