@@ -22,6 +22,11 @@ class FingerprintSettings(BaseModel):
     max_pixels: int = Field(8192 * 8192, description="refuse larger frames (decoder bombs)")
     max_duration_s: float = Field(4 * 3600, description="refuse longer media")
     max_file_bytes: int = Field(4 * 1024**3, description="refuse larger files")
+    reference_shift: float = Field(
+        0.15, ge=0.0, le=0.4,
+        description="registered episodes also get 4 windows of side 1-shift against each edge (off-centre "
+                    "crops of copies meet them); 0 turns them off: 3x fewer stored rows per frame",
+    )
 
 
 class MatcherSettings(BaseModel):
@@ -40,8 +45,16 @@ class MatcherSettings(BaseModel):
     verify_at_least: int = Field(8, ge=1, description="episodes a query may always verify, however short")
     min_score: float = Field(0.05, ge=0.0, le=1.0, description="drop matches below this score")
     notify_score: float = Field(0.5, ge=0.0, le=1.0, description="operating threshold for notices")
+    review_score: float = Field(
+        0.3, ge=0.0, le=1.0,
+        description="claims from here up to notify_score are the review band: shown as 'review', never notified "
+                    "(benchmarks/RESULTS.md, issue 23: every claim seen in [0.3, 0.5) was a true copy)",
+    )
     audio_confirm_score: float = Field(
         0.8, ge=0.0, le=1.0, description="audio landmark score that confirms a copy on its own"
+    )
+    audio_min_dialogue_s: float = Field(
+        4.0, ge=0.0, description="sound alone claims only on dialogue aligned over this many seconds"
     )
 
 
@@ -61,6 +74,7 @@ class WebSettings(BaseModel):
     password_checks: int = Field(
         0, ge=0, description="argon2 checks at once (64 MiB each); more logins wait; 0: one per core"
     )
+    time_zone: str = Field("Asia/Shanghai", description="IANA zone pages show times in (a user may pick another)")
 
 
 class WatermarkSettings(BaseModel):

@@ -14,6 +14,7 @@ import numpy as np
 
 from fingerprint import DecodeError, FingerprintParams, VideoFingerprint, fingerprint_video
 from fingerprint.audio import AudioFingerprint, fingerprint_audio
+from fingerprint.speech import SpeechParams
 from fingerprint.media import DecodeLimits, sample_frames
 from storage import references
 
@@ -46,12 +47,13 @@ def _fingerprint_job(path: str, params: FingerprintParams, limits: DecodeLimits,
     ``keyframes`` (registration) samples the evidence keyframes here too, so that this decode
     runs in the pool with the rest instead of serially in the registering process.
     """
-    try:
-        video = fingerprint_video(Path(path), params, limits)
+    try:  # ``keyframes`` means a registration: a reference gets its shifted views too
+        video = fingerprint_video(Path(path), params, limits, reference=keyframes)
     except DecodeError as exc:
         return exc
     try:
-        audio = fingerprint_audio(Path(path))
+        # a registration tags its landmarks dialogue or music; a scan's are never stored
+        audio = fingerprint_audio(Path(path), speech=SpeechParams() if keyframes else None)
     except DecodeError as exc:  # a damaged sound track never costs the picture's registration
         log.warning("audio not fingerprinted: %s", exc)
         audio = AudioFingerprint(np.zeros(0, np.int64), np.zeros(0, np.int64), 0)

@@ -24,7 +24,18 @@ class MatchReport:
     segments: list[dict] = field(default_factory=list)
     video_score: float | None = None  # the picture's evidence alone
     audio_score: float | None = None  # the sound's evidence alone (None: no sound matched)
-    confirmed: bool = False  # both signals independently above their thresholds
+    confirmed: bool = False  # both signals independently above their thresholds, in time
+    signals: list[str] = field(default_factory=list)  # what agreed: picture, dialogue, music
+    # what lets it claim (empty: it may not notify; None: not fused, judged by the score alone)
+    carried_by: list[str] | None = None
+    review: str | None = None  # why it is held below the notice point ("audio only", …)
+    # claim resolution (indexing/claiming.py): "claim", "explained" (a stronger claim explains
+    # its query time) or "overlap" (footage the episode shares with others, alone); a non-claim
+    # scores 0 and keeps the matcher's own score in pair_score
+    claim: str = "claim"
+    pair_score: float | None = None
+    explained_by: list[int] = field(default_factory=list)
+    shared_s: float = 0.0  # of the claimed time, seconds of footage the episode shares
 
 
 @dataclass
@@ -59,6 +70,8 @@ class RegisterResult:
     episode_id: int | None = None
     created: bool = False
     error: str | None = None
+    overlaps: int = 0  # spans shared with registered episodes (credits, recaps, reused shots)
+    cross_holder_overlaps: int = 0  # of them, with another rights holder's episodes: to review
 
 
 # (title, work id, episode number, reference file name, reference duration s): the catalogue's
@@ -94,6 +107,26 @@ def video_report(match: Any, entry: CatalogueEntry) -> MatchReport:
             for s in a.segments
         ],
     )
+
+
+def line_point(report: MatchReport) -> tuple[float, float] | None:
+    """(query ms, reference ms) at the middle of the picture's longest aligned segment: where the
+    sound must place the copy too for the two to add up."""
+    spans = [(s["query"], s["ref"]) for s in report.segments]
+    if not spans:
+        return None
+    query, ref = max(spans, key=lambda qr: qr[0][1] - qr[0][0])
+    return (query[0] + query[1]) * 500, (ref[0] + ref[1]) * 500
+
+
+def fused(report: MatchReport, fusion: Any) -> MatchReport:
+    """Put a :class:`matcher.fusion.FusedScore` on the report: both scores, the fused one, which
+    signals agreed and which carried the claim (scan JSON, case and notice)."""
+    report.video_score, report.audio_score = fusion.video, fusion.audio
+    report.score, report.confirmed = round(fusion.score, 4), fusion.confirmed
+    report.signals, report.carried_by = list(fusion.signals), list(fusion.carried_by)
+    report.review = fusion.review
+    return report
 
 
 def audio_only_report(audio: Any, entry: CatalogueEntry, query_ms: int, score: float) -> MatchReport:

@@ -74,8 +74,11 @@ def to_episode_match(report: Any) -> EpisodeMatch:
     ]
     segments = tuple(Segment(_ms(q[0]), _ms(q[1]), _ms(r[0]), _ms(r[1]), float(score))
                      for q, r, score in spans)
+    carried_by = getattr(report, "carried_by", None)  # None: the report was not fused
     return EpisodeMatch(report.work_id, report.episode_id, report.episode, report.score,
-                        report.query_coverage, report.ref_coverage, segments)
+                        report.query_coverage, report.ref_coverage, segments,
+                        carried_by=None if carried_by is None else tuple(carried_by),
+                        review=getattr(report, "review", None))
 
 
 def group_by_work(reports: Iterable[Any]) -> dict[int, list[Any]]:
@@ -93,6 +96,8 @@ def match_to_json(match: EpisodeMatch) -> dict:
 def match_from_json(data: dict) -> EpisodeMatch:
     fields = dict(data)
     fields["segments"] = tuple(Segment(**s) for s in data["segments"])
+    if fields.get("carried_by") is not None:
+        fields["carried_by"] = tuple(fields["carried_by"])
     return EpisodeMatch(**fields)
 
 

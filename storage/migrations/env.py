@@ -13,6 +13,7 @@ import storage.crawl  # noqa: F401
 import storage.audio  # noqa: F401
 import storage.daemon  # noqa: F401
 import storage.lease  # noqa: F401
+import storage.overlaps  # noqa: F401
 
 config = context.config
 target_metadata = Base.metadata

@@ -1,5 +1,6 @@
-"""Scans fuse sound and picture: a hidden picture is found by its sound, a muted copy by its
-picture, and a plain copy is confirmed by both (real files: H.264 + AAC written by PyAV)."""
+"""Scans fuse sound and picture: a hidden picture is found by its sound (music alone: held for
+review, never a notice), a muted copy by its picture, and a plain copy is confirmed by both (real
+files: H.264 + AAC written by PyAV). Dialogue claiming alone: tests/indexing/test_shared_music.py."""
 from __future__ import annotations
 
 import numpy as np
@@ -37,13 +38,15 @@ def services(media, tmp_path_factory):
         yield services
 
 
-def test_hidden_picture_is_found_by_its_sound(services, media):
+def test_hidden_picture_is_found_by_its_sound_and_held_for_review(services, media):
     report = services.scan_file(media["hidden"])
     assert report.error is None and report.matches
     top = report.matches[0]
     assert top.reference == "episode.mp4" and top.video_score is None
     assert top.audio_score >= services.settings.matcher.audio_confirm_score
-    assert top.score >= services.settings.matcher.notify_score
+    # the sound track is music only: found, but it may not carry a notice
+    assert top.score < services.settings.matcher.notify_score
+    assert top.review == "audio only" and top.carried_by == [] and "music" in top.signals
     assert top.ref_end - top.ref_start > 6
 
 
@@ -56,6 +59,7 @@ def test_muted_copy_is_found_by_its_picture_alone(services, media):
 def test_plain_copy_is_confirmed_by_both_signals(services, media):
     top = services.scan_file(media["plain"]).matches[0]
     assert top.confirmed and top.video_score > 0.5 and top.audio_score > 0.8
+    assert top.carried_by == ["picture"] and top.signals[:1] == ["picture"] and "music" in top.signals
 
 
 def test_unrelated_sound_and_picture_match_nothing(services, media):

@@ -1,7 +1,7 @@
 """store lease (one daemon, retrain or restore per store); deliveries.possibly_delivered_at
 
 Revision ID: 20261206_25_lease_possibly_sent
-Revises: 20261122_0008
+Revises: 20261206_22_work_archive
 Create Date: 2026-12-06
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261206_25_lease_possibly_sent"
-down_revision = "20261122_0008"
+down_revision = "20261206_22_work_archive"
 branch_labels = None
 depends_on = None
 
