@@ -23,6 +23,23 @@ class Candidate:
     view_count: int | None = None
     media_url: str | None = None
 
+    def __post_init__(self) -> None:
+        # a platform's text is the uploader's: 100 000 characters of title must not stop a case
+        # from being opened where a database column holds 500 (PostgreSQL refuses, never clips)
+        # and a NUL, which PostgreSQL refuses in any text column, is shown as U+FFFD
+        for name, value in vars(self).items():
+            if isinstance(value, str):
+                limit = FIELD_LIMITS.get(name, len(value))
+                clean = value.replace("\x00", "\ufffd")
+                if len(clean) > limit:
+                    clean = clean[: limit - 1] + "…"
+                if clean != value:
+                    object.__setattr__(self, name, clean)
+
+
+#: The longest text each free-text field keeps (the storage columns' widths).
+FIELD_LIMITS = {"title": 500, "uploader_id": 200, "uploader_name": 300}
+
 
 @dataclass(frozen=True)
 class Page:

@@ -21,6 +21,19 @@ class CandidateInfo:
     media_sha256: str | None = None
     channel_id: str | None = None
 
+    def __post_init__(self) -> None:
+        # uploader-controlled text is clipped to what a case row holds (PostgreSQL refuses more),
+        # as crawler.models.Candidate does for the queue: a hostile title cannot lose a case
+        # and a NUL, which PostgreSQL refuses in any text column, is shown as U+FFFD
+        limits = {"title": 500, "uploader_id": 200, "uploader_name": 300}
+        for name, value in vars(self).items():
+            if isinstance(value, str):
+                clean = value.replace("\x00", "\ufffd")
+                if len(clean) > limits.get(name, len(clean)):
+                    clean = clean[: limits[name] - 1] + "…"
+                if clean != value:
+                    object.__setattr__(self, name, clean)
+
 
 @dataclass(frozen=True)
 class Segment:

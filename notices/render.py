@@ -15,8 +15,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from notices.pdf import Block, render_pdf
 
 _MARKS = (("# ", "title"), ("## ", "heading"), ("- ", "item"), ("> ", "url"))
-#: Characters that end a line somewhere (CR, LF, NEL, U+2028/9) or have no business in text.
-CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+#: Characters that end a line somewhere (CR, LF, NEL, U+2028/9) or have no business in text: C0/C1
+#: controls (NUL, ESC) and bidi embedding/override/isolate controls — an uploader's U+202E could
+#: make a legal notice display its text in another order than the one it says (Trojan Source).
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
 
 
 def one_line(value: Any) -> Any:

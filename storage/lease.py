@@ -4,7 +4,7 @@ The daemon takes the ``store`` lease at start and renews it with its heartbeat; 
 and ``restore`` take the same lease for their run, so none of them can run beside another on one
 database. A holder that crashes stops renewing: its lease expires after ``ttl_s`` and the next
 taker takes it over (a compare-and-swap on the old holder and expiry, so two takers cannot both
-win). On PostgreSQL a session advisory lock is held for the lease's life as well: the server drops
+win); a holder on this host whose process is gone is taken over at once. On PostgreSQL a session advisory lock is held for the lease's life as well: the server drops
 it the moment the holder's connection dies, so a crashed holder is taken over at once instead of
 after the expiry, and a live holder is never taken over however late its heartbeat.
 """
@@ -77,6 +77,24 @@ def _info(row: StoreLease) -> LeaseInfo:
                      row.expires_at)
 
 
+def _dead_here(row: StoreLease) -> bool:
+    """The holder ran on this host and its process is gone (or a zombie): it crashed, so its
+    lease need not run out first (``kill -9`` then restart is the common case)."""
+    if row.host != socket.gethostname() or row.pid == os.getpid():
+        return False
+    try:
+        os.kill(row.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    try:
+        with open(f"/proc/{row.pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def try_acquire(
     holder: str, purpose: str, ttl_s: float, *, session: Session, name: str = STORE,
     take_over: bool = False, now: datetime | None = None,
@@ -95,7 +113,7 @@ def try_acquire(
             session.expire_all()
             row = session.get(StoreLease, name)
             return _info(row) if row is not None else LeaseInfo(purpose, 0, "?", now, now, now)
-    if row.holder != holder and row.expires_at > now and not take_over:
+    if row.holder != holder and row.expires_at > now and not take_over and not _dead_here(row):
         return _info(row)
     swapped = session.execute(
         update(StoreLease)
