@@ -24,20 +24,22 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from dramaguard import notice_blocks, notice_content
 from dramaguard.settings import NoticeSettings, Settings
 from notices.allowlist import allowed_by
-from notices.channels import Channel, EmailChannel, HttpComplaintChannel, OutgoingNotice
+from notices.channels import Attachment, Channel, EmailChannel, HttpComplaintChannel, OutgoingNotice
 from notices.clock import Clock
 from notices.deadlines import DeadlinePolicy, Urgency
-from notices.document import Agent, NoticeDocument, NoticeItem, Party, render_notice
+from notices.document import NoticeDocument, render_notice
 from notices.errors import DeliveryError, IncompleteNotice
-from notices.evidence import KeyframePair, build_evidence_package, segment_summary
+from notices.evidence import KeyframePair, build_evidence_package
 from notices.lifecycle import NOTICE_DUE, RECHECKED, TRANSITIONS, CaseEvent, CaseState
 from notices.metrics import CaseTimes, false_positive_rate, takedown_metrics
 from notices.model import CandidateInfo, EpisodeMatch, Segment
@@ -101,12 +103,6 @@ def to_episode_match(report: MatchReport) -> EpisodeMatch:
 
 def _match_to_json(match: EpisodeMatch) -> dict:
     return asdict(match)
-
-
-def _match_from_json(data: dict) -> EpisodeMatch:
-    fields = dict(data)
-    fields["segments"] = tuple(Segment(**s) for s in data["segments"])
-    return EpisodeMatch(**fields)
 
 
 def ingest_matches(
@@ -298,60 +294,32 @@ def build_channels(settings: NoticeSettings) -> dict[str, Channel]:
 
 
 def _route(settings: NoticeSettings, platform: str) -> tuple[str, str | None]:
+    """(channel, address): the settings' address, else the platform registry's published e-mail."""
     channel = settings.platform_channels.get(platform, settings.default_channel)
     targets = (settings.email_recipients if channel == EmailChannel.name
                else settings.complaint_api_urls)
-    return channel, targets.get(platform)
+    desk = notice_content.desk_for(settings, platform)
+    fallback = desk.email if desk and channel == EmailChannel.name and desk.email else None
+    return channel, targets.get(platform) or fallback
 
 
 def notice_document(session: Session, cases: list[Case], *, notice_id: str, stage: str,
-                    settings: NoticeSettings, clock: Clock) -> NoticeDocument:
-    """The notice for cases of one work on one platform; IncompleteNotice if it cannot be
-    legally sufficient (no claimant profile)."""
-    work = cases[0].work
-    profile = repo.claimant(session, holder_id=work.holder_id)
-    if profile is None:
-        raise IncompleteNotice(f"rights holder {work.holder.name!r} has no claimant profile",
-                               expected=True)
-    agent = None
-    if profile.agent_name:
-        agent = Agent(Party(profile.agent_name, profile.agent_address or "",
-                            profile.agent_email or "", profile.agent_phone or ""),
-                      profile.agent_authorization or "")
-    items, documents = [], []
-    for case in cases:
-        matches = [_match_from_json(m) for m in case.matches]
-        best = next((m for m in matches if m.episode_id == case.episode_id), matches[0])
-        receipt = repo.receipt_for(session, episode_id=best.episode_id)
-        if receipt:
-            documents += [f"{d.kind} {d.reference}" for d in receipt.documents]
-        items.append(NoticeItem(
-            url=case.url, title=case.title, uploader=case.uploader_name or case.uploader_id or "",
-            episode_number=best.episode_number, matched=segment_summary(best), score=case.score,
-            evidence_id=case.evidence_id or "", evidence_sha256=case.evidence_sha256 or "",
-            receipt_id=receipt.receipt_id if receipt else "",
-            receipt_sha256=receipt.sha256 if receipt else "",
-            captured_at=case.captured_at.strftime("%Y-%m-%d %H:%M UTC") if case.captured_at else "",
-        ))
-    platform = cases[0].platform
-    return NoticeDocument(
-        notice_id=notice_id, language=settings.platform_languages.get(platform, "zh"),
-        platform=platform, recipient=platform,
-        holder=Party(profile.legal_name, profile.address, profile.email, profile.phone,
-                     profile.registration_id),
-        work_title=work.title, registration_number=work.registration_number or "",
-        items=tuple(items), signatory=profile.signatory, signed_on=clock.now().date(),
-        agent=agent, stage=stage, rights_documents=tuple(dict.fromkeys(documents)),
-    )
+                    settings: NoticeSettings, clock: Clock, home: Path | None = None,
+                    languages: tuple[str, ...] | None = None) -> NoticeDocument:
+    """The notice for cases of one work on one platform (dramaguard.notice_content)."""
+    return notice_content.notice_document(session, cases, notice_id=notice_id, stage=stage, settings=settings,
+                                          clock=clock, home=home, languages=languages)
 
 
 def preview_notice(session: Session, case_id: int, *, settings: NoticeSettings,
-                   clock: Clock) -> RenderedDocument:
-    """Render the notice a case would get now, without recording anything."""
+                   clock: Clock, home: Path | None = None,
+                   languages: tuple[str, ...] | None = None) -> RenderedDocument:
+    """Render the notice a case would get now, without recording anything; IncompleteNotice
+    (naming what is missing) when it would be blocked."""
     case = _case(session, case_id)
     stage = STAGE_ESCALATION if CaseState(case.state) is CaseState.NOT_REMOVED else STAGE_NOTICE
     doc = notice_document(session, [case], notice_id=f"PREVIEW-{case.id}", stage=stage,
-                          settings=settings, clock=clock)
+                          settings=settings, clock=clock, home=home, languages=languages)
     return render_notice(doc)
 
 
@@ -366,10 +334,13 @@ def _due_groups(session: Session) -> dict[tuple[int, str, str], list[Case]]:
     return groups
 
 
-def claim_due_notices(session: Session, *, clock: Clock, settings: NoticeSettings) -> list[int]:
+def claim_due_notices(session: Session, *, clock: Clock, settings: NoticeSettings,
+                      home: Path | None = None) -> list[int]:
     """Step 1 of the outbox: render and record due notices in ``sending``; return delivery ids.
 
-    Allowlists are checked once more here, right before anything is sent.
+    Allowlists are checked once more here, right before anything is sent. A notice that cannot
+    be complete is not recorded: each of its cases gets a ``notice_blocked`` alert naming what
+    is missing and what to do, shown on the case page, the queue, ``status`` and /healthz.
     """
     now = clock.now()
     delivery_ids = []
@@ -387,17 +358,17 @@ def claim_due_notices(session: Session, *, clock: Clock, settings: NoticeSetting
             continue
         channel, recipient = _route(settings, platform)
         if recipient is None:
-            repo.raise_alert(session, kind="notice_blocked", at=now,
-                             dedupe_key=f"no-recipient:{channel}:{platform}",
-                             message=f"no {channel} recipient configured for {platform}")
+            notice_blocks.block(session, sendable, stage=stage, at=now, missing=("recipient",),
+                                message=f"no {channel} recipient configured for {platform}: set "
+                                        f"notices.{'email_recipients' if channel == 'email' else 'complaint_api_urls'}"
+                                        f"[{platform}] or the platform registry's e-mail")
             continue
         try:
             delivery_ids.append(_claim(session, sendable, stage, channel, recipient, now,
-                                       settings, clock))
+                                       settings, clock, home))
         except IncompleteNotice as exc:
             log.warning("notice for work %s on %s blocked: %s", work_id, platform, exc)
-            repo.raise_alert(session, kind="notice_blocked", at=now, message=str(exc),
-                             dedupe_key=f"incomplete:{work_id}:{platform}:{stage}")
+            notice_blocks.block(session, sendable, stage=stage, at=now, missing=exc.missing, message=str(exc))
     return delivery_ids
 
 
@@ -408,24 +379,32 @@ def _candidate(case: Case) -> CandidateInfo:
 
 
 def _claim(session: Session, cases: list[Case], stage: str, channel: str, recipient: str, now,
-           settings: NoticeSettings, clock: Clock) -> int:
+           settings: NoticeSettings, clock: Clock, home: Path | None) -> int:
     """Render first (an insufficient notice raises before anything is written), then record
-    the notice, its items and the ``sending`` delivery."""
+    the notice with its attachments, its items and the ``sending`` delivery."""
     key = repo.delivery_key([c.id for c in cases], stage)
     public_id = repo.notice_public_id(key)
     doc = notice_document(session, cases, notice_id=public_id, stage=stage, settings=settings,
-                          clock=clock)
+                          clock=clock, home=home)
     rendered = render_notice(doc)
+    if home is None:
+        raise IncompleteNotice("the data home is unknown, so the evidence and proofs cannot be attached",
+                               expected=False, missing=("match_evidence",))
+    evidence = notice_content.evidence_document(session, cases, home=home, zone=doc.time_zone)
+    proofs = notice_content.proofs_cited(session, cases)
     work = cases[0].work
     notice = Notice(public_id=public_id, holder_id=work.holder_id, work_id=work.id,
-                    platform=cases[0].platform, stage=stage, language=doc.language,
+                    platform=cases[0].platform, stage=stage, language="+".join(doc.all_languages),
                     recipient=recipient, subject=f"{rendered.title} — {work.title} ({public_id})",
-                    text=rendered.text, html=rendered.html, pdf=rendered.pdf, created_at=now)
+                    text=rendered.text, html=rendered.html, pdf=rendered.pdf, created_at=now,
+                    evidence_pdf=evidence,
+                    attachments=notice_content.attachment_list(rendered.pdf, evidence, public_id, proofs))
     notice.items = [NoticeItemRow(case_id=case.id, stage=stage) for case in cases]
     notice.delivery = Delivery(key=key, channel=channel, status="sending", attempts=0,
                                created_at=now)
     session.add(notice)
     session.flush()
+    notice_blocks.unblock(session, cases)
     log.info("notice %s claimed for cases %s (%s)", public_id, [c.id for c in cases], stage)
     return notice.delivery.id
 
@@ -442,21 +421,22 @@ class DispatchResult:
 
 
 async def dispatch_notices(sessions: sessionmaker[Session], *, channels: Mapping[str, Channel],
-                           clock: Clock, settings: NoticeSettings) -> list[DispatchResult]:
+                           clock: Clock, settings: NoticeSettings,
+                           home: Path | None = None) -> list[DispatchResult]:
     """Re-send deliveries left in ``sending`` (crash, earlier failure), then claim and send the
     newly due notices. Safe to run concurrently and repeatedly.
 
     Database work runs in threads: this also runs on the web server's event loop (after an
     approval), where a transaction waiting for SQLite's write lock would stall every request."""
-    pending = await asyncio.to_thread(_unsent_and_due, sessions, clock, settings)
+    pending = await asyncio.to_thread(_unsent_and_due, sessions, clock, settings, home)
     results = [await deliver(sessions, delivery_id, channels=channels, clock=clock,
-                             settings=settings) for delivery_id in pending]
+                             settings=settings, home=home) for delivery_id in pending]
     return [r for r in results if r is not None]
 
 
 async def deliver(sessions: sessionmaker[Session], delivery_id: int, *,
                   channels: Mapping[str, Channel], clock: Clock,
-                  settings: NoticeSettings) -> DispatchResult | None:
+                  settings: NoticeSettings, home: Path | None = None) -> DispatchResult | None:
     """Steps 2 and 3 of the outbox for one claimed delivery; None when another dispatcher is
     sending it right now.
 
@@ -468,9 +448,12 @@ async def deliver(sessions: sessionmaker[Session], delivery_id: int, *,
     if not await asyncio.to_thread(_take_lease, sessions, delivery_id, clock, settings):
         log.info("delivery %s is being sent by another dispatcher (or was sent)", delivery_id)
         return None
-    case_ids, stage, key, channel_name, outgoing = await asyncio.to_thread(_outgoing, sessions, delivery_id)
+    case_ids, stage, key, channel_name, outgoing = await asyncio.to_thread(_outgoing, sessions, delivery_id,
+                                                                           home)
     channel = channels[channel_name]
     try:
+        if isinstance(outgoing, IncompleteNotice):
+            raise DeliveryError(str(outgoing), expected=False, retryable=False, attempts=0) from outgoing
         receipt = await channel.deliver(outgoing, key=key)
     except DeliveryError as exc:
         await asyncio.to_thread(_record_failure, sessions, delivery_id, exc, case_ids[0],
@@ -483,13 +466,14 @@ async def deliver(sessions: sessionmaker[Session], delivery_id: int, *,
                           external_id=receipt.external_id)
 
 
-def _unsent_and_due(sessions: sessionmaker[Session], clock: Clock, settings: NoticeSettings) -> list[int]:
+def _unsent_and_due(sessions: sessionmaker[Session], clock: Clock, settings: NoticeSettings,
+                    home: Path | None) -> list[int]:
     """Deliveries left in ``sending`` (crash, earlier failure), then the newly claimed ones."""
     with transaction(sessions) as session:
         pending = [d.id for d in repo.unsent_deliveries(session)]
     try:
         with transaction(sessions) as session:
-            claimed = claim_due_notices(session, clock=clock, settings=settings)
+            claimed = claim_due_notices(session, clock=clock, settings=settings, home=home)
         pending += claimed  # only once committed
     except IntegrityError:
         # another dispatcher (the API right after an approval, or the daemon) claimed some of
@@ -507,21 +491,30 @@ def _take_lease(sessions: sessionmaker[Session], delivery_id: int, clock: Clock,
         return repo.take_send_lease(session, delivery_id, now=now, until=until)
 
 
-def _outgoing(sessions: sessionmaker[Session], delivery_id: int) -> tuple[tuple[int, ...], str, str, str, OutgoingNotice]:
-    """(case ids, stage, idempotency key, channel name, the notice as the channel sends it)."""
+def _outgoing(sessions: sessionmaker[Session], delivery_id: int, home: Path | None
+              ) -> tuple[tuple[int, ...], str, str, str, OutgoingNotice | IncompleteNotice]:
+    """(case ids, stage, idempotency key, channel name, the notice as the channel sends it —
+    or why it cannot be sent: an attachment's file is gone or changed)."""
     with transaction(sessions) as session:
         delivery = session.get(Delivery, delivery_id)
         notice = delivery.notice
         profile = repo.claimant(session, holder_id=notice.holder_id)
+        ids = (tuple(item.case_id for item in notice.items), notice.stage, delivery.key, delivery.channel)
+        try:
+            files = (notice_content.files_of(session, notice, home=home) if home is not None and notice.attachments
+                     else [notice_content.FileAttachment(f"{notice.public_id}.pdf", "application/pdf", notice.pdf)])
+        except (IncompleteNotice, OSError) as exc:
+            return (*ids, exc if isinstance(exc, IncompleteNotice) else IncompleteNotice(str(exc), expected=False))
         outgoing = OutgoingNotice(
             notice_id=notice.public_id, recipient=notice.recipient, subject=notice.subject,
             text=notice.text, html=notice.html,
             urls=tuple(item.case.url for item in notice.items),
             claimant=profile.legal_name if profile else "",
             pdf=notice.pdf, pdf_filename=f"{notice.public_id}.pdf",
+            attachments=tuple(Attachment(f.filename, f.content_type, f.data) for f in files),
+            reply_to=profile.email if profile else "",
         )
-        return (tuple(item.case_id for item in notice.items), notice.stage, delivery.key,
-                delivery.channel, outgoing)
+        return (*ids, outgoing)
 
 
 def _record_failure(sessions: sessionmaker[Session], delivery_id: int, exc: DeliveryError,
@@ -557,6 +550,7 @@ def _record_sent(sessions: sessionmaker[Session], delivery_id: int, external_id:
                 log.warning("case %s moved to %s while notice %s was sent", case.id, case.state,
                             delivery.notice.public_id)
                 continue
+            notice_blocks.resolve(session, case.id, delivery_id)
             repo.transition(session, case, event, actor=f"channel:{delivery.channel}", at=now,
                             detail={"notice": delivery.notice.public_id, "key": delivery.key,
                                     "external_id": external_id})

@@ -119,7 +119,8 @@ class NoticesCasework:
 
     async def dispatch(self) -> dict:
         results = await dispatch_notices(self.services.sessions, channels=self.channels,
-                                         clock=self.clock, settings=self.settings.notices)
+                                         clock=self.clock, settings=self.settings.notices,
+                                         home=self.settings.home)
         return {"sent": sum(r.status == "sent" for r in results),
                 "failed": sum(r.status == "failed" for r in results)}
 

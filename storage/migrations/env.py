@@ -12,6 +12,7 @@ import storage.cases  # noqa: F401
 import storage.crawl  # noqa: F401
 import storage.audio  # noqa: F401
 import storage.daemon  # noqa: F401
+import storage.claimants  # noqa: F401
 
 config = context.config
 target_metadata = Base.metadata
