@@ -12,7 +12,7 @@ from dramaguard.settings import NoticeSettings, Settings
 from dramaguard.web import create_app
 from storage import cases as repo
 from storage.auth import Role
-from storage.cases import Case, ClaimantProfile, RejectedMatch
+from storage.cases import Case, RejectedMatch
 from storage.db import transaction
 from tests.notices.servers import SmtpSink, start_smtp
 
