@@ -19,7 +19,7 @@ from dramaguard.casework import build_channels
 from dramaguard.logs import install_redaction
 from dramaguard.services import RegistrationError, Services
 from dramaguard.settings import Settings
-from dramaguard.web import ui
+from dramaguard.web import ui, ui_onboarding
 from dramaguard.web.api import router as api_router
 from dramaguard.web.deps import LoginRequired, db_slots
 from dramaguard.web.login import password_limiter
@@ -65,6 +65,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.include_router(api_router)
     app.include_router(ui.router)
+    app.include_router(ui_onboarding.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.middleware("http")

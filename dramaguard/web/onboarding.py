@@ -5,13 +5,14 @@ Rights-holder users act on their own tenant only; admins name the holder. Legal 
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi import HTTPException, Request, status
 from sqlalchemy.orm import Session
 
 from dramaguard import casework
+from dramaguard.notice_content import languages_for
 from dramaguard.notice_blocks import Problem, problems
 from dramaguard.web.deps import Principal, not_found
 from notices.clock import SystemClock
@@ -100,8 +101,21 @@ def preview_or_gaps(session: Session, case: Case, request: Request, language: st
 
 def case_problems(session: Session, request: Request, *, holder_id: int | None = None,
                   case_id: int | None = None) -> list[Problem]:
-    from datetime import timedelta
-
     notices = request.app.state.settings.notices
     return problems(session, now=datetime.now(UTC), warn_before=timedelta(minutes=notices.warn_before_minutes),
                     holder_id=holder_id, case_id=case_id)
+
+
+def case_notice_context(request: Request, principal: Principal, case: Case, session) -> dict:
+    """For the case page: its problems, and the preview of what approval would send, per
+    language (or what blocks it)."""
+    langs = languages_for(request.app.state.settings.notices, case.platform)
+    previews, gaps = {}, []
+    for lang in langs:
+        rendered, missing = preview_or_gaps(session, case, request, lang)
+        if rendered is None:
+            gaps = missing
+            break
+        previews[lang] = rendered.parts.get(lang, rendered.text)
+    return {"problems": case_problems(session, request, case_id=case.id), "previews": previews,
+            "preview_gaps": gaps}

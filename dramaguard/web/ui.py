@@ -19,6 +19,7 @@ from sqlalchemy import select
 from dramaguard.web import dashboard
 from dramaguard.web.casefiles import keyframes, timelines
 from dramaguard.web.review import decide, send_due_notices
+from dramaguard.web.onboarding import case_notice_context
 from dramaguard.web.deps import DB, SESSION_COOKIE, Principal, allow, check_form_csrf, get_services, not_found
 from dramaguard.web.i18n import LANG_COOKIE, LANGUAGES, pick_language, translator
 from dramaguard.web.login import LoginThrottled, authenticate
@@ -196,6 +197,7 @@ def _case_page_context(request: Request, principal: Principal, case_id: int, ses
         "ref_s": ref_s,
         "notices": scoped.notices_for_case(case.id, session=session),
         "can_review": principal.role in (Role.LEGAL, Role.ADMIN) and case.state == CaseState.PENDING_REVIEW,
+        **case_notice_context(request, principal, case, session),
     }
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 from starlette.concurrency import run_in_threadpool
@@ -209,6 +209,32 @@ def preview_notice(case_id: int, request: Request, principal: Anyone, session: D
     if rendered is None:
         raise HTTPException(status.HTTP_409_CONFLICT, {"blocked": True, "missing": gaps})
     return {"title": rendered.title, "text": rendered.text, "languages": list(rendered.parts)}
+
+
+@router.get("/cases/{case_id}/preview.pdf", response_class=Response, name="preview_pdf",
+            responses={409: {"model": Error, "description": "the notice is blocked"}})
+def preview_pdf(case_id: int, request: Request, principal: Anyone, session: DB,
+                lang: Annotated[str | None, Query(pattern="^(zh|en)$")] = None) -> Response:
+    case = scoped.get_case(case_id, holder_id=principal.scope, session=session)
+    if case is None:
+        raise not_found("case")
+    rendered, gaps = onboarding.preview_or_gaps(session, case, request, lang)
+    if rendered is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, {"blocked": True, "missing": gaps})
+    return Response(rendered.pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="preview-{case_id}-{lang or "all"}.pdf"'})
+
+
+@router.get("/notices/{notice_id}/files/{kind}", response_class=Response, name="notice_file")
+def notice_file(notice_id: int, kind: Annotated[str, Path(pattern="^(notice|evidence)$")], principal: Anyone,
+                session: DB) -> Response:
+    """The sent notice's PDF, or the evidence PDF that went with it."""
+    notice = scoped.get_notice(notice_id, holder_id=principal.scope, session=session)
+    if notice is None or (kind == "evidence" and not notice.evidence_pdf):
+        raise not_found("notice file")
+    body = notice.pdf if kind == "notice" else notice.evidence_pdf
+    name = f"{notice.public_id}{'' if kind == 'notice' else '-evidence'}.pdf"
+    return Response(body, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
 @router.get("/problems")
