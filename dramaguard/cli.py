@@ -300,9 +300,9 @@ def restore_command(
 
 def _register_plugins() -> None:
     """Command groups that live in their own modules."""
-    from dramaguard import cli_cases, cli_crawl, cli_daemon, cli_serve, cli_watermark
+    from dramaguard import cli_cases, cli_claimant, cli_crawl, cli_daemon, cli_serve, cli_watermark
 
-    for module in (cli_cases, cli_crawl, cli_daemon, cli_serve, cli_watermark):
+    for module in (cli_cases, cli_claimant, cli_crawl, cli_daemon, cli_serve, cli_watermark):
         module.register(app)
 
 
