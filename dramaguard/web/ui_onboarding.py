@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dramaguard.web import onboarding
 from dramaguard.web.deps import DB, Principal, allow, check_form_csrf, not_found
-from dramaguard.web.ui import render
+from dramaguard.web.ui import render, templates
 from notices.proofs import ProofKind
 from notices.completeness import ELEMENTS
 from storage import cases as repo
@@ -33,10 +33,12 @@ AnyUser = Annotated[Principal, Depends(allow(*Role, ui=True))]
 OwnerUser = Annotated[Principal, Depends(allow(Role.RIGHTS_HOLDER, Role.ADMIN, ui=True))]
 Csrf = Depends(check_form_csrf)
 KINDS = [k.value for k in ProofKind]
+# the case and queue pages (rendered by dramaguard.web.ui) name missing elements too
+templates.env.globals["elements"] = ELEMENTS
 
 
 def _render(request: Request, name: str, principal: Principal, status_code: int = 200, **context) -> HTMLResponse:
-    return render(request, name, principal, status_code, elements=ELEMENTS, kinds=KINDS, **context)
+    return render(request, name, principal, status_code, kinds=KINDS, **context)
 
 
 def _claimant_page(request: Request, principal: Principal, session, holder_id: int | None, *,

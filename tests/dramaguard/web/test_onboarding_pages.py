@@ -105,7 +105,8 @@ def test_alerts_page_lists_a_blocked_notice_with_what_to_do(site):
     as_user(client, legal)
     alerts = client.get("/alerts?lang=zh")
     assert 'data-kind="notice_blocked"' in alerts.text and f'data-case="{case_id}"' in alerts.text
-    assert "通知被拦截，未发出" in alerts.text and "To unblock" in alerts.text
+    assert "通知被拦截，未发出" in alerts.text and "创建权利人资料" in alerts.text
+    assert "To unblock" in client.get("/alerts?lang=en").text
     assert 'data-kind="notice_blocked"' in client.get("/problems").text
     api = client.get("/api/v1/problems", headers=legal.bearer).json()
     assert [p["kind"] for p in api] == ["notice_blocked"]
