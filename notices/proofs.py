@@ -75,7 +75,7 @@ def _pdf(data: bytes) -> SniffedDocument:
         raise ProofRefused("the PDF is encrypted; a platform could not open it")
     if pages < 1:
         raise ProofRefused("the PDF has no pages")
-    return SniffedDocument("application/pdf", "pdf", f"{pages} pages")
+    return SniffedDocument("application/pdf", "pdf", f"PDF, {pages} p.")
 
 
 def _image(data: bytes, fmt: str, content_type: str, extension: str) -> SniffedDocument:
