@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from dramaguard.notice_content import desk_for
 from dramaguard.web import onboarding
 from dramaguard.web.deps import DB, Anyone, Owners, get_services, not_found
-from dramaguard.web.schemas import Error
+from dramaguard.web.schemas import UNPROCESSABLE, Error
 from notices.platforms import build_registry
 from notices.proofs import ProofKind
 from storage import cases as repo
@@ -121,7 +121,7 @@ def list_proofs(principal: Anyone, session: DB, holder_id: Annotated[int | None,
                                                "image/png": {"schema": {"type": "string", "format": "binary"}},
                                                "image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}},
     responses={413: {"model": Error, "description": "larger than notices.max_proof_bytes"},
-               422: {"model": Error, "description": "not a PDF/PNG/JPEG by content, or malformed; nothing kept"}},
+               422: {"model": UNPROCESSABLE, "description": "invalid parameters, or not a PDF/PNG/JPEG by content, or malformed; nothing kept"}},
 )
 async def upload_proof(
     request: Request, principal: Owners,

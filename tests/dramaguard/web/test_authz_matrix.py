@@ -19,6 +19,7 @@ from notices.policy import Action, PolicyRule
 from storage import cases as repo
 from storage.db import transaction
 
+from . import authz_onboarding
 from .conftest import TENANTS, World, add_case, add_notice, undecodable_video
 
 ALL = frozenset(Role)
@@ -131,6 +132,8 @@ UI: list[Endpoint] = [
              form=lambda w, t: {"decision": "reject", "note": "matrix"}),
 ]
 
+API += authz_onboarding.endpoints(Endpoint, ALL, OWNERS)
+UI += authz_onboarding.ui_endpoints(Endpoint, ALL, OWNERS)
 ENDPOINTS = API + UI
 CALLERS = [(Role.ADMIN, None)] + [(r, "A") for r in (Role.RIGHTS_HOLDER, Role.LEGAL)]
 
@@ -157,6 +160,9 @@ def targets(world: World) -> dict[str, dict[str, str]]:
             "case": str(case_id),
             "notice": str(add_notice(world.app, case_id)),
             "index": "1",
+            "holder": str(world.holder_ids[tenant]),
+            "proof": authz_onboarding.new_proof(world, tenant),
+            "kind": "notice",
         }
     return out
 
@@ -183,7 +189,7 @@ def _call(world: World, targets, endpoint: Endpoint, caller, target: str, header
         form = {"csrf_token": headers.pop("_csrf"), **endpoint.form(world, target)}
         return world.client.post(path, data=form, headers=headers, follow_redirects=False)
     return world.client.request(
-        endpoint.method, path, json=body, content=endpoint.content() if endpoint.content else None, params=endpoint.params,
+        endpoint.method, path, json=body, content=endpoint.content() if endpoint.content else None, params=endpoint.params or None,
         headers=headers, follow_redirects=False,
     )
 
@@ -278,6 +284,7 @@ def test_every_api_route_is_in_the_matrix(world: World) -> None:
     covered = {(e.method, e.path.replace("{work}", "{work_id}").replace("{upload}", "{job_id}")
                 .replace("{user}", "{user_id}").replace("{token}", "{token_id}")
                 .replace("{case}", "{case_id}").replace("{notice}", "{notice_id}")
-                .replace("{entry}", "{entry_id}").replace("{rule}", "{rule_id}")) for e in API}
+                .replace("{entry}", "{entry_id}").replace("{rule}", "{rule_id}")
+                .replace("{proof}", "{proof_id}").split("?")[0]) for e in API}
     missing = routes - covered - {("POST", "/api/v1/auth/login")}
     assert not missing, f"endpoints missing from the authorization matrix: {sorted(missing)}"

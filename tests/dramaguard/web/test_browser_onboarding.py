@@ -52,8 +52,8 @@ def absolute(server, href: str) -> str:
     return href if href.startswith("http") else f"{server.url}{href}"
 
 
-def log_in(browser, server, email_address: str, path: str = "/"):
-    page = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
+def log_in(chromium, server, email_address: str, path: str = "/"):
+    page = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
     page.set_default_timeout(30_000)
     page.goto(f"{server.url}{path}")
     page.fill("input[name=email]", email_address)
