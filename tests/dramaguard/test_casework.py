@@ -367,7 +367,10 @@ def test_recheck_escalation_and_legal_flag(tmp_path) -> None:
     assert checks[2] == {ids["v1"]: "not_removed"}
     [result] = escalation
     assert result.stage == "escalation" and result.case_ids == (ids["v1"],)
-    assert "再次通知" in list(server.complaints.values())[1]["body"]["body"]
+    first, second = (c["body"] for c in server.complaints.values())
+    assert "再次通知" in second["body"]
+    # the escalation cites the first notice by number and date (北京时间: 08:30 UTC + 8 h)
+    assert f"编号为 {first['notice_id']} 的侵权通知" in second["body"] and "2026-11-22 16:30 北京时间" in second["body"]
     assert later == [{ids["v1"]: "still_up"}, {ids["v1"]: "still_up"}]
     v1 = case_of(world, ids["v1"])
     assert v1.state == "escalated" and v1.legal_action and v1.next_check_at is None
