@@ -177,3 +177,12 @@ def problems_fragment(request: Request, principal: AnyUser, session: DB) -> HTML
     """The problems panel alone (the review queue loads it)."""
     found = onboarding.case_problems(session, request, holder_id=principal.scope)
     return _render(request, "_problems.html", principal, problems=found)
+
+
+@router.get("/notices/{notice_id}", response_class=HTMLResponse, name="notice_page")
+def notice_page(notice_id: int, request: Request, principal: AnyUser, session: DB) -> HTMLResponse:
+    """A sent (or sending) notice as it went out: its text, files and delivery receipt."""
+    notice = scoped.get_notice(notice_id, holder_id=principal.scope, session=session)
+    if notice is None:
+        raise not_found("notice")
+    return _render(request, "notice.html", principal, notice=notice)

@@ -52,6 +52,7 @@ def ui_endpoints(Endpoint, ALL, OWNERS) -> list:
         Endpoint("GET", "/works/{work}/notice-documents", ALL, 200, ui=True),
         Endpoint("GET", "/works/{work}/readiness", ALL, 200, ui=True),
         Endpoint("GET", "/alerts", ALL, 200, foreign=None, ui=True),
+        Endpoint("GET", "/notices/{notice}", ALL, 200, ui=True),
         Endpoint("GET", "/problems", ALL, 200, foreign=None, ui=True),
         Endpoint("POST", "/works/{work}/registration", OWNERS, 303, ui=True,
                  form=lambda w, t: {"registration_number": "国作登字-表单"}),

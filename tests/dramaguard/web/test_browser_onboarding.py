@@ -167,6 +167,11 @@ def test_a_new_holder_gets_a_complete_notice_out_and_a_blocked_one_is_shown(brow
     assert evidence.status == 200 and evidence.body().startswith(b"%PDF")
     assert "<" in legal.locator("tr.notice .receipt-line code").inner_text()  # the Message-ID receipt
     both_languages(legal, f"{server.url}/cases/{case_id}", "case-sent", 'tr.notice[data-status="sent"]')
+    legal.goto(f"{server.url}/cases/{case_id}?lang=zh")
+    legal.locator("tr.notice .notice-files a").first.click()
+    legal.wait_for_url("**/notices/*")
+    assert "致：北京微播视界科技有限公司" in legal.locator("pre.notice-text").inner_text()
+    both_languages(legal, legal.url.split("?")[0], "notice-sent", "pre.notice-text")
 
     # the blocked path: tenant B has no profile; its approved case says why and status is degraded
     blocked_id = add_case(app, works["B"])
