@@ -66,7 +66,7 @@ def keyframe_pairs(home: Path, sample: Path | None, matches: list[MatchReport],
         return {}
     try:
         frames = sample_frames(sample, interval_ms=QUERY_FRAME_STEP_MS,
-                               max_side=QUERY_FRAME_SIDE, limits=limits)
+                               max_side=QUERY_FRAME_SIDE, limits=limits, colour=True)
     except DecodeError as exc:
         log.warning("no evidence keyframes from %s: %s", sample, exc)
         return {}
@@ -84,7 +84,8 @@ def keyframe_pairs(home: Path, sample: Path | None, matches: list[MatchReport],
                 break
             frame = _nearest(frames, query_ms)
             pairs.setdefault(match.episode_id, []).append(
-                KeyframePair(frame.time_ms, reference[0], frame.grey, reference[1]))
+                KeyframePair(frame.time_ms, reference[0], frame.rgb if frame.rgb is not None else frame.grey,
+                             reference[1]))
     return pairs
 
 
