@@ -96,11 +96,12 @@ def claimant_gaps(holder: Party, *, signatory: str, capacity: str) -> list[str]:
 def document_gaps(doc: NoticeDocument) -> list[str]:
     """Codes of every element ``doc`` lacks (before rendering)."""
     gaps = claimant_gaps(doc.holder, signatory=doc.signatory, capacity=doc.signatory_capacity)
-    if doc.agent and _blank(doc.agent.authorization):
+    letters = [p for p in doc.ownership_proofs if p.kind == "authorisation_letter"]
+    if doc.agent and (_blank(doc.agent.authorization) or not letters):
         gaps.append("agent_authorisation")
     if _blank(doc.work_title):
         gaps.append("work")
-    if not doc.ownership_proofs:
+    if not [p for p in doc.ownership_proofs if p.kind != "authorisation_letter"]:
         gaps.append("ownership_proof")
     if _blank(doc.addressee.legal_entity) or _blank(doc.addressee.desk):
         gaps.append("addressee")

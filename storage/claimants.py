@@ -136,6 +136,10 @@ def readiness(session: Session, work: Work) -> list[str]:
     """Why a notice for ``work`` would be blocked today ([] when it would go out)."""
     profile = session.scalar(select(ClaimantProfile).where(ClaimantProfile.holder_id == work.holder_id))
     gaps = profile_gaps(profile)
-    if not any(p.kind in OWNERSHIP_KINDS for p in proofs_for(session, holder_id=work.holder_id, work_id=work.id)):
+    kinds = {p.kind for p in proofs_for(session, holder_id=work.holder_id, work_id=work.id)}
+    if profile is not None and profile.agent_name and (
+            not (profile.agent_authorization or "").strip() or ProofKind.AUTHORISATION_LETTER not in kinds):
+        gaps.append("agent_authorisation")
+    if not kinds & (OWNERSHIP_KINDS - {ProofKind.AUTHORISATION_LETTER}):
         gaps.append("ownership_proof")
     return gaps

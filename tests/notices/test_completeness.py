@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from notices.completeness import ELEMENTS, STATEMENTS, describe, document_gaps, text_gaps
-from notices.document import Addressee, local_time, render_notice
+from notices.document import Addressee, ProofCitation, local_time, render_notice
 from notices.errors import IncompleteNotice
 from tests.notices.test_render import AGENT, HOLDER, item, notice
 
@@ -26,7 +26,7 @@ CASES = {
     "signatory_capacity": {"signatory_capacity": ""},
     "agent_authorisation": {"agent": dataclasses.replace(AGENT, authorization="")},
     "work": {"work_title": ""},
-    "ownership_proof": {"ownership_proofs": ()},
+    "ownership_proof": {"ownership_proofs": (ProofCitation("authorisation_letter", "letter.pdf", "a" * 64),)},
     "addressee": {"addressee": Addressee("", "")},
     "infringing_url": one_item(url=""),
     "uploader": one_item(uploader_id=""),
@@ -44,6 +44,14 @@ def test_each_missing_element_blocks_the_notice_and_is_named(code: str, lang: st
         render_notice(doc)
     assert caught.value.missing == (code,)
     assert ELEMENTS[code].law in str(caught.value) and ELEMENTS[code].en in str(caught.value)
+
+
+def test_an_agent_needs_the_uploaded_authorisation_letter() -> None:
+    certificate_only = tuple(p for p in notice().ownership_proofs if p.kind != "authorisation_letter")
+    assert document_gaps(notice(ownership_proofs=certificate_only)) == ["agent_authorisation"]
+    assert document_gaps(notice(ownership_proofs=certificate_only, agent=None)) == []
+    letter_only = tuple(p for p in notice().ownership_proofs if p.kind == "authorisation_letter")
+    assert document_gaps(notice(ownership_proofs=letter_only)) == ["ownership_proof"]  # a letter proves no title
 
 
 def test_email_alone_is_not_enough_contact() -> None:

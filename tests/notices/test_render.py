@@ -51,7 +51,8 @@ def notice(lang: str = "zh", **kw) -> NoticeDocument:
                 items=(item(1), item(2)), signatory="李明", signatory_capacity="法定代表人",
                 signed_on=date(2026, 11, 22),
                 agent=AGENT, rights_documents=("著作权登记证书 国作登字-2026-I-00000001",),
-                ownership_proofs=(ProofCitation("registration_certificate", "certificate.pdf", "e" * 64),),
+                ownership_proofs=(ProofCitation("registration_certificate", "certificate.pdf", "e" * 64),
+                                  ProofCitation("authorisation_letter", "authorisation.pdf", "a" * 64)),
                 first_notice=FirstNotice("DG-FIRST1", "2026-11-21 10:00 北京时间 (UTC+08:00)"))
     base.update(kw)
     return NoticeDocument(**base)

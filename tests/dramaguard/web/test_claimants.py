@@ -139,3 +139,16 @@ def test_platform_registry_lists_the_public_complaint_desks(site):
     assert rows["youtube"]["languages"] == ["en", "zh"] and rows["simulated"]["example"] is True
     with transaction(app.state.services.sessions) as session:
         assert session.scalars(select(Notice)).all() == []
+
+
+def test_an_agent_profile_needs_its_authorisation_letter(site):
+    app, client, actors, holders, works, home = site
+    owner = actors[(Role.RIGHTS_HOLDER, "A")]
+    agent = {**PROFILE, "agent_name": "明理律师事务所", "agent_address": "上海", "agent_email": "ip@mingli.example",
+             "agent_authorization": "授权委托书 MLS-2026-017"}
+    client.put("/api/v1/claimant", json=agent, headers=owner.bearer)
+    upload(client, owner, example_certificate_pdf(), work_id=works["A"])
+    missing = client.get(f"/api/v1/works/{works['A']}/readiness", headers=owner.bearer).json()["missing"]
+    assert [m["code"] for m in missing] == ["agent_authorisation"]
+    upload(client, owner, example_certificate_pdf("授权委托书"), kind="authorisation_letter", filename="letter.pdf")
+    assert client.get(f"/api/v1/works/{works['A']}/readiness", headers=owner.bearer).json()["ready"] is True
