@@ -27,6 +27,7 @@ from notices.document import (
     Party,
     ProofCitation,
     local_time,
+    zone_of,
 )
 from notices.errors import IncompleteNotice
 from notices.evidence import segment_summary
@@ -122,21 +123,12 @@ def notice_document(session: Session, cases: list[Case], *, notice_id: str, stag
         holder_english_name=profile.english_name or "",
         work_title=work.title, work_english_title=work.english_title or "",
         registration_number=work.registration_number or "", items=tuple(items), signatory=profile.signatory,
-        signatory_capacity=profile.signatory_capacity or "", signed_on=clock.now().astimezone(_zone(zone)).date(),
+        signatory_capacity=profile.signatory_capacity or "", signed_on=clock.now().astimezone(zone_of(zone)).date(),
         agent=agent, stage=stage, rights_documents=tuple(dict.fromkeys(documents)),
         ownership_proofs=tuple(ProofCitation(p.kind, p.filename, p.sha256) for p in proofs),
         first_notice=_first_notice(session, cases[0], zone) if stage == STAGE_ESCALATION else None,
         time_zone=zone, seal_png=seal_png,
     )
-
-
-def _zone(name: str):
-    from zoneinfo import ZoneInfo
-
-    try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def evidence_document(session: Session, cases: list[Case], *, home: Path, zone: str) -> bytes:

@@ -124,14 +124,20 @@ class NoticeDocument:
                                    expected=True, missing=tuple(gaps))
 
 
+def zone_of(name: str) -> ZoneInfo:
+    """The named zone; UTC for a name the system does not know (profiles validate it first)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
 def local_time(value: datetime | None, zone: str) -> str:
     """``2026-12-06 20:15 北京时间 (UTC+08:00)``: the zone as people at the platform read it."""
     if value is None:
         return ""
-    try:
-        tz = ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        tz, zone = ZoneInfo("UTC"), "UTC"
+    tz = zone_of(zone)
+    zone = tz.key
     local = value.astimezone(tz)
     offset = local.strftime("%z")
     label = "北京时间" if zone in ("Asia/Shanghai", "Asia/Chongqing", "PRC") else zone
