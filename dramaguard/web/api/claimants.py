@@ -16,6 +16,7 @@ from dramaguard.web import onboarding
 from dramaguard.web.deps import DB, Anyone, Owners, get_services, not_found
 from dramaguard.web.schemas import UNPROCESSABLE, Error
 from notices.platforms import build_registry
+from notices.render import CONTROL_CHARS
 from notices.proofs import ProofKind
 from storage import cases as repo
 from storage import scoped
@@ -41,6 +42,14 @@ class ClaimantIn(BaseModel):
     agent_email: Annotated[str, Field(max_length=320)] = ""
     agent_phone: Annotated[str, Field(max_length=50)] = ""
     agent_authorization: Text = ""
+
+    @field_validator("*")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        """A notice is a legal document: no control characters (NUL, line breaks) in its facts."""
+        if CONTROL_CHARS.search(value):
+            raise ValueError("control characters (line breaks, NUL) are not allowed")
+        return value.strip()
 
     @field_validator("time_zone")
     @classmethod

@@ -51,6 +51,8 @@ def test_profile_is_created_by_the_rights_holder_and_isolated(site):
     assert client.put("/api/v1/claimant", json=PROFILE, headers=legal.bearer).status_code == 403
     bad = client.put("/api/v1/claimant", json={**PROFILE, "time_zone": "Mars/Olympus"}, headers=owner.bearer)
     assert bad.status_code == 422 and "time zone" in bad.text
+    assert client.put("/api/v1/claimant", json={**PROFILE, "legal_name": "星河\x00公司"},
+                      headers=owner.bearer).status_code == 422
     no_capacity = {k: v for k, v in PROFILE.items() if k != "signatory_capacity"}
     assert client.put("/api/v1/claimant", json=no_capacity, headers=owner.bearer).status_code == 422
     saved = client.put("/api/v1/claimant", json=PROFILE, headers=owner.bearer)
