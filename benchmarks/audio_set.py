@@ -159,3 +159,19 @@ def build(
         cases.append(AudioCase(write(folder / f"d{j}.m4a", speech(text), codec="aac"), None, "distractor"))
     cases.append(AudioCase(write(folder / "d_music.wav", music(seed + 99)), None, "distractor"))
     return refs, cases
+
+
+def soundtrack(bgm: np.ndarray, lines: list[tuple[float, np.ndarray]], *, bgm_gain: float = 0.35) -> np.ndarray:
+    """An episode's sound as dramas mix it: background music under dialogue lines placed at the
+    given seconds (music alone where nobody speaks)."""
+    out = bgm_gain * bgm.astype(np.float32)
+    for at, line in lines:
+        start = int(at * RATE)
+        out[start : start + len(line)] += line[: max(0, len(out) - start)]
+    return (out / max(1.0, float(np.abs(out).max()))).astype(np.float32)
+
+
+def to_rate(samples: np.ndarray, rate: int) -> np.ndarray:
+    """``samples`` (at ``RATE``) resampled to ``rate`` for a video's sound track."""
+    n = int(len(samples) * rate / RATE)
+    return np.interp(np.linspace(0, len(samples) - 1, n), np.arange(len(samples)), samples).astype(np.float32)

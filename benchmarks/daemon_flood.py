@@ -36,7 +36,7 @@ from sqlalchemy import func, select
 from benchmarks import procstat
 from crawler.models import Candidate
 from crawler.simulated.server import PlatformSim
-from dramaguard.demo import demo_settings, settings_env
+from monitor.demo import demo_settings, settings_env
 from dramaguard.settings import Settings
 from storage import daemon as store
 from storage.base import utcnow

@@ -24,11 +24,11 @@ from rich.console import Console
 from sqlalchemy import select
 
 from crawler.simulated.server import Faults, PlatformSim
-from dramaguard import samples
-from dramaguard.casework_adapter import NoticesCasework
-from dramaguard.daemon import Daemon
-from dramaguard.demo import demo_settings, prepare_work
-from dramaguard.services import Services
+from monitor import samples
+from monitor.casework_adapter import NoticesCasework
+from monitor.daemon import Daemon
+from monitor.demo import demo_settings, prepare_work
+from indexing.catalogue import Services
 from dramaguard.settings import Settings
 from storage.daemon import QueuedCandidate
 from storage.db import transaction

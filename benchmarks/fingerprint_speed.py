@@ -1,7 +1,7 @@
 """Fingerprinting speed on a 720×1280 H.264 episode, next to the decoder alone, and series
 registration on every core vs one.
 
-The episodes are generated with ``dramaguard.samples`` (2 minutes, 24 frames/s, x264 veryfast
+The episodes are generated with ``monitor.samples`` (2 minutes, 24 frames/s, x264 veryfast
 CRF 23) and cached in ``--workdir``. CPU times are ``time.process_time`` of this process (all of
 its threads, FFmpeg's included), so the ratio holds on a machine shared with other work.
 
@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 
 from benchmarks.accuracy import decode_seconds
-from dramaguard import samples
-from dramaguard.services import Services
+from monitor import samples
+from indexing.catalogue import Services
 from dramaguard.settings import Settings
 from fingerprint import fingerprint_video
 

@@ -13,10 +13,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from dramaguard import casework
+from monitor import casework
 from dramaguard.accounts import create_user, issue_token
 from dramaguard.security import hash_password
-from dramaguard.services import MatchReport, Services
+from indexing.catalogue import Services
+from indexing.reports import MatchReport
 from dramaguard.settings import Settings
 from notices.clock import SystemClock
 from notices.evidence import KeyframePair

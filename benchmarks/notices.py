@@ -21,8 +21,8 @@ import aiohttp
 import numpy as np
 
 from crawler.simulated.server import PlatformSim
-from dramaguard import casework
-from dramaguard.services import MatchReport
+from monitor import casework
+from indexing.reports import MatchReport
 from dramaguard.settings import NoticeSettings, Settings
 from notices.channels import HttpComplaintChannel
 from notices.clock import SystemClock

@@ -3,7 +3,7 @@
 Realistic candidates (``benchmarks/pipeline_media.py``: vertical 720×1280 H.264, 1–3 minutes,
 pirated copies of three registered episodes and innocent uploads) are uploaded to the simulated
 platform, which runs in its own process (its CPU is the platform's, not ours) with per-request
-latency. The daemon's real :class:`dramaguard.pipeline.Pipeline` discovers them over HTTP, samples
+latency. The daemon's real :class:`monitor.pipeline.Pipeline` discovers them over HTTP, samples
 them with ranged requests, fingerprints them in its process pool and matches them against an
 index holding the registered episodes plus ``--fill`` synthetic descriptors shaped like real ones
 (``benchmarks/index_scale.py``'s generator), and records the outcome in the database.
@@ -36,13 +36,14 @@ import numpy as np
 from sqlalchemy import select
 
 from benchmarks import procstat
-from benchmarks.index_scale import FRAMES_PER_EPISODE, VIEWS, chunk, dev_statistics
+from benchmarks.index_scale_data import FRAMES_PER_EPISODE, VIEWS, chunk, dev_statistics
 from benchmarks.pipeline_media import Media, make_media
 from crawler.simulated.server import Faults, PlatformSim
-from dramaguard.casework_adapter import NoticesCasework
-from dramaguard.demo import demo_settings
-from dramaguard.pipeline import Pipeline
-from dramaguard.services import Services, _fingerprint_job
+from monitor.casework_adapter import NoticesCasework
+from monitor.demo import demo_settings
+from monitor.pipeline import Pipeline
+from indexing.catalogue import Services
+from indexing.fingerprinting import _fingerprint_job
 from dramaguard.settings import Settings
 from storage.daemon import QueuedCandidate
 from storage.db import transaction
@@ -187,7 +188,7 @@ async def run_pipeline(settings: Settings, services: Services, count: int, sim_p
 
 async def measure_stages(pipeline: Pipeline, settings: Settings, services: Services) -> dict:
     """Each stage alone, in this process, on every distinct candidate once (CPU time)."""
-    from dramaguard.pipeline import _as_candidate
+    from monitor.pipeline import _as_candidate
 
     with transaction(services.sessions) as session:
         rows = [r for r in session.scalars(select(QueuedCandidate)) if r.title.endswith("-0")]  # first repeat

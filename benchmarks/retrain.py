@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dramaguard.services import Services
+from indexing.catalogue import Services
 from dramaguard.settings import Settings
 from fingerprint.descriptor import DIM
 from storage import registry

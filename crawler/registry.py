@@ -6,17 +6,13 @@ from crawler.base import Platform
 from crawler.feed import FeedPlatform
 from crawler.simulated.platform import SimulatedPlatform
 from crawler.ytdlp import YtDlpPlatform
+from plugins import unique_names
 
 PLATFORMS: tuple[type[Platform], ...] = (SimulatedPlatform, YtDlpPlatform, FeedPlatform)
 
 
 def build_registry(platforms: tuple[type[Platform], ...]) -> dict[str, type[Platform]]:
-    registry: dict[str, type[Platform]] = {}
-    for platform in platforms:
-        if platform.name in registry:
-            raise ValueError(f"duplicate platform name {platform.name!r}")
-        registry[platform.name] = platform
-    return registry
+    return unique_names(platforms, "platform")
 
 
 REGISTRY = build_registry(PLATFORMS)

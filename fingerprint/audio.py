@@ -6,6 +6,10 @@ hashed with the anchor's time (Wang's Shazam scheme, as in dejavu). A copy playe
 resampling (pitch and tempo together, the usual pirate "speed-up") scales every frequency by
 ``a`` and every time by ``1/a``; the matcher undoes that by re-describing the query at a few
 rates, so the reference side stays one plain fingerprint.
+
+A registered episode's landmarks are also tagged dialogue or music (:mod:`fingerprint.speech`):
+a landmark whose two peaks both lie in speech is dialogue, any other is music (version 2; rows of
+version 1 have no tags and count as music, the kind that can never claim alone).
 """
 from __future__ import annotations
 
@@ -16,9 +20,11 @@ import cv2
 import numpy as np
 
 from fingerprint.errors import DecodeError
+from fingerprint.speech import SpeechParams, inside, speech_segments
 
 ALGORITHM = "peak-landmarks"
-VERSION = 1
+VERSION = 2
+MUSIC, DIALOGUE = 0, 1  # landmark kinds
 RATE = 8000
 WINDOW = 512  # 64 ms
 HOP = 256  # 32 ms: the landmark time unit
@@ -40,7 +46,8 @@ class AudioParams:
 
 @dataclass
 class AudioFingerprint:
-    """Landmark hashes and their anchor times (ms); empty for silent or muted media."""
+    """Landmark hashes and their anchor times (ms); empty for silent or muted media. ``kinds``
+    (uint8, :data:`MUSIC` or :data:`DIALOGUE` per landmark) only for registered references."""
 
     hashes: np.ndarray  # int64 (n,)
     times_ms: np.ndarray  # int64 (n,)
@@ -48,6 +55,13 @@ class AudioFingerprint:
     algorithm: str = ALGORITHM
     version: int = VERSION
     params: dict = field(default_factory=dict)
+    kinds: np.ndarray | None = None
+
+    def dialogue(self) -> np.ndarray:
+        """Per landmark: is it dialogue? (untagged fingerprints: none is)"""
+        if self.kinds is None:
+            return np.zeros(len(self.hashes), bool)
+        return self.kinds == DIALOGUE
 
     def __len__(self) -> int:
         return len(self.hashes)
@@ -101,9 +115,11 @@ def peaks(spec: np.ndarray, params: AudioParams) -> tuple[np.ndarray, np.ndarray
     return t[order].astype(np.int64), f[order].astype(np.int64)
 
 
-def landmarks(t: np.ndarray, f: np.ndarray, params: AudioParams) -> tuple[np.ndarray, np.ndarray]:
-    """Pair each peak with the next few in its target zone: (hash, anchor frame)."""
-    hashes, anchors = [], []
+def landmarks(
+    t: np.ndarray, f: np.ndarray, params: AudioParams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pair each peak with the next few in its target zone: (hash, anchor frame, target frame)."""
+    hashes, anchors, targets = [], [], []
     for i in range(len(t)):
         paired = 0
         for j in range(i + 1, len(t)):
@@ -116,27 +132,42 @@ def landmarks(t: np.ndarray, f: np.ndarray, params: AudioParams) -> tuple[np.nda
             # frequencies to 4-bin units (62 Hz): a speed between two steps still hashes the same
             hashes.append(((int(f[i]) >> 2) << 16) | (((int(df) + 128) >> 2) << 8) | int(dt))
             anchors.append(int(t[i]))
+            targets.append(int(t[j]))
             paired += 1
-    return np.asarray(hashes, np.int64), np.asarray(anchors, np.int64)
+    return np.asarray(hashes, np.int64), np.asarray(anchors, np.int64), np.asarray(targets, np.int64)
 
 
-def describe_samples(samples: np.ndarray, params: AudioParams = AudioParams()) -> AudioFingerprint:
+def describe_samples(
+    samples: np.ndarray, params: AudioParams = AudioParams(), speech: SpeechParams | None = None
+) -> AudioFingerprint:
+    """Landmarks of ``samples``; with ``speech``, each tagged dialogue or music (references)."""
     t, f = peaks(spectrogram(samples), params)
-    hashes, anchors = landmarks(t, f, params)
+    hashes, anchors, targets = landmarks(t, f, params)
+    kinds, described = None, params.as_dict()
+    if speech is not None:
+        segments = speech_segments(samples, RATE, speech)
+        both = inside(anchors * FRAME_MS, segments) & inside(targets * FRAME_MS, segments)
+        kinds = np.where(both, DIALOGUE, MUSIC).astype(np.uint8)
+        described = {**described, "speech": speech.as_dict()}
     return AudioFingerprint(
         hashes=hashes,
         times_ms=np.round(anchors * FRAME_MS).astype(np.int64),
         duration_ms=int(len(samples) * 1000 / RATE),
-        params=params.as_dict(),
+        params=described,
+        kinds=kinds,
     )
 
 
-def fingerprint_audio(path: Path, params: AudioParams = AudioParams()) -> AudioFingerprint:
-    """Landmarks of a file's sound; an empty fingerprint for a file without an audio stream."""
+def fingerprint_audio(
+    path: Path, params: AudioParams = AudioParams(), speech: SpeechParams | None = SpeechParams()
+) -> AudioFingerprint:
+    """Landmarks of a file's sound (tagged dialogue or music unless ``speech`` is None); an empty
+    fingerprint for a file without an audio stream."""
     samples = decode_audio(Path(path))
     if samples is None:
-        return AudioFingerprint(np.zeros(0, np.int64), np.zeros(0, np.int64), 0, params=params.as_dict())
-    return describe_samples(samples, params)
+        return AudioFingerprint(np.zeros(0, np.int64), np.zeros(0, np.int64), 0, params=params.as_dict(),
+                                kinds=np.zeros(0, np.uint8))
+    return describe_samples(samples, params, speech)
 
 
 # 0.75× … 1.5× in steps of 2^(1/24) (≈3 %): a copy between two steps is at most 1.5 % off, which

@@ -11,6 +11,7 @@ from typing import Protocol
 from matcher.index import FaissFrameIndex, FrameIndex, IndexError_
 from matcher.ivf_index import FaissIvfFrameIndex
 from matcher.milvus_index import MilvusFrameIndex
+from plugins import unique_names
 
 
 class IndexOptions(Protocol):
@@ -30,16 +31,7 @@ class IndexOptions(Protocol):
 BACKENDS: tuple[type[FrameIndex], ...] = (FaissFrameIndex, FaissIvfFrameIndex, MilvusFrameIndex)
 
 
-def _registry() -> dict[str, type[FrameIndex]]:
-    names: dict[str, type[FrameIndex]] = {}
-    for backend in BACKENDS:
-        if backend.name in names:
-            raise IndexError_(f"two index backends are named {backend.name!r}")
-        names[backend.name] = backend
-    return names
-
-
-BY_NAME = _registry()
+BY_NAME = unique_names(BACKENDS, "index backend", error=IndexError_)
 
 
 def make_index(options: IndexOptions, dim: int, directory: Path | None) -> FrameIndex:

@@ -7,7 +7,7 @@ removing an episode is one id-range removal. Persisted with FAISS's own writer, 
 
 Several processes may hold the same index file (the daemon and the API each keep a copy in memory
 and save the whole file). Ordinary saves differ only in which episodes they hold, and the database
-repairs that (``reconcile``). A *rebuilt* file (new cells, see ``dramaguard/retrain.py``) differs
+repairs that (``reconcile``). A *rebuilt* file (new cells, see ``indexing/retrain.py``) differs
 in structure, so it carries a generation marker: ``frames.faiss.generation``, a random token
 written after the file whenever the file is rebuilt. Each process remembers the token it loaded;
 a different token on disk means "rebuilt elsewhere: reload before writing". A save checks the

@@ -12,7 +12,7 @@ k-means needs data, so a new library starts exact (the flat index) and trains it
 holds ``train_size`` descriptors, on a random sample of them; later episodes are added to the
 trained cells. A sample supports at most sample/39 cells, so that first training usually gives
 fewer than ``nlist``; once the library could fill all ``nlist`` cells, :attr:`retrain_due` says
-so and ``dramaguard/retrain.py`` rebuilds the index from the database's original descriptors
+so and ``indexing/retrain.py`` rebuilds the index from the database's original descriptors
 (the stored 4-bit codes are too coarse to train on). Same id encoding and persistence as the flat
 backend (FAISS's writer, atomic); the file says by its own type whether it is still the exact
 buffer or the trained IVF.

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:
-    from notices.document import NoticeDocument, Party
+# notices.document imports this module (validate), so its types are not imported here: a
+# "Party" is anything with name/address/email/phone, a "NoticeDocument" the document itself
+Party = Any
+NoticeDocument = Any
 
 
 @dataclass(frozen=True)

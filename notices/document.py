@@ -52,6 +52,19 @@ class NoticeItem:
     captured_at: str = ""  # in the holder's zone, labelled (local_time)
     uploader_id: str = ""  # the account id: a platform finds the uploader by it
     uploaded_at: str = ""
+    carried_by: tuple[str, ...] = ()  # the signals the claim rests on ("picture", "dialogue")
+
+    def basis(self, language: str) -> str:
+        """What was compared, in the notice's language: the desk sees the claim is not the music."""
+        names = _BASIS[language if language in _BASIS else "en"]
+        known = [names[s] for s in self.carried_by if s in names]
+        return names["and"].join(known) if known else names["default"]
+
+
+_BASIS = {
+    "en": {"picture": "the picture", "dialogue": "the dialogue", "and": " and ", "default": "the video"},
+    "zh": {"picture": "视频画面指纹", "dialogue": "对白声音指纹", "and": "与", "default": "视频指纹"},
+}
 
 
 @dataclass(frozen=True)

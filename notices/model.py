@@ -52,6 +52,15 @@ class EpisodeMatch:
     query_share: float
     ref_share: float
     segments: tuple[Segment, ...]
+    # which signals carried the claim ("picture", "dialogue"); empty: none may claim (music alone),
+    # None: not recorded (a match made before fusion said so), judged by its score alone
+    carried_by: tuple[str, ...] | None = None
+    review: str | None = None  # why the matcher held it for review ("audio only", …)
+
+    @property
+    def claimable(self) -> bool:
+        """May this match carry an automatic notice? Never on sound that is not dialogue."""
+        return self.carried_by is None or bool(self.carried_by)
 
     @property
     def matched_ms(self) -> int:

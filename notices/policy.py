@@ -40,10 +40,12 @@ class PolicyRule:
 class Decision:
     action: Action
     rule: PolicyRule | None
+    held: str | None = None  # why a rule's NOTIFY became REVIEW (the match may not claim)
 
     @property
     def reason(self) -> str:
-        return self.rule.name if self.rule else "no rule applied"
+        reason = self.rule.name if self.rule else "no rule applied"
+        return f"{reason}; held for review: {self.held}" if self.held else reason
 
 
 def default_rules(notify_score: float = 0.5) -> tuple[PolicyRule, ...]:
@@ -63,8 +65,12 @@ def default_rules(notify_score: float = 0.5) -> tuple[PolicyRule, ...]:
 
 def decide(rules: tuple[PolicyRule, ...] | list[PolicyRule], match: EpisodeMatch,
            platform: str) -> Decision:
-    """Apply the rules by ascending priority; nothing applies means track only."""
+    """Apply the rules by ascending priority; nothing applies means track only. Whatever a rule
+    says, a match that may not claim (the sound alone, not dialogue) is reviewed, never notified:
+    a desk rejects a notice that rests on the music."""
     for rule in sorted(rules, key=lambda r: r.priority):
         if rule.applies(match, platform):
-            return Decision(rule.action, rule)
+            if rule.action is Action.NOTIFY and not match.claimable:
+                return Decision(Action.REVIEW, rule, held=match.review or "no signal that may claim")
+            return Decision(rule.action, rule, held=match.review if rule.action is Action.REVIEW else None)
     return Decision(Action.TRACK, None)

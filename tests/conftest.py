@@ -79,7 +79,7 @@ def fresh_postgres_url(postgres_url: str):
 @pytest.fixture(scope="session")
 def sample_media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Generated episodes and pirate copies (real H.264 files), shared by the session."""
-    from dramaguard import samples
+    from monitor import samples
 
     root = tmp_path_factory.mktemp("media")
     ep1 = samples.make_episode(root / "ep1.mp4", seed=1, seconds=6)

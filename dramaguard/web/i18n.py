@@ -157,6 +157,24 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
+from dramaguard.web.messages_reliability import MESSAGES as _RELIABILITY  # noqa: E402
+
+for _lang, _table in _RELIABILITY.items():
+    MESSAGES[_lang].update(_table)
+
+
+from dramaguard.web.messages_workspace import MESSAGES as _WORKSPACE  # noqa: E402 (after the base table)
+
+for _lang, _table in _WORKSPACE.items():
+    MESSAGES[_lang].update(_table)
+
+
+from dramaguard.web.messages_overlaps import MESSAGES as _OVERLAPS  # noqa: E402
+
+for _lang, _table in _OVERLAPS.items():
+    MESSAGES[_lang].update(_table)
+
+
 from dramaguard.web.messages_onboarding import MESSAGES as _ONBOARDING  # noqa: E402
 for _lang, _table in _ONBOARDING.items():
     MESSAGES[_lang].update(_table)

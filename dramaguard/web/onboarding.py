@@ -11,9 +11,9 @@ from pathlib import Path
 from fastapi import HTTPException, Request, status
 from sqlalchemy.orm import Session
 
-from dramaguard import casework
-from dramaguard.notice_content import languages_for
-from dramaguard.notice_blocks import Problem, problems
+from monitor import casework
+from monitor.notice_content import languages_for
+from monitor.notice_blocks import Problem, problems
 from dramaguard.web.deps import Principal, not_found
 from notices.clock import SystemClock
 from notices.completeness import ELEMENTS

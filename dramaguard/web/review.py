@@ -11,7 +11,7 @@ import logging
 from fastapi import FastAPI, HTTPException, status
 from sqlalchemy.orm import Session
 
-from dramaguard import casework
+from monitor import casework
 from dramaguard.web.deps import Principal
 from notices.allowlist import AllowEntry, AllowKind
 from notices.clock import SystemClock

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dramaguard.web import onboarding
 from dramaguard.web.deps import DB, Principal, allow, check_form_csrf, not_found
+from dramaguard.web.roles import Cap
 from dramaguard.web.ui import render, templates
 from notices.proofs import ProofKind
 from notices.completeness import ELEMENTS
@@ -29,8 +30,8 @@ from storage.claimants import (
 )
 
 router = APIRouter(include_in_schema=False)
-AnyUser = Annotated[Principal, Depends(allow(*Role, ui=True))]
-OwnerUser = Annotated[Principal, Depends(allow(Role.RIGHTS_HOLDER, Role.ADMIN, ui=True))]
+AnyUser = Annotated[Principal, Depends(allow(Cap.READ, ui=True))]
+OwnerUser = Annotated[Principal, Depends(allow(Cap.MANAGE_WORKS, ui=True))]
 Csrf = Depends(check_form_csrf)
 KINDS = [k.value for k in ProofKind]
 # the case and queue pages (rendered by dramaguard.web.ui) name missing elements too

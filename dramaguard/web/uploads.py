@@ -21,7 +21,7 @@ from fastapi import HTTPException, Request, status
 from starlette.requests import ClientDisconnect
 from starlette.concurrency import run_in_threadpool
 
-from dramaguard.services import Services
+from indexing.catalogue import Services
 from fingerprint import DecodeError
 from fingerprint.media import probe_video
 from fingerprint.sniff import NotVideo, vet_container

@@ -1,6 +1,6 @@
 """Delivery channels: the base owns retries with backoff; plugins only know how to send once.
 
-Idempotency: every delivery carries a key, stable per (case, stage) (see dramaguard.casework).
+Idempotency: every delivery carries a key, stable per (case, stage) (see monitor.casework).
 A channel passes it to the receiver in a form the receiver can dedupe on — an
 ``Idempotency-Key`` header for complaint APIs, the ``Message-ID`` for email — so sending the same
 key again after a crash never makes a second complaint at a receiver that dedupes.
@@ -11,10 +11,11 @@ import asyncio
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from notices.errors import DeliveryError
+from plugins import unique_names
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,9 @@ class OutgoingNotice:
     claimant: str
     pdf: bytes | None = None
     pdf_filename: str = "notice.pdf"
+    #: sent before (a failed attempt, or a sender that died mid-exchange): the same notice again,
+    #: same number and key; channels say so to the receiver (e-mail: 重发 / RESEND)
+    resend: bool = False
     # everything that goes with the notice (its PDF first); empty: the PDF alone
     attachments: tuple[Attachment, ...] = ()
     reply_to: str = ""  # the rights holder's contact: the platform answers them, not us
@@ -77,7 +81,8 @@ class Channel(ABC):
             raise ValueError("an idempotency key is required")
         for attempt in range(1, self.attempts + 1):
             try:
-                external_id = await self._send(notice, key)
+                # a failed SMTP exchange may still have delivered: every later try is a resend
+                external_id = await self._send(notice if attempt == 1 else replace(notice, resend=True), key)
             except DeliveryError as exc:
                 final = not exc.retryable or attempt == self.attempts
                 log.warning("channel %s notice %s attempt %d/%d failed: %s", self.name,
@@ -100,9 +105,4 @@ class Channel(ABC):
 
 
 def build_registry(classes: Iterable[type[Channel]]) -> dict[str, type[Channel]]:
-    registry: dict[str, type[Channel]] = {}
-    for cls in classes:
-        if cls.name in registry:
-            raise ValueError(f"duplicate channel name {cls.name!r}")
-        registry[cls.name] = cls
-    return registry
+    return unique_names(classes, "channel")

@@ -7,10 +7,14 @@ import pypdf
 import typer
 from typer.testing import CliRunner
 
-from dramaguard import casework, cli, cli_cases
+from dramaguard import cli
+
+from dramaguard.cli import cases as cli_cases
+
+from monitor import casework
 from dramaguard.settings import NoticeSettings
 from storage.db import transaction
-from tests.dramaguard.casework_fixtures import candidate, make_world
+from tests.monitor.casework_fixtures import candidate, make_world
 
 
 def app() -> typer.Typer:

@@ -6,10 +6,11 @@ import json
 import typer
 from typer.testing import CliRunner
 
-from dramaguard import cli, cli_claimant
-from dramaguard.demo_profile import example_certificate_pdf
+from dramaguard import cli
+from dramaguard.cli import claimant as cli_claimant
+from monitor.demo_profile import example_certificate_pdf
 from dramaguard.settings import NoticeSettings
-from tests.dramaguard.casework_fixtures import make_world
+from tests.monitor.casework_fixtures import make_world
 
 
 def app() -> typer.Typer:

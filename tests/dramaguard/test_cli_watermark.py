@@ -8,9 +8,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from dramaguard.cli_watermark import register
+from dramaguard.cli.watermark import register
 from dramaguard.settings import Settings, WatermarkSettings
-from dramaguard.watermarking import find_watermark
+from indexing.watermarking import find_watermark
 from tests.fingerprint.synthetic import transcode, write_textured_video
 
 SECRET = "cli-test-secret-key"

@@ -8,16 +8,18 @@ import json
 import typer
 from typer.testing import CliRunner
 
-from dramaguard import casework, cli, cli_daemon
-from dramaguard.demo_profile import register_example_claimant
-from dramaguard.notice_blocks import problems
+from dramaguard import cli
+from dramaguard.cli import daemon as cli_daemon
+from monitor import casework
+from monitor.demo_profile import register_example_claimant
+from monitor.notice_blocks import problems
 from dramaguard.settings import NoticeSettings
 from notices.channels import EmailChannel
 from storage import cases as repo
 from storage.cases import Case, Delivery
 from storage.db import transaction
 from storage.models import Fingerprint, Work
-from tests.dramaguard.casework_fixtures import T0, candidate, make_world
+from tests.monitor.casework_fixtures import T0, candidate, make_world
 from tests.notices.servers import SmtpSink, free_port, start_smtp
 
 from datetime import timedelta

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dramaguard import samples
+from monitor import samples
 from fingerprint import descriptor
 from fingerprint.borders import content_box
 

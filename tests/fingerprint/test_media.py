@@ -92,7 +92,7 @@ def test_resolution_and_size_limits_refuse_before_decoding(sample_media):
 
 
 def test_black_frames_are_skipped(tmp_path):
-    from dramaguard import samples
+    from monitor import samples
 
     def frames():
         yield from (np.zeros((320, 180, 3), np.uint8) for _ in range(48))

@@ -1,6 +1,8 @@
 """Policy rules, allowlists and excluded intervals decide what may become a notice."""
 from __future__ import annotations
 
+import dataclasses
+
 from notices.allowlist import AllowEntry, AllowKind, allowed_by
 from notices.model import CandidateInfo, EpisodeMatch, Segment
 from notices.policy import Action, PolicyRule, decide, default_rules
@@ -66,3 +68,15 @@ def test_excluded_intervals_never_count_as_evidence() -> None:
     assert only_credits.without([(0, 15_000)]).segments == ()
     # a credits-only match cannot reach the notify rule any more
     assert decide(default_rules(), m.without([(0, 70_000)]), "douyin").action is Action.TRACK
+
+
+def test_a_match_that_may_not_claim_is_reviewed_whatever_the_rule_says() -> None:
+    """Music alone (the matcher held it, ``carried_by`` empty) never becomes an automatic notice,
+    even under a holder's own lenient rule; dialogue or picture carry it as before."""
+    lenient = [PolicyRule(Action.NOTIFY, priority=1, name="anything long")]
+    music_only = dataclasses.replace(match(90, score=0.49), carried_by=(), review="audio only")
+    decision = decide(lenient, music_only, "douyin")
+    assert decision.action is Action.REVIEW and decision.reason == "anything long; held for review: audio only"
+    assert decide(default_rules(0.5), music_only, "douyin").action is Action.REVIEW
+    for carried in [("dialogue",), ("picture",), None]:
+        assert decide(lenient, dataclasses.replace(music_only, carried_by=carried), "douyin").action is Action.NOTIFY

@@ -189,3 +189,16 @@ def test_receipt_pdf_carries_the_facts() -> None:
     for element in ("作品存证回执", "DG-R-000007", "a" * 64, "b" * 64, "2026-11-01T09:30:00+00:00",
                     "著作权登记证书", "霸道总裁的契约新娘"):
         assert element in text, element
+
+
+@pytest.mark.parametrize(("lang", "carried", "said"), [
+    ("en", ("dialogue",), "Evidence: fingerprints of the dialogue match"),
+    ("en", ("picture", "dialogue"), "fingerprints of the picture and the dialogue match"),
+    ("zh", ("dialogue",), "第1项：对白声音指纹比对一致"),
+    ("zh", ("picture",), "第1项：视频画面指纹比对一致"),
+    ("zh", (), "第1项：视频指纹比对一致"),
+])
+def test_the_notice_says_what_the_claim_rests_on(lang: str, carried: tuple, said: str) -> None:
+    """A desk reading the notice sees the claim is the picture or the dialogue, not the music."""
+    items = (dataclasses.replace(item(1), carried_by=carried),)
+    assert said in render_notice(notice(lang, items=items)).text

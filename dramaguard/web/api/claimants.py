@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 from starlette.concurrency import run_in_threadpool
 
-from dramaguard.notice_content import desk_for
+from monitor.notice_content import desk_for
 from dramaguard.web import onboarding
 from dramaguard.web.deps import DB, Anyone, Owners, get_services, not_found
 from dramaguard.web.schemas import UNPROCESSABLE, Error

@@ -2,7 +2,7 @@
 proofs, and what each notice carried (attachments, evidence PDF)
 
 Revision ID: 20261206_21_claimant_profiles
-Revises: 20261122_0008
+Revises: 20261206_23_reference_overlaps
 Create Date: 2026-12-06
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261206_21_claimant_profiles"
-down_revision = "20261122_0008"
+down_revision = "20261206_23_reference_overlaps"
 branch_labels = None
 depends_on = None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from dramaguard.demo_profile import example_seal_png
+from monitor.demo_profile import example_seal_png
 from notices.proofs import ProofKind
 from storage.claimants import store_proof
 from storage.db import transaction

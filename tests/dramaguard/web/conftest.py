@@ -20,9 +20,9 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from dramaguard import casework
+from monitor import casework
 from dramaguard.accounts import create_user, issue_token
-from dramaguard.services import MatchReport
+from indexing.reports import MatchReport
 from dramaguard.settings import Settings, WebSettings
 from dramaguard.web import create_app
 from dramaguard.security import hash_password, new_secret
@@ -112,7 +112,7 @@ def undecodable_video() -> bytes:
     registration fails in the background without registering an episode."""
     import tempfile
 
-    from dramaguard import samples
+    from monitor import samples
 
     with tempfile.TemporaryDirectory() as folder:
         data = bytearray(samples.make_episode(Path(folder) / "z.mp4", seed=3, seconds=1).read_bytes())
@@ -209,7 +209,7 @@ def add_case(app: FastAPI, work_id: int, *, video_id: str | None = None, seconds
 
 def complete_claimant(app: FastAPI, work_id: int, legal_name: str = "星河短剧有限公司") -> None:
     """A complete claimant profile (example data), seal and certificate for the work's holder."""
-    from dramaguard.demo_profile import register_example_claimant
+    from monitor.demo_profile import register_example_claimant
 
     with transaction(app.state.services.sessions) as session:
         register_example_claimant(session, session.get_one(Work, work_id), home=app.state.settings.home,

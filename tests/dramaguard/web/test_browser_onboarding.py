@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dramaguard.demo_profile import example_certificate_pdf, example_seal_png
-from dramaguard.health import snapshot
+from monitor.demo_profile import example_certificate_pdf, example_seal_png
+from monitor.health import snapshot
 from dramaguard.settings import NoticeSettings, Settings
 from dramaguard.web import create_app
 from notices.evidence import KeyframePair

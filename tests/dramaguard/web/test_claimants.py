@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from dramaguard.demo_profile import example_certificate_pdf, example_seal_png
+from monitor.demo_profile import example_certificate_pdf, example_seal_png
 from dramaguard.settings import NoticeSettings, Settings, WebSettings
 from dramaguard.web import create_app
 from storage.auth import Role

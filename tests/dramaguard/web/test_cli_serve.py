@@ -11,7 +11,9 @@ import httpx
 import typer
 from typer.testing import CliRunner
 
-from dramaguard import cli, cli_serve
+from dramaguard import cli
+
+from dramaguard.cli import serve as cli_serve
 
 runner = CliRunner()
 
@@ -44,7 +46,7 @@ def test_users_add_then_token_then_the_token_works(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     script = (
-        "import typer, sys; from dramaguard import cli, cli_serve; app = typer.Typer(); "
+        "import typer, sys; from dramaguard import cli; from dramaguard.cli import serve as cli_serve; app = typer.Typer(); "
         "app.callback()(cli.main); cli_serve.register(app); app()"
     )
     server = subprocess.Popen(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from dramaguard.demo_profile import example_certificate_pdf
+from monitor.demo_profile import example_certificate_pdf
 from dramaguard.settings import NoticeSettings, Settings
 from dramaguard.web import create_app
 from storage.auth import Role
@@ -92,7 +92,7 @@ def test_case_page_shows_blocked_state_then_the_preview(site):
 def test_alerts_page_lists_a_blocked_notice_with_what_to_do(site):
     import asyncio
 
-    from dramaguard import casework
+    from monitor import casework
     from notices.clock import SystemClock
 
     app, client, actors, works, home = site

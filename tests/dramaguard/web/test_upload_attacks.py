@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from dramaguard import samples
+from monitor import samples
 from dramaguard.settings import Settings, WebSettings
 from dramaguard.web import create_app
 from dramaguard.web.deps import SESSION_COOKIE
@@ -218,7 +218,8 @@ def test_lying_content_length_is_refused_before_the_body(live, declared, status)
     assert not any((app.state.settings.home / "uploads").iterdir())
 
 
-SAFE_TYPES = {"application/json", "text/html", "image/png", "application/pdf", "text/css", "text/javascript"}
+# text/csv: the case export, always an attachment (Content-Disposition), never rendered
+SAFE_TYPES = {"application/json", "text/html", "image/png", "application/pdf", "text/css", "text/javascript", "text/csv"}
 
 
 def test_uploaded_bytes_are_never_served_back(live, clips):

@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from dramaguard import samples
+from monitor import samples
 from dramaguard.settings import Settings, WebSettings
 from dramaguard.web import create_app
 from storage.auth import Role

@@ -4,7 +4,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from dramaguard.services import Services
+from indexing.catalogue import Services
 from dramaguard.settings import Settings, WebSettings
 from dramaguard.web import create_app
 from storage.auth import Role

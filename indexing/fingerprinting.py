@@ -1,0 +1,67 @@
+"""The fingerprinting stage's unit of work: one file → its picture and sound fingerprints.
+
+``_fingerprint_job`` is a plain top-level function so a process pool or a Ray task can run it;
+it returns a decode error as a value instead of raising it, so one bad file never stops a batch.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from fingerprint import DecodeError, FingerprintParams, VideoFingerprint, fingerprint_video
+from fingerprint.audio import AudioFingerprint, fingerprint_audio
+from fingerprint.speech import SpeechParams
+from fingerprint.media import DecodeLimits, sample_frames
+from storage import references
+
+log = logging.getLogger(__name__)
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size
+
+
+@dataclass(frozen=True)
+class EpisodePrints:
+    """Both fingerprints of one file: the picture's (required) and the sound's (may be empty);
+    for a registration also the small reference keyframes kept for evidence pictures."""
+
+    video: VideoFingerprint
+    audio: AudioFingerprint
+    keyframes: list[tuple[int, np.ndarray]] = field(default_factory=list)  # (time ms, grey image)
+    keyframes_error: str | None = None
+
+
+def _fingerprint_job(path: str, params: FingerprintParams, limits: DecodeLimits, keyframes: bool = False):
+    """Process-pool entry point: returns the fingerprints or the decode error, never raises it.
+
+    ``keyframes`` (registration) samples the evidence keyframes here too, so that this decode
+    runs in the pool with the rest instead of serially in the registering process.
+    """
+    try:  # ``keyframes`` means a registration: a reference gets its shifted views too
+        video = fingerprint_video(Path(path), params, limits, reference=keyframes)
+    except DecodeError as exc:
+        return exc
+    try:
+        # a registration tags its landmarks dialogue or music; a scan's are never stored
+        audio = fingerprint_audio(Path(path), speech=SpeechParams() if keyframes else None)
+    except DecodeError as exc:  # a damaged sound track never costs the picture's registration
+        log.warning("audio not fingerprinted: %s", exc)
+        audio = AudioFingerprint(np.zeros(0, np.int64), np.zeros(0, np.int64), 0)
+    if not keyframes:
+        return EpisodePrints(video, audio)
+    try:
+        frames = sample_frames(Path(path), interval_ms=references.INTERVAL_MS,
+                               max_side=references.MAX_SIDE, limits=limits, colour=True)
+    except (DecodeError, OSError) as exc:  # poorer evidence only: the registration goes on
+        return EpisodePrints(video, audio, keyframes_error=str(exc))
+    return EpisodePrints(video, audio, [(f.time_ms, f.rgb if f.rgb is not None else f.grey) for f in frames])
