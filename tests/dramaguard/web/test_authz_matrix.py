@@ -22,6 +22,7 @@ from notices.policy import Action, PolicyRule
 from storage import cases as repo
 from storage.db import transaction
 
+from . import authz_onboarding
 from .authz_objects import _disputed_case, _fresh_exclusion, _noticed_case, _receipted_episode, _same_user_form
 from .conftest import TENANTS, World, add_case, add_notice, fake_episode, undecodable_video
 
@@ -222,6 +223,8 @@ UI: list[Endpoint] = [
     Endpoint("POST", "/account/zone", ALL, 303, foreign=None, ui=True, form=lambda w, t: {"zone": "Asia/Shanghai"}),
 ]
 
+API += authz_onboarding.endpoints(Endpoint, ALL, OWNERS)
+UI += authz_onboarding.ui_endpoints(Endpoint, ALL, OWNERS)
 ENDPOINTS = API + UI
 CALLERS = [(Role.ADMIN, None)] + [(r, "A") for r in (Role.RIGHTS_HOLDER, Role.LEGAL)]
 
@@ -249,6 +252,9 @@ def targets(world: World) -> dict[str, dict[str, str]]:
             "notice": str(add_notice(world.app, case_id)),
             "index": "1",
             "episode": str(_receipted_episode(world, tenant)),
+            "holder": str(world.holder_ids[tenant]),
+            "proof": authz_onboarding.new_proof(world, tenant),
+            "kind": "notice",
         }
     return out
 
@@ -276,7 +282,7 @@ def _call(world: World, targets, endpoint: Endpoint, caller, target: str, header
                 **{k: v.format(**values) if isinstance(v, str) else v for k, v in endpoint.form(world, target).items()}}
         return world.client.post(path, data=form, headers=headers, follow_redirects=False)
     return world.client.request(
-        endpoint.method, path, json=body, content=endpoint.content() if endpoint.content else None, params=endpoint.params,
+        endpoint.method, path, json=body, content=endpoint.content() if endpoint.content else None, params=endpoint.params or None,
         headers=headers, follow_redirects=False,
     )
 
@@ -373,6 +379,7 @@ def test_every_api_route_is_in_the_matrix(world: World) -> None:
                 .replace("{case}", "{case_id}").replace("{notice}", "{notice_id}")
                 .replace("{entry}", "{entry_id}").replace("{rule}", "{rule_id}")
                 .replace("{exclusion}", "{exclusion_id}")
-                .replace("{track}", "{track_id}")) for e in API}
+                .replace("{track}", "{track_id}")
+                .replace("{proof}", "{proof_id}").split("?")[0]) for e in API}
     missing = routes - covered - {("POST", "/api/v1/auth/login")}
     assert not missing, f"endpoints missing from the authorization matrix: {sorted(missing)}"
