@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 import random
 import resource
+import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -30,6 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 KINDS = ("flip", "zero", "truncate", "duplicate")
 MEMORY_LIMIT = 2 * 1024**3
 TIMEOUT_S = 60
+CHUNK = 200  # mutants on disk at a time
 
 
 def _limit_memory() -> None:
@@ -56,11 +58,35 @@ def _chain(rng: random.Random) -> list[Mutation]:
     ]
 
 
+def _run_chunk(jobs: list[Path], outcomes: collections.Counter, context, workers: int) -> None:
+    """Fingerprint each file in a fresh pool; a hang or a dead worker is counted for its file
+    and a new pool takes the rest."""
+    pending = list(jobs)
+    while pending:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_limit_memory) as pool:
+            futures = [(p, pool.submit(_run_one, str(p))) for p in pending]
+            pending = []
+            for i, (path, future) in enumerate(futures):
+                try:
+                    outcomes[future.result(timeout=TIMEOUT_S)] += 1
+                except FutureTimeout:
+                    outcomes["hang (timeout)"] += 1
+                except BrokenProcessPool:
+                    outcomes["crash (worker died)"] += 1
+                else:
+                    continue
+                pending = [p for p, _ in futures[i + 1 :]]
+                for process in pool._processes.values():  # a hung decoder must not block exit
+                    process.kill()
+                break
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inputs", type=int, default=500)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--bench", type=Path, default=REPO.parent / "shared" / "bench")
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     rng = random.Random(args.seed)
     seeds = sorted((args.bench / "dev").glob("*/*.mp4"))
@@ -70,36 +96,27 @@ def main() -> None:
     started = time.monotonic()
     context = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory() as tmp:
-        jobs = []
-        for i in range(args.inputs):
-            seed = rng.choice(seeds)
-            data = apply_mutations(seed.read_bytes(), _chain(rng))
-            suffix = rng.choice([".mp4", ".mp4", ".mkv", ".jpg", ".txt"])  # wrong extensions too
-            path = Path(tmp) / f"mutant_{i:05d}{suffix}"
-            path.write_bytes(data)
-            jobs.append(path)
-        pending = list(jobs)
-        while pending:
-            with ProcessPoolExecutor(2, mp_context=context, initializer=_limit_memory) as pool:
-                futures = [(p, pool.submit(_run_one, str(p))) for p in pending]
-                pending = []
-                for i, (path, future) in enumerate(futures):
-                    try:
-                        outcomes[future.result(timeout=TIMEOUT_S)] += 1
-                    except FutureTimeout:
-                        outcomes["hang (timeout)"] += 1
-                    except BrokenProcessPool:
-                        outcomes["crash (worker died)"] += 1
-                    else:
-                        continue
-                    pending = [p for p, _ in futures[i + 1 :]]
-                    for process in pool._processes.values():  # a hung decoder must not block exit
-                        process.kill()
-                    break
+        # mutants are written a chunk at a time and deleted after it: 10,000 would be ~5 GB at once
+        for first in range(0, args.inputs, CHUNK):
+            jobs = []
+            for i in range(first, min(first + CHUNK, args.inputs)):
+                seed = rng.choice(seeds)
+                data = apply_mutations(seed.read_bytes(), _chain(rng))
+                suffix = rng.choice([".mp4", ".mp4", ".mkv", ".jpg", ".txt"])  # wrong extensions too
+                path = Path(tmp) / f"mutant_{i:05d}{suffix}"
+                path.write_bytes(data)
+                jobs.append(path)
+            _run_chunk(jobs, outcomes, context, args.workers)
+            for path in jobs:
+                path.unlink()
+            print(json.dumps({"done": first + len(jobs), "seconds": round(time.monotonic() - started, 1),
+                              "outcomes": dict(outcomes)}), file=sys.stderr, flush=True)
     elapsed = time.monotonic() - started
     bugs = {k: v for k, v in outcomes.items() if k.startswith(("BUG", "hang", "crash", "Memory"))}
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # largest worker's peak RSS
     print(json.dumps({"inputs": args.inputs, "seed_clips": len(seeds), "seconds": round(elapsed, 1),
-                      "outcomes": dict(outcomes), "bugs": sum(bugs.values())}, ensure_ascii=False, indent=1))
+                      "outcomes": dict(outcomes), "bugs": sum(bugs.values()),
+                      "worker_peak_rss_mib": round(peak_kib / 1024, 1)}, ensure_ascii=False, indent=1))
 
 
 if __name__ == "__main__":

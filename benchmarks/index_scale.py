@@ -46,324 +46,37 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import faiss
 import numpy as np
 
-from fingerprint import fingerprint_video
-from fingerprint.extract import VideoFingerprint
 from fingerprint.descriptor import mirrored
 from matcher.align import AlignParams
 from matcher.index import FaissFrameIndex
-from matcher.ivf_index import COPY_MASK, FaissIvfFrameIndex
-from matcher.match import MatchParams, QueryMatcher, searched_rows
-
-REPO = Path(__file__).resolve().parent.parent
-FRAMES_PER_EPISODE = 480  # 2 minutes at 4 frames/s
-FPS = 4
-VIEWS = 2  # whole picture + its centre: every frame of references and candidates alike
-DESCRIPTORS_PER_EPISODE = FRAMES_PER_EPISODE * VIEWS
-CHUNK_EPISODES = 1024  # ~1 M descriptors per generated chunk
-SERIES_EPISODES = 80
-
-
-def status_kib(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return -1
-
-
-@dataclass
-class Stats:
-    mean: np.ndarray
-    chol: np.ndarray
-    shot_noise: float
-    view_mix: float
-    copy_similarities: np.ndarray
-    adjacent_similarity: float
-    view_similarity: float
-
-
-def _views(times_ms: np.ndarray) -> np.ndarray:
-    """View number of each row: rows sharing a time are the views of one frame, in order."""
-    first = np.r_[True, times_ms[1:] != times_ms[:-1]]
-    starts = np.maximum.accumulate(np.where(first, np.arange(len(times_ms)), 0))
-    return np.arange(len(times_ms)) - starts
-
-
-def dev_statistics(bench: Path) -> Stats:
-    """Measure descriptor statistics and real copy similarities on the development benchmark."""
-    dev = bench / "dev"
-    refs = {p.name: fingerprint_video(p) for p in sorted((dev / "refs").glob("*.mp4"))}
-    vectors = np.concatenate([fp.vectors for fp in refs.values()])
-    mean = vectors.mean(axis=0)
-    cov = np.cov(vectors, rowvar=False) + 1e-6 * np.eye(vectors.shape[1])
-    adjacent, across = [], []
-    for fp in refs.values():
-        view = _views(fp.times_ms)
-        whole = fp.vectors[view == 0]
-        adjacent.append(np.sum(whole[1:] * whole[:-1], axis=1))  # consecutive frames, one view
-        both = np.flatnonzero(view == 1)  # the centre view and the whole view of the same frame
-        across.append(np.sum(fp.vectors[both] * fp.vectors[both - 1], axis=1))
-    sims = []
-    for line in (dev / "truth.jsonl").read_text().splitlines():
-        truth = json.loads(line)
-        if truth["label"] != "copy":
-            continue
-        q = fingerprint_video(dev / truth["query"])
-        ref = refs[Path(truth["reference"]).name].vectors
-        inside = np.zeros(len(q), bool)
-        for seg in truth["segments"]:
-            inside |= (q.times_ms >= seg["query"][0] * 1000) & (q.times_ms <= seg["query"][1] * 1000)
-        v = q.vectors[inside]
-        if len(v):
-            sims.append(np.maximum((v @ ref.T).max(axis=1), (mirrored(v) @ ref.T).max(axis=1)))
-    stats = Stats(
-        mean,
-        np.linalg.cholesky(cov),
-        0.0,
-        0.0,
-        np.concatenate(sims),
-        float(np.median(np.concatenate(adjacent))),
-        float(np.median(np.concatenate(across))),
-    )
-    stats.shot_noise = _bisect(lambda v: _median_sim(v, 0, VIEWS), stats.adjacent_similarity, stats, "shot_noise")
-    stats.view_mix = _bisect(lambda v: _median_sim(v, 0, 1), stats.view_similarity, stats, "view_mix", rising=True)
-    return stats
-
-
-def _median_sim(v: np.ndarray, first: int, step: int) -> float:
-    """Median similarity of rows ``step`` apart, starting at row ``first`` of every frame."""
-    a = v[first::VIEWS]
-    b = v[first + step :: VIEWS] if step < VIEWS else a[1:]
-    n = min(len(a), len(b))
-    return float(np.median(np.sum(a[:n] * b[:n], axis=1)))
-
-
-def _bisect(measure, target: float, stats: Stats, field: str, rising: bool = False) -> float:
-    """The value of ``stats.field`` that makes synthetic episodes measure ``target``."""
-    low, high = (0.0, 4.0) if field == "shot_noise" else (0.0, 1.0)
-    for _ in range(20):
-        mid = (low + high) / 2
-        setattr(stats, field, mid)
-        above = measure(_episodes(np.random.default_rng(0), stats, 4)) > target
-        if above != rising:
-            low = mid
-        else:
-            high = mid
-    return (low + high) / 2
-
-
-def _episodes(rng: np.random.Generator, stats: Stats, count: int) -> np.ndarray:
-    """``count`` episodes of 480 frames × ``VIEWS`` descriptors (frame-major, as the fingerprint
-    stores them), shots of 8–16 frames (2–4 s). A shot has one centre per view: the whole view's
-    from N(mean, cov), the centre view's mixed from it (``view_mix``) and a fresh draw; every frame
-    adds its own noise (``shot_noise``) to each view's centre, then is unit-normalised."""
-    dim = len(stats.mean)
-    shots_per_episode = FRAMES_PER_EPISODE // 8
-    lengths = rng.integers(8, 17, size=(count, shots_per_episode))
-    shot_of = np.concatenate(
-        [np.repeat(np.arange(shots_per_episode) + e * shots_per_episode, row)[:FRAMES_PER_EPISODE] for e, row in enumerate(lengths)]
-    )
-    chol = stats.chol.T.astype(np.float32)
-    whole = rng.standard_normal((count * shots_per_episode, dim), dtype=np.float32)
-    centres = [whole]
-    for _ in range(1, VIEWS):
-        fresh = rng.standard_normal(whole.shape, dtype=np.float32)
-        centres.append(stats.view_mix * whole + np.sqrt(1 - stats.view_mix**2) * fresh)
-    frames = np.empty((count * FRAMES_PER_EPISODE, VIEWS, dim), np.float32)
-    for view, centre in enumerate(centres):
-        noise = rng.standard_normal((count * FRAMES_PER_EPISODE, dim), dtype=np.float32)
-        frames[:, view] = (centre[shot_of] + stats.shot_noise * noise) @ chol + stats.mean.astype(np.float32)
-    frames = frames.reshape(-1, dim)
-    frames /= np.linalg.norm(frames, axis=1, keepdims=True)
-    return frames
-
-
-def chunk(stats: Stats, number: int, episodes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Chunk ``number`` of the library: (ids, float32 unit vectors); deterministic per number.
-
-    A view's id time is the frame time plus the view number (ms), so every descriptor has its
-    own id and recall is counted per descriptor (the matcher's views share the frame time)."""
-    rng = np.random.default_rng(1000 + number)
-    first = number * CHUNK_EPISODES + 1
-    vectors = _episodes(rng, stats, episodes)
-    times = (np.arange(FRAMES_PER_EPISODE, dtype=np.int64)[:, None] * (1000 // FPS) + np.arange(VIEWS)).reshape(-1)
-    ids = (np.arange(first, first + episodes, dtype=np.int64)[:, None] << 32 | times[None, :]).reshape(-1)
-    return ids, vectors
-
-
-def plant_copies(stats: Stats, ids: np.ndarray, vectors: np.ndarray, count: int, seed: int = 7):
-    """``count`` candidates, each a near-copy of every descriptor of a library episode (both
-    views: 960 rows, as a 2-minute candidate sends), every other one mirrored."""
-    rng = np.random.default_rng(seed)
-    episodes = rng.choice(len(ids) // DESCRIPTORS_PER_EPISODE, count, replace=False)
-    out, originals = [], []
-    for j, e in enumerate(episodes):
-        rows = slice(e * DESCRIPTORS_PER_EPISODE, (e + 1) * DESCRIPTORS_PER_EPISODE)
-        r = vectors[rows].astype(np.float64)
-        c = rng.choice(stats.copy_similarities, len(r))[:, None]
-        u = rng.standard_normal(r.shape)
-        u -= np.sum(u * r, axis=1, keepdims=True) * r
-        u /= np.linalg.norm(u, axis=1, keepdims=True)
-        q = (c * r + np.sqrt(np.clip(1 - c**2, 0, 1)) * u).astype(np.float32)
-        if j % 2:
-            q = mirrored(q)
-        out.append((q, ids[rows]))
-        originals.append(r.astype(np.float32))
-    return out, originals
-
-
-def _hits(found_ids: list[np.ndarray], truth_ids: np.ndarray) -> np.ndarray:
-    """Per query frame: is its reference frame among either orientation's neighbours?"""
-    hit = np.zeros(len(truth_ids), bool)
-    for ids in found_ids:
-        hit |= (ids == truth_ids[:, None]).any(axis=1)
-    return hit
-
-
-def searched(q: np.ndarray, every: int) -> np.ndarray:
-    """The rows of a frame-major candidate that the matcher's search stage sends to the index."""
-    return np.ascontiguousarray(q[searched_rows(np.arange(len(q)) // VIEWS, every)])
-
-
-def measure(index, planted, picked: np.ndarray, in_exact_top_k: np.ndarray, evidence: np.ndarray, k: int,
-            repeats: int, every: int = 1):
-    """Latency: search every candidate as the matcher's search stage does (the descriptors of
-    every ``every``-th frame, then the same mirrored: two calls). Recall: the ``picked`` rows
-    (whichever frame they belong to: a row's result does not depend on the other rows sent), in
-    both orientations. Returns (wall times, CPU times, recall)."""
-    latencies, cpu_times = [], []
-    for q, _ in planted:
-        sent = searched(q, every)
-        for _ in range(repeats):
-            start, cpu = time.perf_counter(), time.process_time()
-            index.search(sent, k), index.search(mirrored(sent), k)
-            latencies.append(time.perf_counter() - start)
-            cpu_times.append(time.process_time() - cpu)
-    rows = np.concatenate([q for q, _ in planted])[picked]
-    truth = np.concatenate([t for _, t in planted])[picked]
-    found = [(d.episode_ids << 32) | d.times_ms for d in (index.search(rows, k), index.search(mirrored(rows), k))]
-    found_hits = _hits(found, truth)
-    recall = {
-        "all": (float(found_hits.mean()), float(in_exact_top_k.mean())),
-        "evidence": (float(found_hits[evidence].mean()), float(in_exact_top_k[evidence].mean())),
-    }
-    missed = evidence & in_exact_top_k & ~found_hits
-    if isinstance(index, FaissIvfFrameIndex) and index.trained:
-        recall["missed_evidence"] = miss_causes(index, rows[missed], truth[missed])
-    return latencies, cpu_times, recall
-
-
-def miss_causes(index: FaissIvfFrameIndex, rows: np.ndarray, truth_ids: np.ndarray) -> dict[str, int]:
-    """Why the IVF index missed rows that exact search finds: the reference's cell was among
-    neither orientation's probed cells (the coarse search, or the cell the vector was put in when
-    added), or it was probed and the 4-bit codes ranked k other vectors above it."""
-    ivf = faiss.extract_index_ivf(index._index)
-    stored_in = np.zeros((len(truth_ids), ivf.nlist), bool)  # a vector may be in several cells
-    for number in range(ivf.nlist):
-        size = ivf.invlists.list_size(number)
-        if size and len(truth_ids):
-            ids = faiss.rev_swig_ptr(ivf.invlists.get_ids(number), size) & ~COPY_MASK
-            stored_in[np.isin(truth_ids, ids), number] = True
-    probed = np.zeros(len(rows), bool)
-    for q in (rows, mirrored(rows)):
-        q = np.pad(q, ((0, 0), (0, ivf.d - q.shape[1])))  # the index's zero padding to the SIMD width
-        _, cells = ivf.quantizer.search(np.ascontiguousarray(q, np.float32), ivf.nprobe)
-        probed |= np.take_along_axis(stored_in, np.maximum(cells, 0), axis=1).any(axis=1)
-    return {"not_probed": int((~probed).sum()), "outranked": int(probed.sum())}
-
-
-def whole_match(index, planted, originals, innocents: np.ndarray, args) -> dict:
-    """The matcher end to end (search every ``--search-every``-th frame, verify the shortlisted
-    episodes exactly against their originals, align, score) on the planted copies, and how many
-    episodes innocent candidates (synthetic episodes not in the library) get shortlisted for
-    verification and what that costs. The benchmark holds only the planted originals: other
-    episodes shortlisted with a planted copy are counted, not verified."""
-    known = {}
-    for (_, truth), original in zip(planted, originals):
-        known[int(truth[0] >> 32)] = ((truth & 0xFFFFFFFF) // 10 * 10, original)  # drop the view ms
-    asked: list[set[int]] = []
-
-    def references(ids):
-        asked[-1].update(ids)
-        return {e: known[e] for e in ids if e in known}
-
-    matcher = QueryMatcher(index, MatchParams(neighbours=args.k, search_every=args.search_every), references=references)
-    times = (np.arange(DESCRIPTORS_PER_EPISODE) // VIEWS * (1000 // FPS)).astype(np.int64)
-    duration = FRAMES_PER_EPISODE * 1000 // FPS
-    durations = dict.fromkeys(known, duration)
-    wall, cpu, found_planted = [], [], 0
-    for q, truth in planted:
-        fp = VideoFingerprint(times_ms=times, vectors=q, duration_ms=duration)
-        for _ in range(args.repeats):
-            asked.append(set())
-            start, cpu_start = time.perf_counter(), time.process_time()
-            found = matcher.match(fp, durations, step_ms=1000 // FPS)
-            wall.append(time.perf_counter() - start)
-            cpu.append(time.process_time() - cpu_start)
-        found_planted += bool(found) and found[0].episode_id == int(truth[0] >> 32)
-    extra = sum(len(a - set(known)) for a in asked)
-    # innocent candidates: every shortlisted episode is verified against a stand-in original of
-    # the same size (a planted one: few pairs reach the floor, as with a real look-alike episode)
-    stand_in = next(iter(known.values()))
-
-    def stand_ins(ids):
-        asked[-1].update(ids)
-        return dict.fromkeys(ids, stand_in)
-
-    innocent = QueryMatcher(index, matcher.params, references=stand_ins)
-    shortlisted, innocent_wall, innocent_cpu, chance, reported = [], [], [], [], []
-    for q in innocents.reshape(-1, DESCRIPTORS_PER_EPISODE, innocents.shape[-1]):
-        fp = VideoFingerprint(times_ms=times, vectors=q, duration_ms=duration)
-        asked.append(set())
-        start, cpu_start = time.perf_counter(), time.process_time()
-        reported += innocent.match(fp, {}, step_ms=1000 // FPS)
-        innocent_wall.append(time.perf_counter() - start)
-        innocent_cpu.append(time.process_time() - cpu_start)
-        shortlisted.append(len(asked[-1]))
-        # what the search stage alone finds for them: chance look-alikes, scored before verification
-        chance += [m.score for m in innocent.search_stage(fp, {}, step_ms=1000 // FPS)]
-    return {
-        "match_ms_p50": _ms(wall, 50),
-        "match_cpu_ms_p50": _ms(cpu, 50),
-        "planted_found_by_matcher": f"{found_planted}/{len(planted)}",
-        "other_episodes_shortlisted_with_planted": extra,
-        "innocent_candidates": len(shortlisted),
-        "innocent_shortlisted_episodes_max": max(shortlisted, default=0),
-        "innocent_shortlisted_episodes_mean": round(float(np.mean(shortlisted)), 2) if shortlisted else 0,
-        "innocent_match_ms_p50": _ms(innocent_wall, 50) if innocent_wall else None,
-        "innocent_match_cpu_ms_p50": _ms(innocent_cpu, 50) if innocent_cpu else None,
-        "innocent_chance_matches_per_candidate": round(len(chance) / max(len(shortlisted), 1), 1),
-        "innocent_chance_matches_at_0.5_per_candidate": round(sum(s >= 0.5 for s in chance) / max(len(shortlisted), 1), 1),
-        "innocent_chance_score_median_max": [round(float(np.median(chance)), 3) if chance else None,
-                                             round(max(chance, default=0.0), 3)],
-        # what survives verification (reported as matches): the stand-in original is unrelated,
-        # so anything here is a false match; ≥ 5 s would reach the default review rule
-        "innocent_reported_per_candidate": round(len(reported) / max(len(shortlisted), 1), 2),
-        "innocent_reported_at_0.5": sum(m.score >= 0.5 for m in reported),
-        "innocent_reported_5s_or_more": sum(m.alignment.matched_ms >= 5000 for m in reported),
-    }
-
-
-def innocent_candidates(stats: Stats, count: int) -> np.ndarray:
-    """``count`` 2-minute episodes drawn like the library's but not in it (unrelated uploads)."""
-    return _episodes(np.random.default_rng(424_242), stats, count)
-
-
-def _ms(values: list[float], q: float) -> float:
-    return round(float(np.percentile(values, q)) * 1000, 1)
-
-
-def _exact_count(better: np.ndarray, queries: np.ndarray, planted_sim: np.ndarray, vectors: np.ndarray) -> None:
-    """Add, per query, how many of ``vectors`` are more similar than its planted reference."""
-    for block in range(0, len(vectors), 1 << 15):
-        sims = queries @ vectors[block : block + (1 << 15)].T
-        better += (sims > planted_sim[:, None] + 1e-5).sum(axis=1)
-
+from matcher.ivf_index import FaissIvfFrameIndex
+from matcher.match import MatchParams
+from benchmarks.index_scale_data import (
+    CHUNK_EPISODES,
+    DESCRIPTORS_PER_EPISODE,
+    FPS,
+    REPO,
+    SERIES_EPISODES,
+    Stats,
+    VIEWS,
+    chunk,
+    dev_statistics,
+    plant_copies,
+    status_kib,
+)
+from benchmarks.index_scale_measure import (
+    _exact_count,
+    _ms,
+    innocent_candidates,
+    measure,
+    searched,
+    whole_match,
+)
 
 def run(sizes: list[int], stats: Stats, args: argparse.Namespace):
     """Grow one index to each size in turn (train once on the first chunk, add chunk by chunk)

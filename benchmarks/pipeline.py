@@ -36,7 +36,7 @@ import numpy as np
 from sqlalchemy import select
 
 from benchmarks import procstat
-from benchmarks.index_scale import FRAMES_PER_EPISODE, VIEWS, chunk, dev_statistics
+from benchmarks.index_scale_data import FRAMES_PER_EPISODE, VIEWS, chunk, dev_statistics
 from benchmarks.pipeline_media import Media, make_media
 from crawler.simulated.server import Faults, PlatformSim
 from monitor.casework_adapter import NoticesCasework

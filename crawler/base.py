@@ -34,6 +34,7 @@ class PlatformConfig:
     sampling: SamplingPolicy = SamplingPolicy()
     allow_private_addresses: bool = False
     trusted_hosts: tuple[str, ...] = ()
+    allowed_networks: tuple[str, ...] = ()
     max_pages: int = 5
     options: Mapping[str, Any] = field(default_factory=dict)
 
@@ -55,7 +56,9 @@ class Platform:
         self.config = config
         self.state = state
         guard = AddressGuard(
-            allow_private=config.allow_private_addresses, trusted_hosts=config.trusted_hosts
+            allow_private=config.allow_private_addresses,
+            trusted_hosts=config.trusted_hosts,
+            allowed_networks=config.allowed_networks,
         )
         self.http = HttpClient(session, config.http, guard)
         self.sampler = MediaSampler(self.http, config.sampling)

@@ -1,10 +1,12 @@
 """SSRF guard: refuse URLs whose host resolves to an internal address.
 
-Two layers share one resolver. :meth:`AddressGuard.check` vets the first URL and every redirect
-hop up front (clear errors, scheme checks). :class:`GuardedConnector` then vets the addresses
-aiohttp actually connects to — its resolver refuses internal answers and IP literals are checked
-before connecting — so a DNS answer that changes between the two (rebinding) cannot reach an
-internal address: the address checked is the address connected to.
+A name is resolved once per request: :meth:`AddressGuard.check` resolves the URL's host (the first
+URL, every redirect hop, every media segment), vets every answer and *pins* them for the current
+task (a ``ContextVar``); :class:`GuardedConnector`'s resolver then hands aiohttp the pinned
+addresses instead of asking DNS again, and aiohttp's DNS cache is off. So the address checked is
+the address connected to, and a DNS answer that changes after the check (rebinding) is never
+looked up. A request that reaches the connector without a check (a caller that skipped it) is
+resolved there and vetted the same way; IP literals are vetted before connecting.
 """
 
 from __future__ import annotations
@@ -35,6 +37,18 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 #: Longer than any real video page; an absurd URL is refused before anything parses it.
 MAX_URL_LENGTH = 4096
 _CREDENTIALS = re.compile(r"(//)[^/?#@]*@")
+#: host -> the vetted addresses of its last check in this task (see :meth:`AddressGuard.check`).
+_PINS: ContextVar[dict[str, frozenset[str]]] = ContextVar("dramaguard_pinned_addresses", default={})
+
+
+def _pin(host: str, addresses: frozenset[str]) -> None:
+    # a fresh dict each time: tasks copy the context, so a shared one would leak between them
+    _PINS.set({**_PINS.get(), host.lower().rstrip("."): addresses})
+
+
+def pinned(host: str) -> frozenset[str] | None:
+    """The addresses ``host`` was checked as in this task, if it was."""
+    return _PINS.get().get(host.lower().rstrip("."))
 
 
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -77,6 +91,9 @@ def _ip_literal(host: str) -> str | None:
 class AddressGuard:
     """Resolves and vets hosts; ``allow_private`` turns it off (tests, the local demo).
 
+    ``allowed_networks`` are internal networks an operator reaches on purpose (an in-house
+    mirror); unlike ``trusted_hosts`` they are matched on the address, after resolution.
+
     ``resolver`` (default: the system's getaddrinfo in a thread) is shared with
     :class:`GuardedConnector`, so both layers ask the same resolver; tests give a hosts-style
     resolver to simulate rebinding. The guard owns it: sessions using it do not close it.
@@ -88,9 +105,11 @@ class AddressGuard:
         allow_private: bool = False,
         trusted_hosts: Iterable[str] = (),
         resolver: AbstractResolver | None = None,
+        allowed_networks: Iterable[str] = (),
     ):
         self.allow_private = allow_private
         self.trusted_hosts = frozenset(h.lower().rstrip(".") for h in trusted_hosts)
+        self.allowed_networks = tuple(ipaddress.ip_network(n, strict=False) for n in allowed_networks)
         self._resolver = resolver
 
     @property
@@ -107,12 +126,21 @@ class AddressGuard:
         if self.trusts(host):
             return
         for address in addresses:
-            if is_internal(address):
+            if is_internal(address) and not self.allows_network_of(address):
                 raise BlockedAddress(
                     f"refusing {url!r}: {host} resolves to internal address {address}", url=url
                 )
 
-    async def check(self, url: str) -> None:
+    def allows_network_of(self, address: str) -> bool:
+        """Whether an operator allowed the (internal) network ``address`` is in."""
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        return any(ip.version == net.version and ip in net for net in self.allowed_networks)
+
+    async def check(self, url: str) -> frozenset[str] | None:
+        """Vet ``url`` and pin what its host resolved to for this task's next connection.
+
+        Returns the pinned addresses (None for a trusted host, which is resolved at connect).
+        """
         if len(url) > MAX_URL_LENGTH:
             raise BlockedAddress(
                 f"refusing a URL of {len(url)} characters (limit {MAX_URL_LENGTH})", url=url[:200]
@@ -130,8 +158,12 @@ class AddressGuard:
         if parts.user is not None or parts.password is not None:
             raise BlockedAddress(f"refusing a URL with credentials: {shown!r}", url=shown)
         if self.trusts(host):
-            return
-        self.vet(host, await self.addresses(host, parts.port, url), shown)
+            return None
+        addresses = frozenset(await self.addresses(host, parts.port, url))
+        self.vet(host, addresses, shown)
+        if _ip_literal(host) is None:
+            _pin(host, addresses)
+        return addresses
 
     async def trusted_addresses(self) -> set[str]:
         """What the trusted hosts resolve to now (for guards that only see addresses)."""
@@ -155,7 +187,7 @@ class AddressGuard:
 
 
 class GuardedResolver(AbstractResolver):
-    """Wraps the guard's resolver: an internal answer raises instead of being connected to."""
+    """Hands out the addresses the guard pinned; unpinned names are resolved and vetted here."""
 
     def __init__(self, guard: AddressGuard):
         self.guard = guard
@@ -163,6 +195,9 @@ class GuardedResolver(AbstractResolver):
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
+        addresses = pinned(host)
+        if addresses is not None:
+            return _results(host, port, family, addresses)
         results = await self.guard.resolver.resolve(host, port, family)
         self.guard.vet(host, [r["host"] for r in results], f"{host}:{port}")
         return results
@@ -171,13 +206,29 @@ class GuardedResolver(AbstractResolver):
         """Nothing to release: the guard owns the resolver and may serve other sessions."""
 
 
+def _results(
+    host: str, port: int, family: socket.AddressFamily | int, addresses: Iterable[str]
+) -> list[ResolveResult]:
+    found: list[ResolveResult] = []
+    for address in sorted(addresses):
+        fam = socket.AF_INET6 if ":" in address else socket.AF_INET
+        if family in (socket.AF_UNSPEC, fam):
+            found.append({"hostname": host, "host": address, "port": port, "family": fam,
+                          "proto": 0, "flags": socket.AI_NUMERICHOST})
+    if not found:
+        raise OSError(f"{host}: no pinned address of family {family}")
+    return found
+
+
 class GuardedConnector(aiohttp.TCPConnector):
     """A TCP connector that only ever connects to addresses the guard allows.
 
-    aiohttp skips the resolver for IP literals, so those are vetted here before connecting.
+    aiohttp skips the resolver for IP literals, so those are vetted here before connecting. Its
+    DNS cache is off: a cached answer would be shared across requests, not the one just pinned.
     """
 
     def __init__(self, guard: AddressGuard, **kwargs: Any):
+        kwargs["use_dns_cache"] = False
         super().__init__(resolver=GuardedResolver(guard), **kwargs)
         self.guard = guard
 
@@ -206,6 +257,7 @@ class SocketGuard:
     """Internal addresses a guarded block may still reach, and what it was refused."""
 
     allowed: frozenset[str]
+    guard: AddressGuard
     refused: list[str] = field(default_factory=list)
 
 
@@ -221,7 +273,12 @@ def _audit(event: str, args: tuple) -> None:
     if state is None or not isinstance(address, tuple) or not isinstance(address[0], str):
         return
     literal = _ip_literal(address[0])
-    if literal is not None and literal not in state.allowed and is_internal(literal):
+    if (
+        literal is not None
+        and literal not in state.allowed
+        and is_internal(literal)
+        and not state.guard.allows_network_of(literal)
+    ):
         state.refused.append(literal)
         raise BlockedConnection(f"refusing a connection to internal address {literal}")
 
@@ -238,7 +295,7 @@ def guard_sockets(guard: AddressGuard, trusted_addresses: Iterable[str] = ()) ->
     if not _hook_installed:
         sys.addaudithook(_audit)
         _hook_installed = True
-    state = SocketGuard(frozenset(trusted_addresses))
+    state = SocketGuard(frozenset(trusted_addresses), guard)
     if guard.allow_private:
         yield state
         return

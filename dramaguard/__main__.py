@@ -1,4 +1,4 @@
 """``python -m dramaguard`` runs the CLI."""
-from dramaguard.cli import app
+from dramaguard.cli import run
 
-app()
+run()

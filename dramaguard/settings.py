@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from crawler.terms import PIRATE_WORDS
@@ -22,6 +22,11 @@ class FingerprintSettings(BaseModel):
     max_pixels: int = Field(8192 * 8192, description="refuse larger frames (decoder bombs)")
     max_duration_s: float = Field(4 * 3600, description="refuse longer media")
     max_file_bytes: int = Field(4 * 1024**3, description="refuse larger files")
+    reference_shift: float = Field(
+        0.15, ge=0.0, le=0.4,
+        description="registered episodes also get 4 windows of side 1-shift against each edge (off-centre "
+                    "crops of copies meet them); 0 turns them off: 3x fewer stored rows per frame",
+    )
 
 
 class MatcherSettings(BaseModel):
@@ -40,6 +45,11 @@ class MatcherSettings(BaseModel):
     verify_at_least: int = Field(8, ge=1, description="episodes a query may always verify, however short")
     min_score: float = Field(0.05, ge=0.0, le=1.0, description="drop matches below this score")
     notify_score: float = Field(0.5, ge=0.0, le=1.0, description="operating threshold for notices")
+    review_score: float = Field(
+        0.3, ge=0.0, le=1.0,
+        description="claims from here up to notify_score are the review band: shown as 'review', never notified "
+                    "(benchmarks/RESULTS.md, issue 23: every claim seen in [0.3, 0.5) was a true copy)",
+    )
     audio_confirm_score: float = Field(
         0.8, ge=0.0, le=1.0, description="audio landmark score that confirms a copy on its own"
     )
@@ -64,6 +74,7 @@ class WebSettings(BaseModel):
     password_checks: int = Field(
         0, ge=0, description="argon2 checks at once (64 MiB each); more logins wait; 0: one per core"
     )
+    time_zone: str = Field("Asia/Shanghai", description="IANA zone pages show times in (a user may pick another)")
 
 
 class WatermarkSettings(BaseModel):
@@ -89,6 +100,9 @@ class CrawlerSettings(BaseModel):
         False, description="allow loopback/private/link-local targets (tests, the local demo)"
     )
     trusted_hosts: list[str] = Field(default_factory=list, description="hosts exempt from the guard")
+    allowed_networks: list[IPvAnyNetwork] = Field(
+        default_factory=list, description="internal networks the crawler may reach (a mirror)"
+    )
     concurrency: int = Field(4, ge=1, le=64, description="requests in flight per platform")
     rate_per_s: float = Field(5.0, ge=0, description="request starts per second per platform; 0: off")
     retries: int = Field(3, ge=0, le=10)
@@ -165,6 +179,9 @@ class DaemonSettings(BaseModel):
     shutdown_grace_s: float = Field(20.0, ge=0, description="in-flight work allowed to finish")
     health_host: str = Field("127.0.0.1")
     health_port: int = Field(8378, ge=0, le=65535, description="/healthz; 0: any free port")
+    lease_ttl_s: float = Field(
+        30.0, ge=1, description="a crashed daemon's store lease is taken over after this long"
+    )
 
 
 class IndexSettings(BaseModel):

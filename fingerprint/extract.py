@@ -2,7 +2,11 @@
 
 A frame may be described more than once ("views"): the whole trimmed picture, its centre (so a
 cropped or zoomed copy meets a view of the same extent), and the inside of
-a picture-in-picture window when the clip has one. Views share the frame's time, so the matcher
+a picture-in-picture window when the clip has one. A registered reference also gets four
+windows shifted against each edge (``shift``): an off-centre crop of a copy then meets a view of
+about its own extent, where the centre view is offset by half the crop (benchmarks/RESULTS.md,
+issue 23: off-centre crops 3/9 → 7/9 and 7/9 → 9/9 on two series sets, dev set unchanged). Only
+references pay for them (3x the stored rows); a query's views stay as they were. Views share the frame's time, so the matcher
 simply keeps whichever view agrees best with a reference; no caller needs to know about them.
 """
 from __future__ import annotations
@@ -30,6 +34,7 @@ class FingerprintParams:
     min_information: float = 6.0
     window_cover: float = 0.85  # share of each side of a PiP window that must be a steady edge
     zoom: float = 0.8  # side of the centre-crop view, share of the picture
+    shift: float = 0.15  # references: windows of side 1 - shift against each edge (0: none)
 
     def as_dict(self) -> dict:
         return {
@@ -41,6 +46,10 @@ class FingerprintParams:
             "window_cover": self.window_cover,
             "zoom": self.zoom,
         }
+
+    def reference_dict(self) -> dict:
+        """What a registered reference's rows mean: also the shifted windows."""
+        return {**self.as_dict(), "shift": self.shift}
 
 
 @dataclass
@@ -71,10 +80,25 @@ def _centre(box: Box, share: float) -> Box:
     return Box(box.left + mx, box.top + my, box.right - mx, box.bottom - my)
 
 
+def _shifted(box: Box, shift: float) -> list[Box]:
+    """Windows of side ``1 - shift`` against the left, right, top and bottom edge, centred on
+    the other axis."""
+    w, h = box.right - box.left, box.bottom - box.top
+    dx, dy = w * shift, h * shift
+    return [
+        Box(box.left, box.top + dy / 2, box.right - dx, box.bottom - dy / 2),
+        Box(box.left + dx, box.top + dy / 2, box.right, box.bottom - dy / 2),
+        Box(box.left + dx / 2, box.top, box.right - dx / 2, box.bottom - dy),
+        Box(box.left + dx / 2, box.top + dy, box.right - dx / 2, box.bottom),
+    ]
+
+
 def fingerprint_video(
-    path: Path, params: FingerprintParams = FingerprintParams(), limits: DecodeLimits = DecodeLimits()
+    path: Path, params: FingerprintParams = FingerprintParams(), limits: DecodeLimits = DecodeLimits(),
+    *, reference: bool = False,
 ) -> VideoFingerprint:
-    """Fingerprint a file; raises :class:`fingerprint.errors.DecodeError` naming the file."""
+    """Fingerprint a file; raises :class:`fingerprint.errors.DecodeError` naming the file.
+    ``reference``: a file being registered (adds the shifted windows)."""
     frames = sample_frames(
         Path(path), interval_ms=params.interval_ms, max_side=params.max_side, limits=limits
     )
@@ -82,6 +106,8 @@ def fingerprint_video(
     box = content_box(greys)
     window = find_window(greys, min_cover=params.window_cover)
     views = [box, _centre(box, params.zoom)] + ([] if window is None else [window])
+    if reference and params.shift > 0:
+        views += _shifted(box, params.shift)
     times, vectors = [], []
     for frame in frames:
         for view in views:
@@ -96,5 +122,5 @@ def fingerprint_video(
         duration_ms=duration_ms(frames, params.interval_ms),
         content=box,
         window=window,
-        params=params.as_dict(),
+        params=params.reference_dict() if reference else params.as_dict(),
     )

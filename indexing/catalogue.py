@@ -25,17 +25,18 @@ from fingerprint.audio import AudioFingerprint
 from matcher.music import Owner
 from fingerprint.descriptor import DIM
 from fingerprint.media import DecodeLimits
-from indexing import retrain
+from indexing import claiming, retrain
 from indexing.audio import AudioLibrary, fused_score
 from indexing.fingerprinting import EpisodePrints, _fingerprint_job, sha256_file
 from indexing.procs import die_with_parent
-from indexing.reports import (LeakReport, MatchReport, RegisterResult, ScanReport, audio_only_report, fused,
+from indexing.reports import (MatchReport, RegisterResult, ScanReport, audio_only_report, fused,
                               line_point, video_report)
-from indexing.watermarking import find_watermark
+from indexing.watermarking import leak_report
 from matcher.backends import make_index
 from matcher.index import IndexRebuilt
 from matcher.match import MatchParams, QueryMatcher
 from storage import references, registry
+from storage.registry import Removal
 from storage.audio import add_audio_fingerprint
 from storage.models import Episode
 from storage.base import utcnow
@@ -63,7 +64,8 @@ class Services:
         upgrade(self.engine)
         self.sessions: sessionmaker[Session] = session_factory(self.engine)
         self.index = make_index(settings.index, DIM, settings.index_dir)
-        self.fp_params = FingerprintParams(interval_ms=settings.fingerprint.interval_ms)
+        self.fp_params = FingerprintParams(interval_ms=settings.fingerprint.interval_ms,
+                                           shift=settings.fingerprint.reference_shift)
         self.limits = DecodeLimits(
             max_pixels=settings.fingerprint.max_pixels,
             max_duration_ms=int(settings.fingerprint.max_duration_s * 1000),
@@ -75,9 +77,11 @@ class Services:
                                    verify_at_least=settings.matcher.verify_at_least)
         self.matcher = QueryMatcher(self.index, match_params, references=self.reference_vectors)
         self._catalogue: dict[int, tuple[str, int, int, str, float]] = {}
+        self.shared_footage: dict[int, list[tuple[int, int]]] = {}  # episode → shared spans (ms)
         self.audio = AudioLibrary()
         with transaction(self.sessions) as session:
             self.audio.load(session=session)
+        self.shared_footage = claiming.load_shared(self.sessions)
         if reconcile:
             self.reconcile()
         else:
@@ -227,6 +231,7 @@ class Services:
         fp = prints.video
         sha, size = sha256_file(path)
         self._follow_rebuild()
+        shared = claiming.find_shared(self.matcher, fp, self._catalogue, step_ms=self.fp_params.interval_ms)
         with transaction(self.sessions) as session:
             existing = registry.find_episode_by_sha(sha, session=session)
             if existing is not None:
@@ -261,6 +266,7 @@ class Services:
             )
             episode_id = episode.id
             issue_receipt(session, episode=episode, issued_at=utcnow())
+            claiming.store_shared(episode, shared, result, session=session)
             # The keyframes and the index file are written before the commit: a crash after the
             # commit never leaves an episode without them. If the commit fails, the index entry
             # is taken out again; a crash in between is repaired by reconcile() on next open, and
@@ -274,6 +280,7 @@ class Services:
                 raise
             self._catalogue[episode_id] = (work, work_row.id, number, path.name, fp.duration_ms / 1000)
         result.episode_id, result.created = episode_id, True
+        claiming.remember_shared(self.shared_footage, episode_id, shared)
 
     def _keep_keyframes(self, episode_id: int, prints: EpisodePrints) -> None:
         """Small reference frames for evidence pictures (the video itself is not kept).
@@ -299,21 +306,25 @@ class Services:
             owner = Owner(work.holder_id, work.id)
         self.audio.add(episode_id, fp, owner)
 
-    def remove_works(self, title: str, *, holder: str | None = None) -> int:
-        """Delete works (and their episodes) by title; the index follows after the commit."""
+    def removal_plan(self, title: str, *, holder: str | None = None) -> list[Removal]:
+        """Per work so titled: deleted, or archived where cases or notices cite it."""
+        with transaction(self.sessions) as session:
+            return registry.removal_plan(title, holder=holder, session=session)
+
+    def remove_works(self, plan: list[Removal]) -> int:
+        """Carry out a plan (registry.retire_works); the index follows after the commit."""
         self._follow_rebuild()
         with transaction(self.sessions) as session:
-            works = registry.find_works(title, holder=holder, session=session)
-            gone = [e.id for w in works for e in w.episodes]
-            for work in works:
-                session.delete(work)
+            touched, gone, deleted = registry.retire_works(plan, now=utcnow(), session=session)
+        self.shared_footage = claiming.load_shared(self.sessions)
         for episode_id in gone:
             self.index.remove(episode_id)
             self._catalogue.pop(episode_id, None)
             self.audio.remove(episode_id)
-            references.remove_keyframes(self.settings.home, episode_id)
+            if episode_id in deleted:
+                references.remove_keyframes(self.settings.home, episode_id)
         self.index.save()
-        return len(works)
+        return touched
 
     # -- scanning ----------------------------------------------------------------------------
     def scan_file(self, path: Path, *, min_score: float | None = None) -> ScanReport:
@@ -327,21 +338,13 @@ class Services:
 
     def report(self, path: Path, fp: VideoFingerprint, *, min_score: float) -> ScanReport:
         """Match an already fingerprinted file: picture, then sound fused in, then the watermark."""
-        matches = self.match_fingerprint(fp, min_score=0.0)
+        inliers: dict[int, tuple] = {}
+        matches = self.match_fingerprint(fp, min_score=0.0, inliers=inliers)
         matches = self._with_audio(path, fp.duration_ms, matches)
+        matches = claiming.resolve_reports(matches, inliers=inliers, shared=self.shared_footage,
+                                           step_ms=self.fp_params.interval_ms, params=self.matcher.params)
         matches = [m for m in matches if m.score >= min_score]
-        return ScanReport(str(path), matches, watermark=self.leak_report(path, matches))
-
-    def leak_report(self, path: Path, matches: list[MatchReport]) -> LeakReport | None:
-        """Read the watermark over the best match's span (only for matches worth a notice)."""
-        notable = [m for m in matches if m.score >= self.settings.matcher.notify_score]
-        if not notable:
-            return None
-        top = notable[0]
-        found = find_watermark(self.settings, path, start_s=top.query_start, end_s=top.query_end)
-        if found is None:
-            return None
-        return LeakReport(found.payload.recipient, found.payload.episode, round(found.confidence, 3))
+        return ScanReport(str(path), matches, watermark=leak_report(self.settings, path, matches))
 
     def _with_audio(self, path: Path, query_ms: int, matches: list[MatchReport]) -> list[MatchReport]:
         """Fuse the sound's evidence into the picture's matches; add matches found by sound only."""
@@ -375,13 +378,16 @@ class Services:
             else:
                 yield self.report(path, outcome.video, min_score=threshold)
 
-    def match_fingerprint(self, fp: VideoFingerprint, *, min_score: float) -> list[MatchReport]:
+    def match_fingerprint(self, fp: VideoFingerprint, *, min_score: float,
+                          inliers: dict[int, tuple] | None = None) -> list[MatchReport]:
         durations = {e: int(info[4] * 1000) for e, info in self._catalogue.items()}
         reports = []
         for match in self.matcher.match(fp, durations, step_ms=self.fp_params.interval_ms):
             if match.score < min_score or match.episode_id not in self._catalogue:
                 continue
             reports.append(video_report(match, self._catalogue[match.episode_id]))
+            if inliers is not None:
+                inliers[match.episode_id] = match.alignment.inliers
         return reports
 
 

@@ -47,8 +47,8 @@ def _fingerprint_job(path: str, params: FingerprintParams, limits: DecodeLimits,
     ``keyframes`` (registration) samples the evidence keyframes here too, so that this decode
     runs in the pool with the rest instead of serially in the registering process.
     """
-    try:
-        video = fingerprint_video(Path(path), params, limits)
+    try:  # ``keyframes`` means a registration: a reference gets its shifted views too
+        video = fingerprint_video(Path(path), params, limits, reference=keyframes)
     except DecodeError as exc:
         return exc
     try:

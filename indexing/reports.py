@@ -29,6 +29,13 @@ class MatchReport:
     # what lets it claim (empty: it may not notify; None: not fused, judged by the score alone)
     carried_by: list[str] | None = None
     review: str | None = None  # why it is held below the notice point ("audio only", …)
+    # claim resolution (indexing/claiming.py): "claim", "explained" (a stronger claim explains
+    # its query time) or "overlap" (footage the episode shares with others, alone); a non-claim
+    # scores 0 and keeps the matcher's own score in pair_score
+    claim: str = "claim"
+    pair_score: float | None = None
+    explained_by: list[int] = field(default_factory=list)
+    shared_s: float = 0.0  # of the claimed time, seconds of footage the episode shares
 
 
 @dataclass
@@ -63,6 +70,8 @@ class RegisterResult:
     episode_id: int | None = None
     created: bool = False
     error: str | None = None
+    overlaps: int = 0  # spans shared with registered episodes (credits, recaps, reused shots)
+    cross_holder_overlaps: int = 0  # of them, with another rights holder's episodes: to review
 
 
 # (title, work id, episode number, reference file name, reference duration s): the catalogue's

@@ -130,7 +130,7 @@ def check_store(session: Session, home: Path, index_dir: Path, *, grace_s: float
             report.bad_samples.append(f"candidate {row.id}: {path} missing")
         elif sha256_file(path)[0] != row.sample_sha256:
             report.bad_samples.append(f"candidate {row.id}: {path} does not match its digest")
-    episodes = {str(e) for e in registry.episode_ids(session=session)}
+    episodes = {str(e) for e in registry.all_episode_ids(session=session)}
     report.without_keyframes = sorted(int(e) for e in episodes
                                       if not (references.root(home) / e).is_dir())
     candidates = [d for d in evidence_root(home).glob("*") if d.resolve() not in owned]

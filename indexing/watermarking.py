@@ -5,6 +5,7 @@ import logging
 from pathlib import Path
 
 from dramaguard.settings import Settings
+from indexing.reports import LeakReport, MatchReport
 from fingerprint.watermark import Detection, WatermarkError, WatermarkParams, detect_video
 
 log = logging.getLogger(__name__)
@@ -44,3 +45,15 @@ def find_watermark(
     except WatermarkError as exc:
         log.warning("watermark detection skipped: %s", exc)
         return None
+
+
+def leak_report(settings: Settings, path: Path, matches: list[MatchReport]) -> LeakReport | None:
+    """Read the watermark over the best match's span (only for matches worth a notice)."""
+    notable = [m for m in matches if m.score >= settings.matcher.notify_score]
+    if not notable:
+        return None
+    top = notable[0]
+    found = find_watermark(settings, path, start_s=top.query_start, end_s=top.query_end)
+    if found is None:
+        return None
+    return LeakReport(found.payload.recipient, found.payload.episode, round(found.confidence, 3))

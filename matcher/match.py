@@ -73,9 +73,13 @@ class Match:
 
 
 def score_alignment(alignment: Alignment, params: MatchParams) -> float:
+    return score_evidence(alignment.mean_similarity, alignment.matched_ms, params)
+
+
+def score_evidence(mean_similarity: float, matched_ms: int, params: MatchParams) -> float:
     """Similarity above the floor, scaled, times the support of the matched duration."""
-    quality = (alignment.mean_similarity - params.similarity_floor) / (1 - params.similarity_floor)
-    support = min(1.0, alignment.matched_ms / params.support_ms)
+    quality = (mean_similarity - params.similarity_floor) / (1 - params.similarity_floor)
+    support = min(1.0, matched_ms / params.support_ms)
     return float(np.clip(quality, 0.0, 1.0) * support) ** 0.5
 
 
@@ -137,6 +141,15 @@ class QueryMatcher:
                         pairs[(int(ep), flipped)].append((int(tq), int(tr), float(sim)))
         return pairs
 
+    def pairs_with(self, query: VideoFingerprint, episodes: Collection[int]) -> Pairs:
+        """The exact frame pairs verification aligns, for the given episodes (every frame of the
+        query against every stored frame of each); what a caller needing more than the best line
+        per episode (``matcher.overlaps``) aligns itself."""
+        if self.references is None:
+            pairs = self._search(query.times_ms, query.vectors)
+            return defaultdict(list, {k: v for k, v in pairs.items() if k[0] in set(episodes)})
+        return self._verify(query, set(episodes))
+
     def _verify(self, query: VideoFingerprint, episodes: set[int]) -> Pairs:
         """Exact similarities of every query frame with each episode's stored descriptors: per
         query row its ``neighbours`` most similar reference frames of that episode that can be
@@ -162,8 +175,10 @@ class QueryMatcher:
     def _decide(
         self, pairs: Pairs, query: VideoFingerprint, ref_durations_ms: Mapping[int, int], step_ms: int
     ) -> list[Match]:
-        """Align each (episode, orientation)'s pairs, score, keep the better orientation per episode.
-        ``step_ms`` is the spacing of the frames the pairs come from."""
+        """Align each (episode, orientation)'s pairs, score, keep the better-supported orientation
+        per episode (score × matched time: the score saturates at ``support_ms``, and a 3-s chance
+        line of mirrored look-alike footage may score above a true 17-s line). ``step_ms`` is the
+        spacing of the frames the pairs come from."""
         best: dict[int, Match] = {}
         for (episode_id, flipped), found in pairs.items():
             if len({tq for tq, _, _ in found}) < self.params.align.min_frames:
@@ -181,6 +196,11 @@ class QueryMatcher:
             if alignment is None:
                 continue
             score = score_alignment(alignment, self.params)
-            if score > 0 and (episode_id not in best or score > best[episode_id].score):
+            if score > 0 and (episode_id not in best or _strength(score, alignment) > _strength(
+                    best[episode_id].score, best[episode_id].alignment)):
                 best[episode_id] = Match(episode_id, score, flipped, alignment)
         return sorted(best.values(), key=lambda m: -m.score)
+
+
+def _strength(score: float, alignment: Alignment) -> float:
+    return score * alignment.matched_ms

@@ -20,57 +20,55 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dramaguard.settings import NoticeSettings, Settings
 from indexing.reports import MatchReport
+from monitor.followup import casework_metrics, recheck_removals, run_watchdog
+from monitor.notice_claims import build_channels, claim_due_notices, notice_document, preview_notice
 from notices.allowlist import allowed_by
 from notices.casework import (
-    DUE_STATES,
     INITIAL_STATE,
     STAGE_ESCALATION,
     Outcome,
     allows,
-    best_match,
-    case_candidate,
     deadline_policy,
-    decide_check,
     evidence_id,
     evidence_keyframes,
     group_by_work,
-    group_due,
     improves,
     match_to_json,
     needs_review,
-    preview_stage,
-    route,
     strongest,
     to_episode_match,
 )
-from notices.channels import Channel, EmailChannel, HttpComplaintChannel, OutgoingNotice
+from notices.channels import Channel, OutgoingNotice
 from notices.clock import Clock
-from notices.deadlines import DeadlinePolicy, Urgency
-from notices.document import Agent, NoticeDocument, NoticeItem, Party, render_notice
-from notices.errors import DeliveryError, IncompleteNotice
-from notices.evidence import KeyframePair, build_evidence_package, segment_summary
-from notices.lifecycle import NOTICE_DUE, RECHECKED, CaseEvent, CaseState
-from notices.metrics import CaseTimes, false_positive_rate, takedown_metrics
+from notices.errors import DeliveryError
+from notices.evidence import KeyframePair, build_evidence_package
+from notices.lifecycle import CaseEvent, CaseState
 from notices.model import CandidateInfo, EpisodeMatch
 from notices.policy import Action, decide, default_rules
-from notices.render import RenderedDocument
 from storage import cases as repo
-from storage.cases import Case, Delivery, Notice, NoticeItemRow
+from storage.cases import Case, Delivery
 from storage.db import transaction
 from storage.evidence_store import package_dir
 from storage.models import Episode, Work
 
 log = logging.getLogger(__name__)
+
+# the casework's one surface for its callers: building and claiming notices, and what follows a
+# notice, live in their own modules
+__all__ = [
+    "DispatchResult", "Outcome", "build_channels", "casework_metrics", "claim_due_notices", "deliver",
+    "dispatch_notices", "forward_counter_notice", "ingest_matches", "notice_document", "preview_notice",
+    "receive_counter_notice", "recheck_removals", "review_case", "run_watchdog", "to_episode_match",
+]
 
 
 # ---- matches → cases ------------------------------------------------------------------------
@@ -215,160 +213,28 @@ def _attach_evidence(session: Session, case: Case, candidate: CandidateInfo,
 
 def review_case(session: Session, case_id: int, *, approve: bool, reviewer: str, clock: Clock,
                 note: str = "") -> CaseState:
-    return repo.record_review(session, _case(session, case_id), approve=approve,
+    return repo.record_review(session, repo.get_case(session, case_id), approve=approve,
                               reviewer=reviewer, at=clock.now(), note=note)
 
 
 def receive_counter_notice(session: Session, case_id: int, *, actor: str, clock: Clock,
                            note: str = "") -> CaseState:
     """The uploader disputes: no further notice is ever sent for this item."""
-    return repo.transition(session, _case(session, case_id), CaseEvent.COUNTER_NOTICE,
+    return repo.transition(session, repo.get_case(session, case_id), CaseEvent.COUNTER_NOTICE,
                            actor=actor, at=clock.now(), detail={"note": note})
 
 
 def forward_counter_notice(session: Session, case_id: int, *, actor: str, clock: Clock,
                            settings: NoticeSettings) -> CaseState:
     """Forwarded to the rights holder; the 15-day wait for their action starts now."""
-    case = _case(session, case_id)
+    case = repo.get_case(session, case_id)
     now = clock.now()
     state = repo.transition(session, case, CaseEvent.FORWARD, actor=actor, at=now)
     case.counter_notice_until = deadline_policy(settings).counter_notice_until(now)
     return state
 
 
-def _case(session: Session, case_id: int) -> Case:
-    case = session.get(Case, case_id)
-    if case is None:
-        raise LookupError(f"case {case_id} does not exist")
-    return case
-
-
-# ---- notices: build, claim, deliver ---------------------------------------------------------
-
-def build_channels(settings: NoticeSettings) -> dict[str, Channel]:
-    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
-    return {
-        EmailChannel.name: EmailChannel(
-            host=settings.smtp_host, port=settings.smtp_port, sender=settings.sender,
-            username=settings.smtp_user, password=password, start_tls=settings.smtp_starttls),
-        HttpComplaintChannel.name: HttpComplaintChannel(),
-    }
-
-
-def notice_document(session: Session, cases: list[Case], *, notice_id: str, stage: str,
-                    settings: NoticeSettings, clock: Clock) -> NoticeDocument:
-    """The notice for cases of one work on one platform; IncompleteNotice if it cannot be
-    legally sufficient (no claimant profile)."""
-    work = cases[0].work
-    profile = repo.claimant(session, holder_id=work.holder_id)
-    if profile is None:
-        raise IncompleteNotice(f"rights holder {work.holder.name!r} has no claimant profile",
-                               expected=True)
-    agent = None
-    if profile.agent_name:
-        agent = Agent(Party(profile.agent_name, profile.agent_address or "",
-                            profile.agent_email or "", profile.agent_phone or ""),
-                      profile.agent_authorization or "")
-    items, documents = [], []
-    for case in cases:
-        best = best_match(case)
-        receipt = repo.receipt_for(session, episode_id=best.episode_id)
-        if receipt:
-            documents += [f"{d.kind} {d.reference}" for d in receipt.documents]
-        items.append(NoticeItem(
-            url=case.url, title=case.title, uploader=case.uploader_name or case.uploader_id or "",
-            episode_number=best.episode_number, matched=segment_summary(best), score=case.score,
-            carried_by=best.carried_by or (),
-            evidence_id=case.evidence_id or "", evidence_sha256=case.evidence_sha256 or "",
-            receipt_id=receipt.receipt_id if receipt else "",
-            receipt_sha256=receipt.sha256 if receipt else "",
-            captured_at=case.captured_at.strftime("%Y-%m-%d %H:%M UTC") if case.captured_at else "",
-        ))
-    platform = cases[0].platform
-    return NoticeDocument(
-        notice_id=notice_id, language=settings.platform_languages.get(platform, "zh"),
-        platform=platform, recipient=platform,
-        holder=Party(profile.legal_name, profile.address, profile.email, profile.phone,
-                     profile.registration_id),
-        work_title=work.title, registration_number=work.registration_number or "",
-        items=tuple(items), signatory=profile.signatory, signed_on=clock.now().date(),
-        agent=agent, stage=stage, rights_documents=tuple(dict.fromkeys(documents)),
-    )
-
-
-def preview_notice(session: Session, case_id: int, *, settings: NoticeSettings,
-                   clock: Clock) -> RenderedDocument:
-    """Render the notice a case would get now, without recording anything."""
-    case = _case(session, case_id)
-    stage = preview_stage(case.state)
-    doc = notice_document(session, [case], notice_id=f"PREVIEW-{case.id}", stage=stage,
-                          settings=settings, clock=clock)
-    return render_notice(doc)
-
-
-def _due_groups(session: Session) -> dict[tuple[int, str, str], list[Case]]:
-    claimed = {stage: set(session.scalars(select(NoticeItemRow.case_id).where(NoticeItemRow.stage == stage)))
-               for stage, _ in DUE_STATES}
-    return group_due(((stage, repo.cases_in(session, states)) for stage, states in DUE_STATES), claimed)
-
-
-def claim_due_notices(session: Session, *, clock: Clock, settings: NoticeSettings) -> list[int]:
-    """Step 1 of the outbox: render and record due notices in ``sending``; return delivery ids.
-
-    Allowlists are checked once more here, right before anything is sent.
-    """
-    now = clock.now()
-    delivery_ids = []
-    for (work_id, platform, stage), cases in sorted(_due_groups(session).items()):
-        entries = repo.allow_entries(session, work=cases[0].work)
-        sendable = []
-        for case in cases:
-            licence = allowed_by(case_candidate(case), entries)
-            if licence is None:
-                sendable.append(case)
-            else:
-                repo.transition(session, case, CaseEvent.ALLOWLIST, actor="dispatcher", at=now,
-                                detail={"allowlist": f"{licence.kind} {licence.value}"})
-        if not sendable:
-            continue
-        channel, recipient = route(settings, platform, email=EmailChannel.name)
-        if recipient is None:
-            repo.raise_alert(session, kind="notice_blocked", at=now,
-                             dedupe_key=f"no-recipient:{channel}:{platform}",
-                             message=f"no {channel} recipient configured for {platform}")
-            continue
-        try:
-            delivery_ids.append(_claim(session, sendable, stage, channel, recipient, now,
-                                       settings, clock))
-        except IncompleteNotice as exc:
-            log.warning("notice for work %s on %s blocked: %s", work_id, platform, exc)
-            repo.raise_alert(session, kind="notice_blocked", at=now, message=str(exc),
-                             dedupe_key=f"incomplete:{work_id}:{platform}:{stage}")
-    return delivery_ids
-
-
-def _claim(session: Session, cases: list[Case], stage: str, channel: str, recipient: str, now,
-           settings: NoticeSettings, clock: Clock) -> int:
-    """Render first (an insufficient notice raises before anything is written), then record
-    the notice, its items and the ``sending`` delivery."""
-    key = repo.delivery_key([c.id for c in cases], stage)
-    public_id = repo.notice_public_id(key)
-    doc = notice_document(session, cases, notice_id=public_id, stage=stage, settings=settings,
-                          clock=clock)
-    rendered = render_notice(doc)
-    work = cases[0].work
-    notice = Notice(public_id=public_id, holder_id=work.holder_id, work_id=work.id,
-                    platform=cases[0].platform, stage=stage, language=doc.language,
-                    recipient=recipient, subject=f"{rendered.title} — {work.title} ({public_id})",
-                    text=rendered.text, html=rendered.html, pdf=rendered.pdf, created_at=now)
-    notice.items = [NoticeItemRow(case_id=case.id, stage=stage) for case in cases]
-    notice.delivery = Delivery(key=key, channel=channel, status="sending", attempts=0,
-                               created_at=now)
-    session.add(notice)
-    session.flush()
-    log.info("notice %s claimed for cases %s (%s)", public_id, [c.id for c in cases], stage)
-    return notice.delivery.id
-
+# ---- notices: deliver (the claim side is monitor.notice_claims) ----------------------------
 
 @dataclass(frozen=True)
 class DispatchResult:
@@ -459,6 +325,7 @@ def _outgoing(sessions: sessionmaker[Session], delivery_id: int) -> tuple[tuple[
             urls=tuple(item.case.url for item in notice.items),
             claimant=profile.legal_name if profile else "",
             pdf=notice.pdf, pdf_filename=f"{notice.public_id}.pdf",
+            resend=delivery.attempts > 0 or delivery.possibly_delivered_at is not None,
         )
         return (tuple(item.case_id for item in notice.items), notice.stage, delivery.key,
                 delivery.channel, outgoing)
@@ -505,85 +372,3 @@ def _record_sent(sessions: sessionmaker[Session], delivery_id: int, external_id:
             else:
                 case.notified_at = now
             case.next_check_at = policy.next_check(now, now)
-
-
-# ---- after the notice: re-checks, escalation, watchdog --------------------------------------
-
-async def recheck_removals(sessions: sessionmaker[Session], *,
-                           url_is_down: Callable[[str], Awaitable[bool]], clock: Clock,
-                           settings: NoticeSettings) -> dict[int, str]:
-    """Re-check noticed URLs that are due; returns case id → new state or 'still_up'.
-
-    Still up when the removal window has passed: a first notice moves to ``not_removed`` (the
-    dispatcher then sends the escalation), an escalated case raises a legal-action alert.
-    """
-    policy = deadline_policy(settings)
-    now = clock.now()
-    with transaction(sessions) as session:
-        due = [(c.id, c.url) for c in repo.cases_in(session, RECHECKED)
-               if c.next_check_at is not None and c.next_check_at <= now]
-    outcome: dict[int, str] = {}
-    for case_id, url in due:
-        try:
-            down = await url_is_down(url)
-        except Exception as exc:  # a failed check says nothing; try again next interval
-            log.warning("re-check of case %s failed: %r", case_id, exc)
-            continue
-        with transaction(sessions) as session:
-            outcome[case_id] = _apply_check(session, session.get(Case, case_id), down,
-                                            clock.now(), policy)
-    return outcome
-
-
-def _apply_check(session: Session, case: Case, down: bool, now, policy: DeadlinePolicy) -> str:
-    case.last_checked_at = now
-    check = decide_check(case.state, down=down, now=now, notified_at=case.notified_at,
-                         escalated_at=case.escalated_at, policy=policy)
-    if check.event is not None:
-        repo.transition(session, case, check.event, actor="recheck", at=now)
-    if check.removed:
-        case.removed_at = now
-    case.next_check_at = check.next_check_at
-    if check.event is not None:
-        return case.state
-    if not check.legal_action:
-        return "still_up"
-    repo.raise_alert(session, kind="legal_action", at=now, case_id=case.id,
-                     dedupe_key=f"legal_action:{case.id}",
-                     message=f"case {case.id}: {case.url} still up after the second notice")
-    return "still_up"
-
-
-def run_watchdog(session: Session, *, clock: Clock, settings: NoticeSettings) -> list[str]:
-    """Alert before and at the notice deadline, and when a counter-notice wait ends.
-    Returns the dedupe keys of alerts raised now (each is raised once)."""
-    policy = deadline_policy(settings)
-    now = clock.now()
-    raised = []
-    for case in repo.cases_in(session, NOTICE_DUE | {CaseState.PENDING_REVIEW}):
-        urgency = policy.urgency(case.notice_deadline, now)
-        if urgency is Urgency.OK:
-            continue
-        key = f"deadline_{urgency}:{case.id}"
-        message = (f"case {case.id} ({case.platform}): notice deadline "
-                   f"{case.notice_deadline.isoformat()} {urgency}")
-        if repo.raise_alert(session, kind=f"deadline_{urgency}", message=message,
-                            dedupe_key=key, at=now, case_id=case.id):
-            log.warning(message)
-            raised.append(key)
-    for case in repo.cases_in(session, {CaseState.FORWARDED}):
-        if case.counter_notice_until and now >= case.counter_notice_until:
-            key = f"counter_notice_over:{case.id}"
-            if repo.raise_alert(session, kind="counter_notice_over", dedupe_key=key, at=now,
-                                case_id=case.id,
-                                message=f"case {case.id}: counter-notice wait is over"):
-                raised.append(key)
-    return raised
-
-
-def casework_metrics(session: Session, *, settings: NoticeSettings) -> dict:
-    cases = session.scalars(select(Case)).all()
-    times = [CaseTimes(c.platform, c.detected_at, c.notified_at, c.removed_at) for c in cases]
-    metrics = takedown_metrics(times, window=timedelta(hours=settings.removal_window_hours))
-    metrics["false_positive_rate"] = false_positive_rate(*repo.review_counts(session))
-    return metrics

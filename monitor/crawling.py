@@ -45,6 +45,7 @@ def platform_config(
         ),
         allow_private_addresses=settings.allow_private_addresses,
         trusted_hosts=tuple(settings.trusted_hosts),
+        allowed_networks=tuple(str(n) for n in settings.allowed_networks),
         max_pages=settings.max_pages,
         options={**settings.platforms.get(name, {}), **(overrides or {})},
     )
@@ -53,7 +54,9 @@ def platform_config(
 def crawler_session(settings: CrawlerSettings) -> aiohttp.ClientSession:
     """The session all platforms share; its connector refuses internal addresses at connect time."""
     guard = AddressGuard(
-        allow_private=settings.allow_private_addresses, trusted_hosts=settings.trusted_hosts
+        allow_private=settings.allow_private_addresses,
+        trusted_hosts=settings.trusted_hosts,
+        allowed_networks=[str(n) for n in settings.allowed_networks],
     )
     return guarded_session(guard)
 

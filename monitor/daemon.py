@@ -13,6 +13,7 @@ running then is cancelled — safe, because nothing is marked done before its tr
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
 import signal
@@ -27,12 +28,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
 
 from indexing import retrain
-from monitor.health import LiveStatus, start_health_server
+from monitor.health import HealthPortInUse, LiveStatus, start_health_server
 from monitor.pipeline import CaseworkFactory, Pipeline
 from indexing.catalogue import Services
 from dramaguard.settings import Settings
 from storage import daemon as store
 from storage.db import transaction
+from storage.lease import Lease
 from storage.models import Work
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,7 @@ class Daemon:
         self.health_url: str | None = None
         self._running_jobs: set[asyncio.Task] = set()
         self._heartbeat_id: int | None = None
+        self.lease: Lease | None = None
 
     # -- jobs ---------------------------------------------------------------------------------
     def job_specs(self) -> list[JobSpec]:
@@ -217,11 +220,14 @@ class Daemon:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         self.services = Services.open(self.settings)
+        self.lease = Lease(self.services.engine, self.services.sessions, purpose="daemon",
+                           ttl_s=self.settings.daemon.lease_ttl_s)
         try:
+            await asyncio.to_thread(self.lease.acquire)  # StoreBusy: another daemon has the store
             self.pipeline = Pipeline(self.services, self.casework_factory)
+            health = await self._start_health()  # before the pipeline opens its HTTP session
             await self.pipeline.start()
             _current = self
-            health = await self._start_health()
             self.scheduler = AsyncIOScheduler(
                 jobstores={"default": SQLAlchemyJobStore(engine=self.services.engine)},
                 job_defaults={"coalesce": True, "max_instances": 1,
@@ -240,12 +246,18 @@ class Daemon:
             _current = None
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
+            await asyncio.to_thread(self.lease.release)
             self.services.close()
 
     async def _beat_until(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             await asyncio.to_thread(self._db, lambda s: store.beat(
                 self._heartbeat_id, self.pipeline.live(), session=s))
+            if not await asyncio.to_thread(self.lease.renew):
+                log.error("the store lease was taken over (this daemon's heartbeat was late past "
+                          "daemon.lease_ttl_s); stopping so that only one daemon works on it")
+                stop.set()
+                break
             try:
                 await asyncio.wait_for(stop.wait(), HEARTBEAT_S)
             except TimeoutError:
@@ -272,7 +284,13 @@ class Daemon:
         return LiveStatus(self.pipeline.live(), self.stopping)
 
     async def _start_health(self):
-        runner, self.health_url = await start_health_server(self.services, self.settings.daemon, self.live_status)
+        cfg = self.settings.daemon
+        try:
+            runner, self.health_url = await start_health_server(self.services, cfg, self.live_status)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            raise HealthPortInUse(cfg.health_host, cfg.health_port) from exc
         return runner
 
     def _db(self, fn):

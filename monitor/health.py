@@ -24,6 +24,14 @@ from storage.db import transaction
 STALE_BEAT_S = 15.0
 
 
+class HealthPortInUse(Exception):
+    """The ``/healthz`` address is taken: an operator's choice to change, not our bug."""
+
+    def __init__(self, host: str, port: int):
+        super().__init__(f"the health port {host}:{port} is in use — stop what listens there, or "
+                         "pass --health-port N (0: any free port) / set DRAMAGUARD_DAEMON__HEALTH_PORT")
+
+
 @dataclass(frozen=True)
 class LiveStatus:
     """What the running daemon publishes for ``/healthz``: its in-memory queue figures and

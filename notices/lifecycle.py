@@ -23,6 +23,7 @@ class CaseState(StrEnum):
     REMOVED = "removed"
     COUNTER_NOTICED = "counter_noticed"  # uploader disputes; no re-notice
     FORWARDED = "forwarded"  # counter-notice forwarded to the holder; 15-day wait
+    IN_COURT = "in_court"  # the holder went to court over a counter-notice: the copy stays down
     CLOSED = "closed"
 
 
@@ -37,6 +38,8 @@ class CaseEvent(StrEnum):
     COUNTER_NOTICE = "counter_notice"
     FORWARD = "forward"
     CLOSE = "close"
+    WITHDRAW = "withdraw"  # the holder withdraws the claim after a counter-notice
+    FILE_SUIT = "file_suit"  # the holder starts court action before the restore date
     ALLOWLIST = "allowlist"  # found to be licensed before any notice went out
 
 
@@ -63,6 +66,9 @@ TRANSITIONS: dict[tuple[CaseState, CaseEvent], CaseState] = {
     (S.REMOVED, E.COUNTER_NOTICE): S.COUNTER_NOTICED,
     (S.COUNTER_NOTICED, E.FORWARD): S.FORWARDED,
     (S.FORWARDED, E.CLOSE): S.CLOSED,
+    (S.FORWARDED, E.WITHDRAW): S.CLOSED,
+    (S.FORWARDED, E.FILE_SUIT): S.IN_COURT,
+    (S.IN_COURT, E.CLOSE): S.CLOSED,
     (S.ESCALATED, E.CLOSE): S.CLOSED,
     (S.DETECTED, E.ALLOWLIST): S.ALLOWLISTED,
     (S.PENDING_REVIEW, E.ALLOWLIST): S.ALLOWLISTED,

@@ -43,3 +43,39 @@ def false_positive_rate(approved: int, rejected: int) -> float | None:
     """Share of reviewed matches that legal staff rejected as not infringing."""
     total = approved + rejected
     return rejected / total if total else None
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    platform: str
+    state: str
+    notified_at: datetime | None
+    removed_at: datetime | None
+    escalated_at: datetime | None
+
+
+DISPUTED_STATES = frozenset({"counter_noticed", "forwarded", "in_court"})
+
+
+def compliance_by_platform(cases: list[CaseOutcome], *, now: datetime,
+                           window: timedelta = timedelta(hours=24)) -> dict[str, dict]:
+    """Per platform: notices sent, removed within ``window`` of the notice, still inside the
+    window (sent, not removed, window not over), escalated, disputed; and the takedown rate over
+    the decided notices only: a copy whose window is still running has not failed yet."""
+    out: dict[str, dict] = {}
+    for c in cases:
+        row = out.setdefault(c.platform, {"notified": 0, "removed_24h": 0, "in_window": 0, "escalated": 0,
+                                          "disputed": 0})
+        row["escalated"] += c.escalated_at is not None
+        row["disputed"] += c.state in DISPUTED_STATES
+        if c.notified_at is None:
+            continue
+        row["notified"] += 1
+        if c.removed_at is not None and c.removed_at - c.notified_at <= window:
+            row["removed_24h"] += 1
+        elif c.removed_at is None and now - c.notified_at < window:
+            row["in_window"] += 1
+    for row in out.values():
+        decided = row["notified"] - row["in_window"]
+        row["rate"] = row["removed_24h"] / decided if decided else None
+    return dict(sorted(out.items()))

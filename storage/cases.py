@@ -1,6 +1,7 @@
 """Casework tables and their repository functions: cases with an audit log, notices with an
-outbox of deliveries, review decisions and the memory of rejected matches, per-work policy,
-allowlists, excluded intervals, registration receipts and alerts.
+outbox of deliveries, review decisions and the memory of rejected matches. Per-work policy,
+allowlists and excluded intervals (``storage.work_rules``), registration receipts
+(``storage.receipts``) and alerts (``storage.alerts``) are their own aggregates, re-exported here.
 
 Exactly-once rests on two unique constraints: ``notice_items (case_id, stage)`` — a case is in
 at most one notice per stage — and ``deliveries.key`` — one delivery per notice, keyed for the
@@ -9,13 +10,11 @@ receiver to dedupe on. See monitor.casework for the outbox steps.
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
-    CheckConstraint,
     Float,
     ForeignKey,
     Integer,
@@ -27,14 +26,36 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy import case as sa_case
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from notices.allowlist import AllowEntry, AllowKind
 from notices.lifecycle import CaseEvent, CaseState, next_state
-from notices.policy import Action, PolicyRule
-from notices.receipts import RegistrationReceipt, RightsDocument
-from storage.base import Base, UTCDateTime, utcnow
+from storage.alerts import Alert, alerts, raise_alert
+from storage.base import Base, UTCDateTime
 from storage.models import Episode, RightsHolder, Work
+from storage.receipts import RegistrationReceiptRow, issue_receipt, receipt_for
+from storage.work_rules import (
+    AllowlistEntry,
+    ExcludedInterval,
+    PolicyRuleRow,
+    add_allow_entry,
+    add_excluded_interval,
+    add_policy_rule,
+    allow_entries,
+    excluded_intervals,
+    policy_rules,
+)
+
+# The casework repository's one surface (``from storage import cases as repo``): the case
+# aggregate lives here; a work's rules, receipts and alerts in their own modules, re-exported.
+__all__ = [
+    "Alert", "AllowlistEntry", "Case", "CaseEventRow", "ClaimantProfile", "Delivery", "ExcludedInterval",
+    "Notice", "NoticeItemRow", "PolicyRuleRow", "RegistrationReceiptRow", "RejectedMatch", "ReviewDecision",
+    "add_allow_entry", "add_excluded_interval", "add_policy_rule", "alerts", "allow_entries", "cases_in",
+    "claimant", "delivery_key", "excluded_intervals", "find_case", "get_case", "holder_of", "is_rejected", "issue_receipt",
+    "list_cases", "notice_public_id", "open_case", "policy_rules", "raise_alert", "receipt_for", "record_review",
+    "review_counts", "take_send_lease", "transition", "unsent_deliveries",
+]
 
 
 class ClaimantProfile(Base):
@@ -186,6 +207,9 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # a dispatcher sending this delivery holds it until then (see take_send_lease)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # a sender's lease ran out before it recorded an outcome: it died inside the exchange, so the
+    # receiver may hold a copy (SMTP cannot tell) — shown to legal, the re-send says "resend"
+    possibly_delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     notice: Mapped[Notice] = relationship(back_populates="delivery")
 
@@ -216,90 +240,6 @@ class RejectedMatch(Base):
     rejected_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class PolicyRuleRow(Base):
-    __tablename__ = "policy_rules"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"), index=True)
-    priority: Mapped[int] = mapped_column(Integer, default=100)
-    action: Mapped[str] = mapped_column(String(10))
-    min_matched_s: Mapped[float] = mapped_column(Float, default=0.0)
-    min_query_share: Mapped[float] = mapped_column(Float, default=0.0)
-    min_ref_share: Mapped[float] = mapped_column(Float, default=0.0)
-    min_score: Mapped[float] = mapped_column(Float, default=0.0)
-    platforms: Mapped[list[str]] = mapped_column(JSON, default=list)
-    name: Mapped[str] = mapped_column(String(200), default="")
-
-    def to_rule(self) -> PolicyRule:
-        return PolicyRule(
-            Action(self.action), priority=self.priority, min_matched_s=self.min_matched_s,
-            min_query_share=self.min_query_share, min_ref_share=self.min_ref_share,
-            min_score=self.min_score, platforms=frozenset(self.platforms or ()),
-            name=self.name or f"rule {self.id}",
-        )
-
-
-class AllowlistEntry(Base):
-    """A licensed account, channel or domain, for one work or all of a holder's works."""
-
-    __tablename__ = "allowlist_entries"
-    __table_args__ = (
-        CheckConstraint("(holder_id IS NULL) != (work_id IS NULL)", name="one_scope"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    holder_id: Mapped[int | None] = mapped_column(
-        ForeignKey("rights_holders.id", ondelete="CASCADE"), index=True
-    )
-    work_id: Mapped[int | None] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"),
-                                                index=True)
-    kind: Mapped[str] = mapped_column(String(10))
-    value: Mapped[str] = mapped_column(String(500))
-    platform: Mapped[str | None] = mapped_column(String(50))
-    note: Mapped[str] = mapped_column(String(500), default="")
-
-
-class ExcludedInterval(Base):
-    """Reference time that never counts as evidence (credits shared across episodes)."""
-
-    __tablename__ = "excluded_intervals"
-    __table_args__ = (CheckConstraint("end_ms > start_ms", name="ordered"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"),
-                                            index=True)
-    start_ms: Mapped[int] = mapped_column(Integer)
-    end_ms: Mapped[int] = mapped_column(Integer)
-    reason: Mapped[str] = mapped_column(String(200), default="")
-
-
-class RegistrationReceiptRow(Base):
-    __tablename__ = "registration_receipts"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"),
-                                            unique=True)
-    receipt_id: Mapped[str] = mapped_column(String(100), unique=True)
-    sha256: Mapped[str] = mapped_column(String(64))
-    body: Mapped[str] = mapped_column(Text, doc="the canonical JSON the digest covers")
-    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class Alert(Base):
-    """Something a person must see (deadline near or breached, delivery failing); raised once
-    per ``dedupe_key``."""
-
-    __tablename__ = "alerts"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[str] = mapped_column(String(40), index=True)
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
-    message: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
 # ---- repository functions -------------------------------------------------------------------
 
 def transition(session: Session, case: Case, event: CaseEvent, *, actor: str, at: datetime,
@@ -326,6 +266,14 @@ def find_case(session: Session, *, work_id: int, platform: str, video_id: str) -
         Case.work_id == work_id, Case.platform == platform, Case.video_id == video_id))
 
 
+def get_case(session: Session, case_id: int) -> Case:
+    """The case by id; LookupError when there is none (a stale id from a person or a link)."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise LookupError(f"case {case_id} does not exist")
+    return case
+
+
 def list_cases(session: Session, *, state: str | None = None, platform: str | None = None,
                limit: int = 100) -> list[Case]:
     query = select(Case).order_by(Case.detected_at.desc(), Case.id.desc()).limit(limit)
@@ -339,60 +287,6 @@ def list_cases(session: Session, *, state: str | None = None, platform: str | No
 def cases_in(session: Session, states: frozenset[CaseState] | set[CaseState]) -> list[Case]:
     return list(session.scalars(
         select(Case).where(Case.state.in_([s.value for s in states])).order_by(Case.id)))
-
-
-def add_policy_rule(session: Session, *, work_id: int, rule: PolicyRule) -> PolicyRuleRow:
-    row = PolicyRuleRow(work_id=work_id, priority=rule.priority, action=rule.action.value,
-                        min_matched_s=rule.min_matched_s, min_query_share=rule.min_query_share,
-                        min_ref_share=rule.min_ref_share, min_score=rule.min_score,
-                        platforms=sorted(rule.platforms), name=rule.name)
-    session.add(row)
-    session.flush()
-    return row
-
-
-def policy_rules(session: Session, *, work_id: int) -> list[PolicyRule]:
-    rows = session.scalars(select(PolicyRuleRow).where(PolicyRuleRow.work_id == work_id))
-    return [row.to_rule() for row in rows]
-
-
-def add_allow_entry(session: Session, entry: AllowEntry, *, work_id: int | None = None,
-                    holder_id: int | None = None) -> AllowlistEntry:
-    if (work_id is None) == (holder_id is None):
-        raise ValueError("give exactly one of work_id or holder_id")
-    row = AllowlistEntry(work_id=work_id, holder_id=holder_id, kind=entry.kind.value,
-                         value=entry.value, platform=entry.platform, note=entry.note)
-    session.add(row)
-    session.flush()
-    return row
-
-
-def allow_entries(session: Session, *, work: Work) -> list[AllowEntry]:
-    """Entries for the work and its holder, plus the work's ``licensed_accounts``."""
-    rows = session.scalars(select(AllowlistEntry).where(
-        (AllowlistEntry.work_id == work.id) | (AllowlistEntry.holder_id == work.holder_id)))
-    entries = [AllowEntry(AllowKind(r.kind), r.value, r.platform, r.note) for r in rows]
-    entries += [AllowEntry(AllowKind.ACCOUNT, account, note="work.licensed_accounts")
-                for account in work.licensed_accounts or ()]
-    return entries
-
-
-def add_excluded_interval(session: Session, *, episode_id: int, start_ms: int, end_ms: int,
-                          reason: str = "") -> ExcludedInterval:
-    row = ExcludedInterval(episode_id=episode_id, start_ms=start_ms, end_ms=end_ms, reason=reason)
-    session.add(row)
-    session.flush()
-    return row
-
-
-def excluded_intervals(session: Session, *,
-                       episode_ids: list[int]) -> dict[int, list[tuple[int, int]]]:
-    out: dict[int, list[tuple[int, int]]] = {i: [] for i in episode_ids}
-    rows = session.scalars(select(ExcludedInterval).where(
-        ExcludedInterval.episode_id.in_(episode_ids)))
-    for row in rows:
-        out[row.episode_id].append((row.start_ms, row.end_ms))
-    return out
 
 
 def is_rejected(session: Session, *, work_id: int, platform: str, video_id: str,
@@ -428,30 +322,6 @@ def review_counts(session: Session) -> tuple[int, int]:
     return rows.get("approve", 0), rows.get("reject", 0)
 
 
-def raise_alert(session: Session, *, kind: str, message: str, dedupe_key: str, at: datetime,
-                case_id: int | None = None) -> bool:
-    """Record an alert once; False when one with this key already exists.
-
-    Two writers racing on the same key make one transaction fail on the unique key; its job
-    runs again and finds the alert (jobs run with max_instances=1, so this is rare).
-    """
-    if session.scalar(select(Alert.id).where(Alert.dedupe_key == dedupe_key)) is not None:
-        return False
-    for pending in session.new:
-        if isinstance(pending, Alert) and pending.dedupe_key == dedupe_key:
-            return False
-    session.add(Alert(kind=kind, message=message, dedupe_key=dedupe_key, case_id=case_id,
-                      created_at=at))
-    return True
-
-
-def alerts(session: Session, *, kind: str | None = None) -> list[Alert]:
-    query = select(Alert).order_by(Alert.id)
-    if kind:
-        query = query.where(Alert.kind == kind)
-    return list(session.scalars(query))
-
-
 def claimant(session: Session, *, holder_id: int) -> ClaimantProfile | None:
     return session.scalar(select(ClaimantProfile).where(ClaimantProfile.holder_id == holder_id))
 
@@ -479,12 +349,17 @@ def unsent_deliveries(session: Session) -> list[Delivery]:
 
 def take_send_lease(session: Session, delivery_id: int, *, now: datetime, until: datetime) -> bool:
     """Atomically become the one dispatcher sending this delivery until ``until``; False when
-    it is sent already or another dispatcher holds an unexpired lease (it is sending it now)."""
+    it is sent already or another dispatcher holds an unexpired lease (it is sending it now).
+
+    An expired lease (failures clear theirs) means the last sender died mid-exchange: the same
+    statement marks the delivery possibly delivered."""
     result = session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id, Delivery.status == "sending",
                (Delivery.lease_until.is_(None)) | (Delivery.lease_until < now))
-        .values(lease_until=until))
+        .values(lease_until=until, possibly_delivered_at=sa_case(
+            (Delivery.lease_until.is_not(None), func.coalesce(Delivery.possibly_delivered_at, now)),
+            else_=Delivery.possibly_delivered_at)))
     return result.rowcount == 1
 
 
@@ -493,35 +368,3 @@ def holder_of(session: Session, work_id: int) -> RightsHolder:
     if work is None:
         raise LookupError(f"work {work_id} does not exist")
     return work.holder
-
-
-def issue_receipt(session: Session, *, episode: Episode, issued_at: datetime,
-                  documents: tuple[RightsDocument, ...] = ()) -> RegistrationReceipt:
-    """The episode's registration receipt; issued once, the stored one is returned after."""
-    existing = session.scalar(select(RegistrationReceiptRow).where(
-        RegistrationReceiptRow.episode_id == episode.id))
-    if existing is not None:
-        return RegistrationReceipt.from_dict(json.loads(existing.body))
-    if episode.fingerprint is None:
-        raise ValueError(f"episode {episode.id} has no fingerprint; register it first")
-    work = episode.work
-    receipt = RegistrationReceipt(
-        receipt_id=f"DG-R-{episode.id:06d}", holder=work.holder.name, work_title=work.title,
-        registration_number=work.registration_number or "", episode_number=episode.number,
-        source_name=episode.source_name, file_sha256=episode.sha256,
-        size_bytes=episode.size_bytes, duration_s=episode.duration_s,
-        fingerprint_algorithm=episode.fp_algorithm, fingerprint_version=episode.fp_version,
-        fingerprint_digest=episode.fingerprint.digest, registered_at=episode.registered_at,
-        issued_at=issued_at, documents=documents,
-    )
-    session.add(RegistrationReceiptRow(episode_id=episode.id, receipt_id=receipt.receipt_id,
-                                       sha256=receipt.sha256, body=receipt.to_json(),
-                                       issued_at=issued_at))
-    session.flush()
-    return receipt
-
-
-def receipt_for(session: Session, *, episode_id: int) -> RegistrationReceipt | None:
-    row = session.scalar(select(RegistrationReceiptRow).where(
-        RegistrationReceiptRow.episode_id == episode_id))
-    return RegistrationReceipt.from_dict(json.loads(row.body)) if row else None

@@ -41,6 +41,8 @@ class Work(Base):
     registration_number: Mapped[str | None] = mapped_column(String(100))
     licensed_accounts: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # set instead of deleting when cases or notices cite the work: legal records stay, matching stops
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     holder: Mapped[RightsHolder] = relationship(back_populates="works")
     episodes: Mapped[list[Episode]] = relationship(

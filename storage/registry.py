@@ -7,11 +7,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from storage.cases import Case, Notice
 from storage.models import Episode, Fingerprint, RightsHolder, Work
 
 
@@ -140,8 +142,14 @@ def fingerprints_for(episode_ids: set[int], *, session: Session) -> list[StoredF
     return [unpack_fingerprint(row) for row in rows]
 
 
-def episode_ids(*, session: Session) -> set[int]:
+def all_episode_ids(*, session: Session) -> set[int]:
+    """Every episode, archived works' included (their files are evidence, never orphans)."""
     return set(session.scalars(select(Episode.id)))
+
+
+def episode_ids(*, session: Session) -> set[int]:
+    """Episodes the index should hold: those of works not archived."""
+    return set(session.scalars(select(Episode.id).join(Episode.work).where(Work.archived_at.is_(None))))
 
 
 def descriptor_totals(*, session: Session) -> tuple[int, int]:
@@ -155,6 +163,56 @@ def descriptor_totals(*, session: Session) -> tuple[int, int]:
 def iter_fingerprints(*, session: Session, batch: int = 64) -> Iterator[StoredFingerprint]:
     """Every stored fingerprint in episode order, ``batch`` rows in memory at a time (a rebuild
     reads the whole library: tens of GB of vectors at the largest sizes)."""
-    query = select(Fingerprint).order_by(Fingerprint.episode_id).execution_options(yield_per=batch)
+    query = (select(Fingerprint).join(Episode, Episode.id == Fingerprint.episode_id).join(Episode.work)
+             .where(Work.archived_at.is_(None)).order_by(Fingerprint.episode_id).execution_options(yield_per=batch))
     for row in session.scalars(query):
         yield unpack_fingerprint(row)
+
+
+@dataclass(frozen=True)
+class Removal:
+    """One work ``works remove`` touches, and what cites it (cases, notices)."""
+
+    work_id: int
+    title: str
+    holder: str
+    episodes: int
+    cases: int
+    notices: int
+
+    @property
+    def archive(self) -> bool:
+        return bool(self.cases or self.notices)
+
+
+def citations(work_id: int, *, session: Session) -> tuple[int, int]:
+    """(cases, notices) of a work: while there are any, the work is a legal record."""
+    cases = session.scalar(select(func.count()).select_from(Case).where(Case.work_id == work_id))
+    notices = session.scalar(select(func.count()).select_from(Notice).where(Notice.work_id == work_id))
+    return int(cases or 0), int(notices or 0)
+
+
+def removal_plan(title: str, *, holder: str | None = None, session: Session) -> list[Removal]:
+    """What removing the works so titled does: delete each, or archive it where cases or notices
+    cite it (legal records are never deleted). Archived works are not listed again."""
+    return [Removal(w.id, w.title, w.holder.name, len(w.episodes), *citations(w.id, session=session))
+            for w in find_works(title, holder=holder, session=session) if w.archived_at is None]
+
+
+def retire_works(plan: list[Removal], *, now: datetime, session: Session) -> tuple[int, list[int], set[int]]:
+    """Archive cited works (rows, receipts and files kept), delete the others; re-checks the
+    citations in this transaction. Returns (works touched, episodes to drop from the index,
+    episodes deleted with their work)."""
+    touched, gone, deleted = 0, [], set()
+    for item in plan:
+        work = session.get(Work, item.work_id)
+        if work is None or work.archived_at is not None:
+            continue
+        touched += 1
+        gone += [e.id for e in work.episodes]
+        if any(citations(work.id, session=session)):
+            work.archived_at = now
+        else:
+            deleted.update(e.id for e in work.episodes)
+            session.delete(work)
+    return touched, gone, deleted

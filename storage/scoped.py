@@ -11,9 +11,11 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from notices.lifecycle import CaseState
+from notices.metrics import CaseOutcome
 from storage.cases import (
     AllowlistEntry,
     Case,
+    ExcludedInterval,
     Notice,
     NoticeItemRow,
     PolicyRuleRow,
@@ -83,27 +85,6 @@ def list_holders(*, session: Session) -> list[RightsHolder]:
 def _cases(holder_id: int | None) -> Select:
     query = select(Case)
     return query if holder_id is None else query.where(Case.holder_id == holder_id)
-
-
-def list_cases(
-    *,
-    holder_id: int | None,
-    state: str | None = None,
-    platform: str | None = None,
-    work_id: int | None = None,
-    limit: int = 100,
-    offset: int = 0,
-    session: Session,
-) -> list[Case]:
-    query = _cases(holder_id).options(selectinload(Case.work))
-    if state:
-        query = query.where(Case.state == state)
-    if platform:
-        query = query.where(Case.platform == platform)
-    if work_id is not None:
-        query = query.where(Case.work_id == work_id)
-    query = query.order_by(Case.detected_at.desc(), Case.id.desc()).limit(limit).offset(offset)
-    return list(session.scalars(query))
 
 
 def review_queue(*, holder_id: int | None, session: Session) -> list[Case]:
@@ -190,3 +171,26 @@ def case_times(*, holder_id: int | None, since: datetime, session: Session) -> l
     if holder_id is not None:
         query = query.where(Case.holder_id == holder_id)
     return [tuple(row) for row in session.execute(query.order_by(Case.detected_at))]
+
+
+def list_exclusions(work: Work, *, session: Session) -> list[ExcludedInterval]:
+    """Excluded intervals of a work the caller may see, by episode and start."""
+    ids = [e.id for e in work.episodes]
+    query = select(ExcludedInterval).where(ExcludedInterval.episode_id.in_(ids))
+    return list(session.scalars(query.order_by(ExcludedInterval.episode_id, ExcludedInterval.start_ms)))
+
+
+def get_exclusion(exclusion_id: int, *, holder_id: int | None, session: Session) -> ExcludedInterval | None:
+    query = select(ExcludedInterval).where(ExcludedInterval.id == exclusion_id)
+    if holder_id is not None:
+        query = (query.join(Episode, Episode.id == ExcludedInterval.episode_id)
+                 .join(Work, Work.id == Episode.work_id).where(Work.holder_id == holder_id))
+    return session.scalar(query)
+
+
+def case_outcomes(*, holder_id: int | None, session: Session) -> list:
+    """Every case's platform, state and notice/removal/escalation times, for the compliance table."""
+    query = select(Case.platform, Case.state, Case.notified_at, Case.removed_at, Case.escalated_at)
+    if holder_id is not None:
+        query = query.where(Case.holder_id == holder_id)
+    return [CaseOutcome(*row) for row in session.execute(query)]

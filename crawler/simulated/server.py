@@ -11,6 +11,10 @@ Endpoints (all JSON unless said):
 - ``POST /api/complaints`` / ``GET /api/complaints``: the takedown protocol shared with notices/.
 - ``GET /feed.rss``, ``/feed.atom``, ``/feed.json``: the newest uploads as feeds.
 
+The fault injection (``faults.py``), the complaint desk (``complaints.py``) and the feeds
+(``feeds.py``) are mixins of :class:`PlatformSim`, one concern a module; this module keeps the
+videos, search, listings, pages, media and uploads.
+
 Faults: per-request latency, random 503s and 429s (with ``Retry-After``), a request-rate limit
 answering 429, a per-response media bandwidth, and one-shot injections
 (:meth:`PlatformSim.inject`) for tests.
@@ -25,80 +29,21 @@ import logging
 import random
 import re
 import time
-import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import format_datetime
 from pathlib import Path
-from typing import Literal
 
 from aiohttp import web
 
+from crawler.simulated.complaints import Complaint, ComplaintDesk
+from crawler.simulated.faults import TRUNCATE, FaultInjection, Faults, Injection
+from crawler.simulated.feeds import Feeds
 from crawler.simulated.media import probe_duration
+from crawler.simulated.videos import SimVideo
 
 log = logging.getLogger(__name__)
-TRUNCATE = web.RequestKey("truncate", bool)
-VIDEO_ID = re.compile(r"/(?:v|media|api/videos)/([A-Za-z0-9_-]+)")
 
 
-@dataclass
-class Faults:
-    latency_s: tuple[float, float] = (0.0, 0.0)
-    error_rate: float = 0.0  # share of requests answered 503
-    rate_429: float = 0.0  # share of requests answered 429
-    retry_after_s: int = 1
-    max_rps: float = 0.0  # > 0: a global request rate above which requests get 429
-    bandwidth_bps: float = 0.0  # > 0: media bytes per second per response
-
-
-@dataclass
-class Injection:
-    prefix: str
-    status: int | None = None
-    body: bytes | None = None
-    retry_after: str | None = None
-    truncate: bool = False
-    redirect_to: str | None = None
-
-
-@dataclass
-class SimVideo:
-    id: str
-    seq: int
-    title: str
-    uploader_id: str
-    uploader_name: str
-    uploaded_at: datetime
-    data: bytes
-    duration_s: float | None
-    views: int = 0
-    state: Literal["live", "deleted", "taken_down"] = "live"
-
-
-@dataclass
-class Complaint:
-    complaint_id: str
-    idempotency_key: str
-    urls: list[str]
-    claimant: str
-    notice_id: str
-    body: str
-    received_at: datetime
-    video_ids: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict:
-        return {
-            "complaint_id": self.complaint_id,
-            "status": "received",
-            "urls": self.urls,
-            "claimant": self.claimant,
-            "notice_id": self.notice_id,
-            "received_at": self.received_at.isoformat(),
-            "video_ids": self.video_ids,
-        }
-
-
-class PlatformSim:
+class PlatformSim(FaultInjection, ComplaintDesk, Feeds):
     """State and behaviour of the platform; :meth:`make_app` serves it, :meth:`start` runs it.
 
     The app carries its platform as ``app[SIM]``, so code holding only the app can seed it.
@@ -219,50 +164,6 @@ class PlatformSim:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-
-    @web.middleware
-    async def _faults_middleware(self, request: web.Request, handler):
-        self.requests.append((request.method, request.path, request.headers.get("Range")))
-        low, high = self.faults.latency_s
-        if high > 0:
-            await asyncio.sleep(self._random.uniform(low, high))
-        injection = next((i for i in self._injections if request.path.startswith(i.prefix)), None)
-        if injection is not None:
-            self._injections.remove(injection)
-            if injection.redirect_to:
-                raise web.HTTPFound(injection.redirect_to)
-            if injection.status is not None or injection.body is not None:
-                headers = {"Retry-After": injection.retry_after} if injection.retry_after else {}
-                return web.Response(
-                    status=injection.status or 200,
-                    body=injection.body or b"",
-                    headers=headers,
-                    content_type="application/json",
-                )
-            request[TRUNCATE] = injection.truncate
-        if self._over_rate() or self._random.random() < self.faults.rate_429:
-            self.throttled += 1
-            return web.json_response(
-                {"error": "rate limited"},
-                status=429,
-                headers={"Retry-After": str(self.faults.retry_after_s)},
-            )
-        if self._random.random() < self.faults.error_rate:
-            return web.json_response({"error": "unavailable"}, status=503)
-        return await handler(request)
-
-    def _over_rate(self) -> bool:
-        rate = self.faults.max_rps
-        if rate <= 0:
-            return False
-        tokens, last = self._bucket
-        now = time.monotonic()
-        tokens = min(rate, tokens + (now - last) * rate)
-        if tokens < 1:
-            self._bucket = (tokens, now)
-            return True
-        self._bucket = (tokens - 1, now)
-        return False
 
     # ---- handlers ----
 
@@ -403,115 +304,6 @@ class PlatformSim:
         )
         return web.json_response(self._json(video), status=201)
 
-    async def _complain(self, request: web.Request) -> web.Response:
-        key = request.headers.get("Idempotency-Key")
-        if not key:
-            return web.json_response({"error": "missing Idempotency-Key header"}, status=400)
-        try:
-            payload = json.loads(await request.text())
-        except json.JSONDecodeError as exc:
-            return web.json_response({"error": f"invalid JSON: {exc}"}, status=400)
-        problem = _check_complaint(payload)
-        if problem:
-            return web.json_response({"error": problem}, status=400)
-        if key in self.complaints:
-            return web.json_response(
-                {"complaint_id": self.complaints[key].complaint_id, "status": "received"}
-            )
-        complaint = Complaint(
-            complaint_id=f"c-{uuid.uuid4().hex[:12]}",
-            idempotency_key=key,
-            urls=payload["urls"],
-            claimant=payload["claimant"],
-            notice_id=payload["notice_id"],
-            body=payload["body"],
-            received_at=datetime.now(UTC),
-        )
-        for url in complaint.urls:
-            match = VIDEO_ID.search(url)
-            if match and match[1] in self.videos:
-                complaint.video_ids.append(match[1])
-        self.complaints[key] = complaint
-        self._schedule_takedown(complaint.video_ids)
-        return web.json_response(
-            {"complaint_id": complaint.complaint_id, "status": "received"}, status=201
-        )
-
-    def _schedule_takedown(self, video_ids: list[str]) -> None:
-        def act() -> None:
-            for video_id in video_ids:
-                if self.videos[video_id].state == "live":
-                    self.take_down(video_id)
-
-        if self.takedown_delay_s <= 0:
-            act()
-        else:
-            asyncio.get_running_loop().call_later(self.takedown_delay_s, act)
-
-    async def _complaints(self, request: web.Request) -> web.Response:
-        return web.json_response({"items": [c.to_json() for c in self.complaints.values()]})
-
-    def _newest(self, limit: int = 50) -> list[SimVideo]:
-        return sorted(self._live(), key=lambda v: v.seq, reverse=True)[:limit]
-
-    async def _feed_rss(self, request: web.Request) -> web.Response:
-        items = "".join(
-            f"<item><title>{html.escape(v.title)}</title><link>{self.page_url(v)}</link>"
-            f'<guid isPermaLink="false">{v.id}</guid>'
-            f"<pubDate>{format_datetime(v.uploaded_at)}</pubDate>"
-            f"<author>{html.escape(v.uploader_name)}</author>"
-            f'<enclosure url="{self.media_url(v)}" length="{len(v.data)}" type="video/mp4"/>'
-            "</item>"
-            for v in self._newest()
-        )
-        body = (
-            '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>Simulated uploads</title><link>{self.base_url}/</link>"
-            f"<description>new uploads</description>{items}</channel></rss>"
-        )
-        return web.Response(text=body, content_type="application/rss+xml")
-
-    async def _feed_atom(self, request: web.Request) -> web.Response:
-        entries = "".join(
-            f"<entry><id>{v.id}</id><title>{html.escape(v.title)}</title>"
-            f'<link rel="alternate" href="{self.page_url(v)}"/>'
-            f'<link rel="enclosure" type="video/mp4" href="{self.media_url(v)}"/>'
-            f"<published>{v.uploaded_at.isoformat()}</published>"
-            f"<updated>{v.uploaded_at.isoformat()}</updated>"
-            f"<author><name>{html.escape(v.uploader_name)}</name></author></entry>"
-            for v in self._newest()
-        )
-        body = (
-            '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
-            f"<title>Simulated uploads</title><id>{self.base_url}/</id>"
-            f"<updated>{datetime.now(UTC).isoformat()}</updated>{entries}</feed>"
-        )
-        return web.Response(text=body, content_type="application/atom+xml")
-
-    async def _feed_json(self, request: web.Request) -> web.Response:
-        return web.json_response(
-            {
-                "version": "https://jsonfeed.org/version/1.1",
-                "title": "Simulated uploads",
-                "items": [
-                    {
-                        "id": v.id,
-                        "url": self.page_url(v),
-                        "title": v.title,
-                        "date_published": v.uploaded_at.isoformat(),
-                        "authors": [{"name": v.uploader_name}],
-                        "attachments": [
-                            {
-                                "url": self.media_url(v),
-                                "mime_type": "video/mp4",
-                                "size_in_bytes": len(v.data),
-                            }
-                        ],
-                    }
-                    for v in self._newest()
-                ],
-            }
-        )
 
 
 def _int(request: web.Request, key: str, default: int) -> int:
@@ -532,18 +324,6 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | None:
     start = int(match[1])
     end = min(int(match[2]), size - 1) if match[2] else size - 1
     return (start, end) if start <= end else None
-
-
-def _check_complaint(payload: object) -> str | None:
-    if not isinstance(payload, dict):
-        return "body must be a JSON object"
-    urls = payload.get("urls")
-    if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
-        return "urls must be a non-empty list of strings"
-    for key in ("claimant", "notice_id", "body"):
-        if not isinstance(payload.get(key), str) or not payload[key]:
-            return f"{key} must be a non-empty string"
-    return None
 
 
 SIM = web.AppKey("sim", PlatformSim)

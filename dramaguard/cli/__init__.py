@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +31,8 @@ from dramaguard.logs import configure_logging
 from indexing.catalogue import Services
 from indexing.reports import RegisterResult
 from dramaguard.settings import Settings
+from storage import scoped
+from storage.db import transaction
 
 app = typer.Typer(help="DramaGuard: find pirated copies of registered short dramas.", no_args_is_help=True)
 works_app = typer.Typer(help="Registered works.", no_args_is_help=True)
@@ -49,6 +52,7 @@ def main(
         typer.Option("--home", envvar="DRAMAGUARD_HOME", help="data home (default ~/.dramaguard)"),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="debug logging")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="tracebacks for operational errors")] = False,
 ) -> None:
     configure_logging(logging.DEBUG if verbose else logging.WARNING)
     ctx.obj = Settings(home=home) if home else Settings()
@@ -71,13 +75,15 @@ def register(
     ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="episode files, in episode order")],
     work: Annotated[str, typer.Option("--work", help="title of the series (created if missing)")],
-    holder: Annotated[str, typer.Option("--holder", help="rights holder name")] = "default",
+    holder: Annotated[str | None, typer.Option(
+        "--holder", help="rights holder (tenant) name; may be left out only when exactly one exists")] = None,
     episode_start: Annotated[int, typer.Option("--episode-start", min=1, help="number of the first file")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary object")] = False,
 ) -> None:
     """Register FILES as episodes of a work: fingerprint them and add them to the index."""
     settings: Settings = ctx.obj
     with Services.open(settings) as services, _progress() as progress:
+        holder = _pick_holder(services, holder)
         task = progress.add_task("registering", total=len(files), current="")
 
         def advance(result: RegisterResult) -> None:
@@ -136,13 +142,13 @@ def scan(
                 if as_json:
                     typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
                 else:
-                    _print_report(report, settings.matcher.notify_score)
+                    _print_report(report, settings.matcher.notify_score, settings.matcher.review_score)
                 progress.update(task, advance=1)
     if failed:
         raise typer.Exit(1)
 
 
-def _print_report(report, notify_score: float) -> None:
+def _print_report(report, notify_score: float, review_score: float) -> None:
     if report.error:
         err.print(f"[red]error:[/red] {report.error}", highlight=False)
         return
@@ -150,7 +156,8 @@ def _print_report(report, notify_score: float) -> None:
         out.print(f"{report.query}: no match", highlight=False)
         return
     for m in report.matches:
-        verdict = "[bold red]COPY[/bold red]" if m.score >= notify_score else "[yellow]possible[/yellow]"
+        verdict = ("[bold red]COPY[/bold red]" if m.score >= notify_score
+                   else "[yellow]review[/yellow]" if m.score >= review_score else "possible")
         out.print(
             f"{report.query}: {verdict} of '{m.work}' episode {m.episode} ({m.reference}) "
             f"score {m.score:.2f}: query {m.query_start:.1f}–{m.query_end:.1f} s ↔ "
@@ -178,31 +185,63 @@ def works_list(
                 "holder": w.holder.name,
                 "episodes": len(w.episodes),
                 "duration_s": round(sum(e.duration_s for e in w.episodes), 1),
+                "archived": w.archived_at is not None,
             }
             for w in works
         ]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
-    table = Table("work", "holder", "episodes", "duration (s)")
+    table = Table("work", "holder", "episodes", "duration (s)", "archived")
     for row in rows:
-        table.add_row(row["work"], row["holder"], str(row["episodes"]), f"{row['duration_s']:.1f}")
+        table.add_row(row["work"], row["holder"], str(row["episodes"]), f"{row['duration_s']:.1f}", "yes" if row["archived"] else "")
     out.print(table)
+
+
+def _pick_holder(services: Services, holder: str | None) -> str:
+    """The named tenant, or the only one there is; never a silently created "default"."""
+    if holder is not None:
+        return holder
+    with transaction(services.sessions) as session:
+        names = [h.name for h in scoped.list_holders(session=session)]
+    if len(names) == 1:
+        err.print(f"rights holder: {names[0]}", highlight=False)
+        return names[0]
+    known = f" (existing: {', '.join(names)})" if names else " (none exists yet; this creates it)"
+    err.print(f"[red]error:[/red] name the rights holder the work belongs to with --holder NAME{known}",
+              highlight=False)
+    raise typer.Exit(2)
 
 
 @works_app.command("remove")
 def works_remove(
     ctx: typer.Context,
     title: Annotated[str, typer.Argument(help="title of the work to remove")],
-    holder: Annotated[str | None, typer.Option("--holder")] = None,
+    holder: Annotated[str | None, typer.Option("--holder", help="the tenant whose work it is")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation (scripts)")] = False,
 ) -> None:
-    """Remove a work, its episodes and their index entries."""
+    """Remove one tenant's work from matching. A work that cases or notices cite is archived (its
+    records, evidence and receipts stay); only a work nothing cites is deleted."""
     with Services.open(ctx.obj) as services:
-        removed = services.remove_works(title, holder=holder)
-    if not removed:
-        err.print(f"[red]error:[/red] no work titled '{title}'", highlight=False)
-        raise typer.Exit(1)
-    out.print(f"removed {removed} work(s) titled '{title}'", highlight=False)
+        plan = services.removal_plan(title, holder=holder)
+        if not plan:
+            err.print(f"[red]error:[/red] no work titled '{title}'" + (f" of '{holder}'" if holder else ""),
+                      highlight=False)
+            raise typer.Exit(1)
+        if len(plan) > 1:
+            tenants = ", ".join(sorted(p.holder for p in plan))
+            err.print(f"[red]error:[/red] '{title}' is a work of several rights holders ({tenants}); "
+                      "name one with --holder", highlight=False)
+            raise typer.Exit(2)
+        [item] = plan
+        what = (f"archive (kept for {item.cases} case(s) and {item.notices} notice(s); no longer matched)"
+                if item.archive else "delete")
+        out.print(f"work '{item.title}' of '{item.holder}', {item.episodes} episode(s): {what}", highlight=False)
+        if not yes and not typer.confirm("go ahead?", default=False):
+            err.print("nothing changed", highlight=False)
+            raise typer.Exit(1)
+        services.remove_works(plan)
+    out.print(f"{'archived' if item.archive else 'removed'} '{item.title}' of '{item.holder}'", highlight=False)
 
 
 @index_app.command("retrain")
@@ -213,8 +252,13 @@ def index_retrain(ctx: typer.Context) -> None:
     notices the rebuilt file and reloads it.
     """
     from indexing.retrain import NothingToRetrain
+    from storage.lease import Lease
 
-    with Services.open(ctx.obj) as services, _progress() as progress:
+    with (
+        Services.open(ctx.obj) as services,
+        Lease(services.engine, services.sessions, purpose="index retrain"),  # not beside a daemon
+        _progress() as progress,
+    ):
         task = progress.add_task("sampling", total=None, current="episodes")
 
         def advance(phase: str, done: int, total: int) -> None:
@@ -238,3 +282,19 @@ def _register_plugins() -> None:
 
 
 _register_plugins()
+
+
+def run() -> None:
+    """The console entry point: an operational error is one line and an exit code, not a
+    traceback (see :mod:`dramaguard.operror`); ``--debug`` keeps the traceback."""
+    from dramaguard.operror import explain
+
+    try:
+        app()
+    except Exception as exc:
+        explained = explain(exc)
+        if explained is None or "--debug" in sys.argv[1:]:
+            raise
+        line, code = explained
+        typer.echo(f"error: {line}", err=True)
+        raise SystemExit(code) from None

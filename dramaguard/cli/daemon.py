@@ -48,17 +48,25 @@ def daemon_command(
 def status_command(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="print the snapshot as JSON")] = False,
+    technical: Annotated[bool, typer.Option("--technical", help="job ids, queue sizes and timings")] = False,
 ) -> None:
-    """Queue sizes, last run of each job, index readiness, cases close to their deadline."""
-    from monitor.health import snapshot
+    """In plain words (Chinese or English by LANG): is monitoring running, what waits for a person
+    (reviews, undeliverable notices, escalations, disputes, deadlines), what the service did."""
+    from dramaguard.cli import status_words
     from indexing.catalogue import Services
+    from monitor.health import snapshot
+    from storage.db import transaction
 
     with Services.open(ctx.obj) as services:
         snap = snapshot(services)
+        with transaction(services.sessions) as session:
+            waiting = status_words.waiting_counts(session)
     if as_json:
-        typer.echo(json.dumps(snap, ensure_ascii=False))
-    else:
+        typer.echo(json.dumps({**snap, "waiting": waiting}, ensure_ascii=False))
+    elif technical:
         _print(snap)
+    else:
+        status_words.render(snap, waiting, lang=status_words.language())
     if snap["status"] != "ok":
         raise typer.Exit(1)
 

@@ -72,7 +72,18 @@ def restore_command(
 ) -> None:
     """Restore a backup into the data home after verifying every file's checksum."""
     from indexing.maintenance import MaintenanceError, restore
+    from storage.db import make_engine
+    from storage.lease import StoreBusy, live_holder
 
+    settings = ctx.obj
+    if settings.database_url is not None or (settings.home / "dramaguard.db").exists():
+        engine = make_engine(settings.resolved_database_url)  # refuse beside a running daemon
+        try:
+            holder = live_holder(engine)
+        finally:
+            engine.dispose()
+        if holder is not None:
+            raise StoreBusy(holder, "restore")
     try:
         manifest = restore(archive, ctx.obj, force=force)
     except MaintenanceError as exc:

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from dramaguard.cli import users as cli_users
 from dramaguard.settings import Settings
 from storage.auth import Role
 
@@ -20,6 +21,7 @@ def register(app: typer.Typer) -> None:
     app.command()(serve)
     users_app.command("add")(users_add)
     users_app.command("token")(users_token)
+    cli_users.register(users_app)
 
 
 def serve(

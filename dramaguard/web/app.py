@@ -19,8 +19,9 @@ from monitor.casework import build_channels
 from dramaguard.logs import install_redaction
 from indexing.catalogue import RegistrationError, Services
 from dramaguard.settings import Settings
-from dramaguard.web import ui
+from dramaguard.web import docs, errors, pages_cases, pages_disputes, pages_rules, pages_users, ui
 from dramaguard.web.api import router as api_router
+from dramaguard.web.schemas import ERRORS
 from dramaguard.web.deps import LoginRequired, db_slots
 from dramaguard.web.login import password_limiter
 from dramaguard.web.uploads import UploadWorker
@@ -59,21 +60,29 @@ def create_app(settings: Settings) -> FastAPI:
         summary="Register short dramas, follow piracy cases, review matches and send notices.",
         lifespan=lifespan,
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served by web.docs without a CDN
         redoc_url=None,
     )
     app.state.settings = settings
     app.include_router(api_router)
+    app.include_router(pages_disputes.api, responses=ERRORS)
+    app.include_router(pages_cases.router)  # before ui: /cases/bulk-review is not a case id
     app.include_router(ui.router)
+    app.include_router(pages_rules.router)
+    app.include_router(pages_users.router)
+    app.include_router(pages_disputes.router)
+    errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    docs.install(app, "/api/openapi.json")
 
     @app.middleware("http")
     async def _security_headers(request: Request, call_next):
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.url.path.startswith("/api/docs"):  # Swagger UI loads its own assets
-            response.headers.setdefault("Content-Security-Policy", CSP)
+        path = request.url.path
+        docs_page = path.startswith(docs.DOC_PATHS) or path.startswith(docs.PREFIX)
+        response.headers.setdefault("Content-Security-Policy", docs.DOCS_CSP if docs_page else CSP)
         return response
 
     @app.exception_handler(LoginRequired)

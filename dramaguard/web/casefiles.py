@@ -41,6 +41,7 @@ def notice_out(notice: Notice) -> NoticeOut:
         case_ids=sorted(item.case_id for item in notice.items),
         delivery_status=delivery.status if delivery else None,
         sent_at=delivery.sent_at if delivery else None,
+        possibly_delivered_at=delivery.possibly_delivered_at if delivery else None,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from markupsafe import Markup
 
@@ -23,8 +23,13 @@ class Dashboard:
 
 
 def build(rows: list[tuple[str, datetime, datetime | None, datetime | None]], *, today: date,
-          deadline_hours: float, labels: dict[str, str]) -> Dashboard:
-    """``rows`` are (platform, detected, notified, removed) of the last ``DAYS`` days."""
+          deadline_hours: float, labels: dict[str, str], now: datetime | None = None,
+          window: timedelta = timedelta(hours=24)) -> Dashboard:
+    """``rows`` are (platform, detected, notified, removed) of the last ``DAYS`` days.
+
+    The takedown rate counts a notice once it is decided (removed, or its window is over): a copy
+    still inside its window has not failed yet."""
+    now = now or datetime.now(UTC)
     days = [today - timedelta(days=DAYS - 1 - i) for i in range(DAYS)]
     index = {d: i for i, d in enumerate(days)}
     names = [d.strftime("%m-%d") for d in days]
@@ -41,9 +46,10 @@ def build(rows: list[tuple[str, datetime, datetime | None, datetime | None]], *,
         minutes = (notified_at - detected).total_seconds() / 60
         if (i := index.get(detected.date())) is not None:
             slowest[i] = max(slowest[i], round(minutes, 1))
-        if (j := index.get(notified_at.date())) is not None:
+        decided = removed_at is not None or now - notified_at >= window
+        if decided and (j := index.get(notified_at.date())) is not None:
             notified[j] += 1
-            removed_24h[j] += removed_at is not None and removed_at - notified_at <= timedelta(hours=24)
+            removed_24h[j] += removed_at is not None and removed_at - notified_at <= window
     rate = [100 * r / n if n else 0.0 for r, n in zip(removed_24h, notified)]
     metrics = takedown_metrics([CaseTimes(*row) for row in rows])
     within = [

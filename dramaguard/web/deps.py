@@ -17,6 +17,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from dramaguard.web.roles import Cap, can
 from indexing.catalogue import Services
 from storage.auth import Role, User, session_for_cookie, user_for_token
 from storage.db import POOL_OVERFLOW, POOL_SIZE, transaction
@@ -136,23 +137,25 @@ def ui_principal(request: Request) -> Principal:
     return principal
 
 
-def allow(*roles: Role, ui: bool = False) -> Callable[..., Principal]:
-    """A dependency admitting only ``roles`` (403 otherwise)."""
+def allow(cap: Cap, ui: bool = False) -> Callable[..., Principal]:
+    """A dependency admitting only roles that hold ``cap`` in the role table (403 otherwise)."""
     source = ui_principal if ui else api_principal
 
     def check(principal: Principal = Depends(source)) -> Principal:  # noqa: B008 (a closure: no Annotated string)
-        if principal.role not in roles:
+        if not can(principal.role, cap):
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"not allowed for role {principal.role}")
         return principal
 
     return check
 
 
-ANY_ROLE = tuple(Role)
-Anyone = Annotated[Principal, Depends(allow(*ANY_ROLE))]
-Owners = Annotated[Principal, Depends(allow(Role.RIGHTS_HOLDER, Role.ADMIN))]
-Reviewers = Annotated[Principal, Depends(allow(Role.LEGAL, Role.ADMIN))]
-Admins = Annotated[Principal, Depends(allow(Role.ADMIN))]
+Anyone = Annotated[Principal, Depends(allow(Cap.READ))]
+Owners = Annotated[Principal, Depends(allow(Cap.MANAGE_WORKS))]
+Reviewers = Annotated[Principal, Depends(allow(Cap.REVIEW))]
+RuleEditors = Annotated[Principal, Depends(allow(Cap.MANAGE_RULES))]
+Disputers = Annotated[Principal, Depends(allow(Cap.DISPUTES))]
+Exporters = Annotated[Principal, Depends(allow(Cap.EXPORT))]
+Admins = Annotated[Principal, Depends(allow(Cap.MANAGE_USERS))]
 
 
 async def check_form_csrf(request: Request, principal: Annotated[Principal, Depends(ui_principal)]) -> None:

@@ -157,6 +157,23 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
+from dramaguard.web.messages_reliability import MESSAGES as _RELIABILITY  # noqa: E402
+
+for _lang, _table in _RELIABILITY.items():
+    MESSAGES[_lang].update(_table)
+
+
+from dramaguard.web.messages_workspace import MESSAGES as _WORKSPACE  # noqa: E402 (after the base table)
+
+for _lang, _table in _WORKSPACE.items():
+    MESSAGES[_lang].update(_table)
+
+
+from dramaguard.web.messages_overlaps import MESSAGES as _OVERLAPS  # noqa: E402
+
+for _lang, _table in _OVERLAPS.items():
+    MESSAGES[_lang].update(_table)
+
 
 def pick_language(request: Request) -> str:
     for candidate in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):

@@ -123,6 +123,14 @@ class WorkIn(BaseModel):
     holder_id: int | None = Field(None, description="admins only: the tenant that owns the work")
 
 
+class WorkPatch(BaseModel):
+    """Fields left out stay as they are."""
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)] | None = None
+    aliases: list[Name] | None = Field(None, max_length=50)
+    registration_number: Annotated[str, StringConstraints(max_length=100)] | None = None
+
+
 class WorkOut(ORM):
     id: int
     holder_id: int
@@ -236,6 +244,7 @@ class NoticeOut(BaseModel):
     case_ids: list[int]
     delivery_status: str | None
     sent_at: datetime | None
+    possibly_delivered_at: datetime | None = None  # a sender died mid-exchange (e-mail: maybe 2 copies)
 
 
 class NoticeDetail(NoticeOut):
@@ -291,6 +300,25 @@ class PolicyOut(ORM):
     min_score: float
     platforms: list[str]
     name: str
+
+
+class ExclusionIn(BaseModel):
+    """Reference time of one episode that never counts as evidence; ``whole``: all of it (a
+    trailer or official clip registered as an episode, so re-posts of it are not copies)."""
+
+    episode_id: int
+    start_s: Annotated[float, Field(ge=0, le=86_400)] = 0.0
+    end_s: Annotated[float, Field(gt=0, le=86_400)] | None = None
+    whole: bool = False
+    reason: Annotated[str, StringConstraints(max_length=200)] = ""
+
+
+class ExclusionOut(ORM):
+    id: int
+    episode_id: int
+    start_ms: int
+    end_ms: int
+    reason: str
 
 
 class PlatformOut(BaseModel):

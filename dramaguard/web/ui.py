@@ -20,12 +20,19 @@ from dramaguard.web import dashboard
 from dramaguard.web.casefiles import keyframes, timelines
 from dramaguard.web.review import decide, send_due_notices
 from dramaguard.web.deps import DB, SESSION_COOKIE, Principal, allow, check_form_csrf, get_services, not_found
+from dramaguard.web.forms import split_names
+from dramaguard.web.dispute_view import dispute_context
+from dramaguard.web.works_edit import update_work
+from dramaguard.web.formatting import episode_label, state_label, when_in, zone_for
+from dramaguard.web.roles import Cap, can
 from dramaguard.web.i18n import LANG_COOKIE, LANGUAGES, pick_language, translator
 from dramaguard.web.login import LoginThrottled, authenticate
 from dramaguard.security import new_secret
 from storage import scoped
+from storage.overlaps import overlaps_of_work
 from storage.auth import Role, User, close_session, open_session
 from notices.lifecycle import CaseState
+from notices.metrics import compliance_by_platform
 from storage.base import utcnow
 from storage.db import transaction
 from storage.models import RightsHolder, Work
@@ -35,18 +42,24 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 LOGIN_CSRF_COOKIE = "dg_login_csrf"
 
-AnyUser = Annotated[Principal, Depends(allow(*Role, ui=True))]
-OwnerUser = Annotated[Principal, Depends(allow(Role.RIGHTS_HOLDER, Role.ADMIN, ui=True))]
-ReviewerUser = Annotated[Principal, Depends(allow(Role.LEGAL, Role.ADMIN, ui=True))]
+AnyUser = Annotated[Principal, Depends(allow(Cap.READ, ui=True))]
+OwnerUser = Annotated[Principal, Depends(allow(Cap.MANAGE_WORKS, ui=True))]
+ReviewerUser = Annotated[Principal, Depends(allow(Cap.REVIEW, ui=True))]
+RuleUser = Annotated[Principal, Depends(allow(Cap.MANAGE_RULES, ui=True))]
+AdminUser = Annotated[Principal, Depends(allow(Cap.MANAGE_USERS, ui=True))]
 Csrf = Depends(check_form_csrf)
 
 
 def render(request: Request, name: str, principal: Principal | None, status_code: int = 200, **context: Any) -> HTMLResponse:
     lang = pick_language(request)
+    _ = translator(lang)
+    zone = zone_for(request, request.app.state.settings.web.time_zone)
     response = templates.TemplateResponse(
         request,
         name,
-        {"user": principal, "lang": lang, "languages": LANGUAGES, "_": translator(lang), "Role": Role, **context},
+        {"user": principal, "lang": lang, "languages": LANGUAGES, "_": _, "Role": Role, "Cap": Cap,
+         "can": lambda cap: principal is not None and can(principal.role, cap),
+         "when": when_in(zone), "zone": zone.key, "ep": episode_label(_), "label": state_label(_), **context},
         status_code=status_code,
     )
     if request.query_params.get("lang") == lang:
@@ -146,6 +159,7 @@ def create_work_form(
     session: DB,
     title: Annotated[str, Form(min_length=1, max_length=300)],
     aliases: Annotated[str, Form(max_length=2000)] = "",
+    registration_number: Annotated[str, Form(max_length=100)] = "",
     holder_id: Annotated[int | None, Form()] = None,
 ) -> RedirectResponse:
     owner = holder_id if principal.role == Role.ADMIN else principal.holder_id
@@ -154,10 +168,28 @@ def create_work_form(
     title = title.strip()
     work = session.scalar(select(Work).where(Work.holder_id == owner, Work.title == title))
     if work is None:
-        names = [a.strip() for a in aliases.replace(",", ",").split(",") if a.strip()]
-        work = Work(holder_id=owner, title=title, aliases=names, licensed_accounts=[])
+        work = Work(holder_id=owner, title=title, aliases=split_names(aliases),
+                    registration_number=registration_number.strip() or None, licensed_accounts=[])
         session.add(work)
         session.flush()
+    return RedirectResponse(request.url_for("work_page", work_id=work.id), status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/works/{work_id}/edit", dependencies=[Csrf], name="edit_work_form")
+def edit_work_form(
+    work_id: int,
+    request: Request,
+    principal: OwnerUser,
+    session: DB,
+    title: Annotated[str, Form(min_length=1, max_length=300)],
+    aliases: Annotated[str, Form(max_length=2000)] = "",
+    registration_number: Annotated[str, Form(max_length=100)] = "",
+) -> RedirectResponse:
+    work = scoped.get_work(work_id, holder_id=principal.scope, session=session)
+    if work is None:
+        raise not_found("work")
+    update_work(work, title=title, aliases=split_names(aliases), registration_number=registration_number,
+                session=session)
     return RedirectResponse(request.url_for("work_page", work_id=work.id), status.HTTP_303_SEE_OTHER)
 
 
@@ -169,7 +201,9 @@ def work_page(work_id: int, request: Request, principal: AnyUser, session: DB) -
     issued = scoped.receipts_of(work, session=session)
     receipts = {e.id: scoped.episode_receipt(e, issued.get(e.id)) for e in work.episodes}
     uploads = jobs_for_work(work.id, session=session)
-    return render(request, "work.html", principal, work=work, receipts=receipts, uploads=uploads)
+    overlaps = overlaps_of_work(work.id, session=session)
+    return render(request, "work.html", principal, work=work, receipts=receipts, uploads=uploads,
+                  overlaps=overlaps)
 
 
 @router.get("/queue", response_class=HTMLResponse, name="queue_page")
@@ -195,7 +229,8 @@ def _case_page_context(request: Request, principal: Principal, case_id: int, ses
         "query_s": query_s,
         "ref_s": ref_s,
         "notices": scoped.notices_for_case(case.id, session=session),
-        "can_review": principal.role in (Role.LEGAL, Role.ADMIN) and case.state == CaseState.PENDING_REVIEW,
+        "can_review": can(principal.role, Cap.REVIEW) and case.state == CaseState.PENDING_REVIEW,
+        **dispute_context(case, principal, session),
     }
 
 
@@ -242,6 +277,10 @@ def dashboard_page(request: Request, principal: AnyUser, session: DB) -> HTMLRes
     _ = translator(pick_language(request))
     labels = {k: _(k) for k in ("chart.detections", "chart.slowest", "chart.time_to_notice",
                                 "chart.removed_24h", "chart.takedown")}
-    board = dashboard.build(rows, today=today, deadline_hours=settings.notices.deadline_hours, labels=labels)
-    return render(request, "dashboard.html", principal, board=board,
+    window = timedelta(hours=settings.notices.removal_window_hours)
+    board = dashboard.build(rows, today=today, deadline_hours=settings.notices.deadline_hours, labels=labels,
+                            now=utcnow(), window=window)
+    compliance = compliance_by_platform(scoped.case_outcomes(holder_id=principal.scope, session=session),
+                                        now=utcnow(), window=window)
+    return render(request, "dashboard.html", principal, board=board, compliance=compliance,
                   queue=len(scoped.review_queue(holder_id=principal.scope, session=session)))

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from notices.errors import DeliveryError
@@ -31,6 +31,9 @@ class OutgoingNotice:
     claimant: str
     pdf: bytes | None = None
     pdf_filename: str = "notice.pdf"
+    #: sent before (a failed attempt, or a sender that died mid-exchange): the same notice again,
+    #: same number and key; channels say so to the receiver (e-mail: 重发 / RESEND)
+    resend: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,8 @@ class Channel(ABC):
             raise ValueError("an idempotency key is required")
         for attempt in range(1, self.attempts + 1):
             try:
-                external_id = await self._send(notice, key)
+                # a failed SMTP exchange may still have delivered: every later try is a resend
+                external_id = await self._send(notice if attempt == 1 else replace(notice, resend=True), key)
             except DeliveryError as exc:
                 final = not exc.retryable or attempt == self.attempts
                 log.warning("channel %s notice %s attempt %d/%d failed: %s", self.name,

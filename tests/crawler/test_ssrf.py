@@ -88,13 +88,16 @@ def http(session: aiohttp.ClientSession, guard: AddressGuard) -> HttpClient:
 
 
 async def test_dns_rebinding_is_refused_at_connect_time(internal) -> None:
-    """The guard's look-up sees a public address; the connection's look-up gets loopback."""
-    resolver = HostsResolver({"rebind.test": [PUBLIC, "127.0.0.1"]})
-    guard = AddressGuard(resolver=resolver)
-    async with guarded_session(guard) as session:
+    """A request that skipped the check: the connector's own look-up gets loopback, refused.
+
+    (With the check, the connection uses the checked address: ``test_rebinding.py``.)
+    """
+    resolver = HostsResolver({"rebind.test": ["127.0.0.1"]})
+    async with guarded_session(AddressGuard(resolver=resolver)) as session:
         with pytest.raises(BlockedAddress, match="internal address 127.0.0.1"):
-            await http(session, guard).get_json(f"http://rebind.test:{internal.port}/admin")
-    assert resolver.lookups == ["rebind.test", "rebind.test"]  # checked once, connected once
+            async with session.get(f"http://rebind.test:{internal.port}/admin"):
+                pass
+    assert resolver.lookups == ["rebind.test"]
     assert internal.hits == []
 
 
@@ -149,7 +152,7 @@ REDIRECT_TARGETS = [
     "http://0x7f000001:{port}/secret",
     "http://[::ffff:127.0.0.1]:{port}/secret",
     "http://[::1]:{port}/secret",
-    "http://rebind.test:{port}/secret",
+    "http://rebind.test:{port}/secret",  # loopback answer to the hop's check (rebinding: test_rebinding)
     "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
     "http://[fd00:ec2::254]/latest/meta-data/",
     "http://100.100.100.200/latest/meta-data/",
@@ -163,7 +166,7 @@ REDIRECT_TARGETS = [
 async def test_redirect_chains_from_an_allowed_server_to_internal_targets(internal, target) -> None:
     """allowed.test (trusted, on loopback) redirects twice, then to the internal target."""
     target = target.format(port=internal.port)
-    resolver = HostsResolver({"allowed.test": ["127.0.0.1"], "rebind.test": [PUBLIC, "127.0.0.1"]})
+    resolver = HostsResolver({"allowed.test": ["127.0.0.1"], "rebind.test": ["127.0.0.1"]})
     guard = AddressGuard(trusted_hosts=["allowed.test"], resolver=resolver)
     base = f"http://allowed.test:{internal.port}"
     internal.redirects = {"/start": f"{base}/hop/1", "/hop/1": "/hop/2", "/hop/2": target}

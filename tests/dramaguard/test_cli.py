@@ -41,7 +41,7 @@ def test_register_then_scan_finds_episode_and_segments(tmp_path, sample_media):
 
 def test_compilation_yields_one_match_per_episode_with_offsets(tmp_path, sample_media):
     home = tmp_path / "home"
-    cli(home, "register", "--work", "W", sample_media["ep1"], sample_media["ep2"])
+    cli(home, "register", "--work", "W", "--holder", "H", sample_media["ep1"], sample_media["ep2"])
     _, [report] = scan_json(home, sample_media["compilation"])
     by_episode = {m["episode"]: m for m in report["matches"]}
     assert set(by_episode) == {1, 2}
@@ -52,7 +52,7 @@ def test_compilation_yields_one_match_per_episode_with_offsets(tmp_path, sample_
 
 def test_min_score_zero_lists_weak_candidates_sorted(tmp_path, sample_media):
     home = tmp_path / "home"
-    cli(home, "register", "--work", "W", sample_media["ep1"], sample_media["ep2"])
+    cli(home, "register", "--work", "W", "--holder", "H", sample_media["ep1"], sample_media["ep2"])
     _, [strict] = scan_json(home, sample_media["compilation"], extra=("--min-score", "0.99"))
     _, [loose] = scan_json(home, sample_media["compilation"], extra=("--min-score", "0"))
     assert len(loose["matches"]) >= len(strict["matches"])
@@ -62,8 +62,8 @@ def test_min_score_zero_lists_weak_candidates_sorted(tmp_path, sample_media):
 
 def test_registering_the_same_file_twice_is_idempotent(tmp_path, sample_media):
     home = tmp_path / "home"
-    first = cli(home, "register", "--work", "W", "--json", sample_media["ep1"])
-    second = cli(home, "register", "--work", "W", "--json", sample_media["ep1"])
+    first = cli(home, "register", "--work", "W", "--holder", "H", "--json", sample_media["ep1"])
+    second = cli(home, "register", "--work", "W", "--holder", "H", "--json", sample_media["ep1"])
     assert json.loads(first.stdout.splitlines()[-1])["registered"] == 1
     again = json.loads(second.stdout.splitlines()[-1])
     assert again["registered"] == 0 and again["already_registered"] == 1
@@ -77,7 +77,7 @@ def test_bad_files_get_one_line_errors_and_the_batch_goes_on(tmp_path, sample_me
     junk.write_text("not video")
     empty = tmp_path / "empty.mp4"
     empty.write_bytes(b"")
-    result = cli(home, "register", "--work", "W", "--json", junk, sample_media["ep1"], tmp_path / "gone.mp4", empty)
+    result = cli(home, "register", "--work", "W", "--holder", "H", "--json", junk, sample_media["ep1"], tmp_path / "gone.mp4", empty)
     assert result.exit_code == 1
     summary = json.loads(result.stdout.splitlines()[-1])
     assert summary["registered"] == 1 and summary["failed"] == 3
@@ -95,16 +95,16 @@ def test_bad_files_get_one_line_errors_and_the_batch_goes_on(tmp_path, sample_me
 
 def test_an_episode_number_taken_by_another_file_is_refused(tmp_path, sample_media):
     home = tmp_path / "home"
-    cli(home, "register", "--work", "W", sample_media["ep1"])
-    result = cli(home, "register", "--work", "W", sample_media["ep2"])
+    cli(home, "register", "--work", "W", "--holder", "H", sample_media["ep1"])
+    result = cli(home, "register", "--work", "W", "--holder", "H", sample_media["ep2"])
     assert result.exit_code == 1
     assert "already registered with another file" in result.stderr
 
 
 def test_works_remove_takes_episodes_out_of_the_index(tmp_path, sample_media):
     home = tmp_path / "home"
-    cli(home, "register", "--work", "W", sample_media["ep1"])
-    assert cli(home, "works", "remove", "W").exit_code == 0
+    cli(home, "register", "--work", "W", "--holder", "H", sample_media["ep1"])
+    assert cli(home, "works", "remove", "W", "--yes").exit_code == 0
     _, [report] = scan_json(home, sample_media["flip"], extra=("--min-score", "0"))
     assert report["matches"] == []
-    assert cli(home, "works", "remove", "W").exit_code == 1
+    assert cli(home, "works", "remove", "W", "--yes").exit_code == 1

@@ -37,7 +37,7 @@ def test_crawl_prints_the_pirated_upload(tmp_path: Path, platform_thread, monkey
     sim.add_video(innocent.read_bytes(), title="契约新娘 reaction", uploader_id="fan")
     home, runner = tmp_path / "home", CliRunner()
     result = runner.invoke(
-        app, ["--home", str(home), "register", "--work", "契约新娘", str(episode)]
+        app, ["--home", str(home), "register", "--work", "契约新娘", "--holder", "H", str(episode)]
     )
     assert result.exit_code == 0, result.output
 

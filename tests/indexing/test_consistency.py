@@ -34,7 +34,7 @@ def test_kill_during_a_batch_leaves_store_and_index_in_agreement(tmp_path, sampl
     files = [sample_media[k] for k in ("ep1", "ep2", "flip", "pad_speed", "innocent", "compilation")]
     env = {**os.environ, "DRAMAGUARD_HOME": str(settings.home)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "dramaguard", "register", "--work", "W", *map(str, files)],
+        [sys.executable, "-m", "dramaguard", "register", "--work", "W", "--holder", "H", *map(str, files)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     deadline = time.monotonic() + 120

@@ -29,7 +29,7 @@ def _scan(home, path):
 
 def test_backup_restore_into_a_fresh_home_scans_identically(tmp_path, sample_media):
     home, fresh, archive = tmp_path / "home", tmp_path / "fresh", tmp_path / "b.tar.gz"
-    cli("--home", home, "register", "--work", "W", sample_media["ep1"], sample_media["ep2"])
+    cli("--home", home, "register", "--work", "W", "--holder", "H", sample_media["ep1"], sample_media["ep2"])
     assert cli("--home", home, "backup", archive).exit_code == 0
     assert cli("--home", fresh, "restore", archive).exit_code == 0
     for key in ("compilation", "flip", "pad_speed"):
@@ -39,7 +39,7 @@ def test_backup_restore_into_a_fresh_home_scans_identically(tmp_path, sample_med
 
 def test_restore_refuses_a_tampered_archive_and_a_non_empty_home(tmp_path, sample_media):
     home, archive = tmp_path / "home", tmp_path / "b.tar.gz"
-    cli("--home", home, "register", "--work", "W", sample_media["ep1"])
+    cli("--home", home, "register", "--work", "W", "--holder", "H", sample_media["ep1"])
     cli("--home", home, "backup", archive)
     result = cli("--home", home, "restore", archive)
     assert result.exit_code == 1 and "not empty" in result.stderr

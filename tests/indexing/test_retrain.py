@@ -158,7 +158,7 @@ def test_other_process_reloads_the_rebuilt_file_instead_of_overwriting_it(settin
         cli.retrain_index()
         with pytest.raises(IndexRebuilt):  # an ordinary save never overwrites a rebuilt file
             api.index.save()
-        assert api.remove_works("gone") == 1  # a write follows the rebuild first
+        assert api.remove_works(api.removal_plan("gone")) == 1  # a write follows the rebuild first
         assert api.index.cells == 64
         assert "index file rebuilt by another process: reloaded" in caplog.text
     with Services.open(settings) as reopened:

@@ -50,7 +50,7 @@ def library(bench_dir: Path):
     index = FaissFrameIndex(None, DIM)
     names, durations, originals = {}, {}, {}
     for episode_id, path in enumerate(sorted((bench_dir / "refs").glob("*.mp4")), start=1):
-        fp = fingerprint_video(path)
+        fp = fingerprint_video(path, reference=True)
         index.add(episode_id, fp.times_ms, fp.vectors)
         names[episode_id] = f"refs/{path.name}"
         durations[episode_id] = fp.duration_ms
@@ -140,7 +140,7 @@ def test_a_compilation_yields_one_match_per_episode_at_its_offset(library, bench
 def test_searching_one_frame_in_three_then_verifying_decides_as_searching_all(library, bench_dir):
     """The search stage only shortlists: on every dev query (the 3-s copies included) the
     two-stage matches are matches of searching every frame with the exact index, with the same
-    orientation and score, and none scoring 0.3 or more is missed (weaker look-alikes may be)."""
+    orientation and score, and none scoring 0.4 or more is missed (weaker look-alikes may be)."""
     matcher, _, durations, _ = library
     every_frame = QueryMatcher(matcher.index, MatchParams(search_every=1))
     for path in sorted((bench_dir / "queries").glob("*.mp4")):
@@ -150,4 +150,7 @@ def test_searching_one_frame_in_three_then_verifying_decides_as_searching_all(li
         assert staged.keys() <= direct.keys(), path.name
         # the same score up to float32 summation order (BLAS kernels differ between CPUs)
         assert all(abs(score - direct[key]) < 1e-5 for key, score in staged.items()), path.name
-        assert {key for key, score in direct.items() if score >= 0.3} <= staged.keys(), path.name
+        # 0.4 (verify_from), not 0.3: with the references' shifted views the direct search also
+        # finds two mirrored chance lines of wrong episodes on q0005 (0.35, 0.31) that the
+        # two-stage path does not verify (issue 23)
+        assert {key for key, score in direct.items() if score >= 0.4} <= staged.keys(), path.name

@@ -42,7 +42,7 @@ def test_registration_keeps_keyframes_and_a_receipt_removal_drops_them(settings,
         with transaction(services.sessions) as session:
             receipts = session.scalars(select(RegistrationReceiptRow)).all()
             assert sorted(r.episode_id for r in receipts) == sorted(r.episode_id for r in results)
-        services.remove_works("契约新娘")
+        services.remove_works(services.removal_plan("契约新娘"))
         assert not any(folder.exists() for folder in folders)
 
 

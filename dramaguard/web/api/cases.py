@@ -12,6 +12,8 @@ from dramaguard.web.review import decide, send_due_notices
 from dramaguard.web.schemas import CaseDetail, CaseOut, Error, Note, NoticeDetail, NoticeOut, RejectIn
 from notices.lifecycle import CaseState
 from storage import scoped
+from storage.base import utcnow
+from storage.case_search import CaseFilter, search_cases
 
 router = APIRouter(tags=["cases"])
 CONFLICT = {409: {"model": Error, "description": "the case is not waiting for review"}}
@@ -28,14 +30,17 @@ def list_cases(
     state: Annotated[CaseState | None, Query()] = None,
     platform: Annotated[str | None, Query(max_length=50)] = None,
     work_id: Annotated[int | None, Query()] = None,
+    uploader: Annotated[str | None, Query(max_length=300, description="uploader id or name")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="part of the copy's title or URL")] = None,
+    deadline: Annotated[str | None, Query(pattern="^(overdue|24h)$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[CaseOut]:
-    """The tenant's cases, newest first."""
-    rows = scoped.list_cases(
-        holder_id=principal.scope, state=state, platform=platform, work_id=work_id,
-        limit=limit, offset=offset, session=session,
-    )
+    """The tenant's cases, newest first, filtered like the /cases page."""
+    flt = CaseFilter(work_id=work_id, platform=platform, state=state.value if state else None, deadline=deadline,
+                     uploader=uploader, q=q)
+    rows, _total = search_cases(flt, holder_id=principal.scope, now=utcnow(), limit=limit, offset=offset,
+                                session=session)
     return [case_out(c) for c in rows]
 
 

@@ -1,10 +1,12 @@
-"""A rights holder's allowlist (licensed accounts, channels, domains) and per-work policy rules."""
+"""A tenant's allowlist (licensed accounts, channels, domains), per-work policy rules and excluded
+intervals. Rights holders and legal staff manage them (the role table's ``MANAGE_RULES``)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
 
-from dramaguard.web.deps import DB, Anyone, Owners, not_found
-from dramaguard.web.schemas import AllowIn, AllowOut, PolicyIn, PolicyOut
+from dramaguard.web.deps import DB, Anyone, RuleEditors, not_found
+from dramaguard.web.exclusions import add_exclusion
+from dramaguard.web.schemas import AllowIn, AllowOut, ExclusionIn, ExclusionOut, PolicyIn, PolicyOut
 from notices.allowlist import AllowEntry
 from notices.policy import PolicyRule
 from storage import cases as repo
@@ -21,7 +23,7 @@ def list_allowlist(principal: Anyone, session: DB) -> list:
 
 
 @router.post("/allowlist", response_model=AllowOut, status_code=status.HTTP_201_CREATED)
-def add_allowlist(body: AllowIn, principal: Owners, session: DB):
+def add_allowlist(body: AllowIn, principal: RuleEditors, session: DB):
     """For one work (``work_id``) or for every work of the tenant."""
     entry = AllowEntry(body.kind, body.value, body.platform, body.note)
     if body.work_id is not None:
@@ -40,7 +42,7 @@ def add_allowlist(body: AllowIn, principal: Owners, session: DB):
 
 
 @router.delete("/allowlist/{entry_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_allowlist(entry_id: int, principal: Owners, session: DB) -> None:
+def delete_allowlist(entry_id: int, principal: RuleEditors, session: DB) -> None:
     row = scoped.get_allow_entry(entry_id, holder_id=principal.scope, session=session)
     if row is None:
         raise not_found("allowlist entry")
@@ -56,7 +58,7 @@ def list_policy(work_id: int, principal: Anyone, session: DB) -> list:
 
 
 @router.post("/works/{work_id}/policy", response_model=PolicyOut, status_code=status.HTTP_201_CREATED)
-def add_policy(work_id: int, body: PolicyIn, principal: Owners, session: DB):
+def add_policy(work_id: int, body: PolicyIn, principal: RuleEditors, session: DB):
     if scoped.get_work(work_id, holder_id=principal.scope, session=session) is None:
         raise not_found("work")
     rule = PolicyRule(
@@ -68,8 +70,32 @@ def add_policy(work_id: int, body: PolicyIn, principal: Owners, session: DB):
 
 
 @router.delete("/policy/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_policy(rule_id: int, principal: Owners, session: DB) -> None:
+def delete_policy(rule_id: int, principal: RuleEditors, session: DB) -> None:
     row = scoped.get_policy_rule(rule_id, holder_id=principal.scope, session=session)
     if row is None:
         raise not_found("policy rule")
+    session.delete(row)
+
+
+@router.get("/works/{work_id}/exclusions", response_model=list[ExclusionOut])
+def list_exclusions(work_id: int, principal: Anyone, session: DB) -> list:
+    work = scoped.get_work(work_id, holder_id=principal.scope, session=session)
+    if work is None:
+        raise not_found("work")
+    return scoped.list_exclusions(work, session=session)
+
+
+@router.post("/works/{work_id}/exclusions", response_model=ExclusionOut, status_code=status.HTTP_201_CREATED)
+def create_exclusion(work_id: int, body: ExclusionIn, principal: RuleEditors, session: DB):
+    work = scoped.get_work(work_id, holder_id=principal.scope, session=session)
+    if work is None:
+        raise not_found("work")
+    return add_exclusion(work, body, session=session)
+
+
+@router.delete("/exclusions/{exclusion_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_exclusion(exclusion_id: int, principal: RuleEditors, session: DB) -> None:
+    row = scoped.get_exclusion(exclusion_id, holder_id=principal.scope, session=session)
+    if row is None:
+        raise not_found("excluded interval")
     session.delete(row)

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from dramaguard.web.deps import DB, Anyone, Owners, get_services, not_found
-from dramaguard.web.schemas import UNPROCESSABLE, Error, EpisodeOut, Receipt, UploadOut, WorkDetail, WorkIn, WorkOut
+from dramaguard.web.works_edit import update_work
+from dramaguard.web.schemas import UNPROCESSABLE, Error, EpisodeOut, Receipt, UploadOut, WorkDetail, WorkIn, WorkOut, WorkPatch
 from storage import scoped
 from storage.auth import Role
 from storage.db import transaction
@@ -93,6 +94,18 @@ def get_work(work_id: int, principal: Anyone, session: DB) -> WorkDetail:
     work = scoped.get_work(work_id, holder_id=principal.scope, session=session)
     if work is None:
         raise not_found("work")
+    return work_detail(work, session)
+
+
+@router.patch("/works/{work_id}", response_model=WorkDetail,
+              responses={409: {"model": Error, "description": "another work of the tenant has this title"}})
+def patch_work(work_id: int, body: WorkPatch, principal: Owners, session: DB) -> WorkDetail:
+    """Change the title, aliases or registration number (episodes and receipts stay)."""
+    work = scoped.get_work(work_id, holder_id=principal.scope, session=session)
+    if work is None:
+        raise not_found("work")
+    update_work(work, title=body.title, aliases=body.aliases, registration_number=body.registration_number,
+                session=session)
     return work_detail(work, session)
 
 

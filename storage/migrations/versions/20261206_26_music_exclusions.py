@@ -1,7 +1,7 @@
 """audio landmark kinds (dialogue or music) and the music exclusion bank
 
 Revision ID: 20261206_26_music_exclusions
-Revises: 20261122_0008
+Revises: 20261206_25_lease_possibly_sent
 Create Date: 2026-12-06
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261206_26_music_exclusions"
-down_revision = "20261122_0008"
+down_revision = "20261206_25_lease_possibly_sent"
 branch_labels = None
 depends_on = None
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 
+from dramaguard.web.roles import Cap, roles_with
 from storage.auth import Role
 
 from notices.allowlist import AllowEntry, AllowKind
@@ -21,12 +22,24 @@ from notices.policy import Action, PolicyRule
 from storage import cases as repo
 from storage.db import transaction
 
-from .conftest import TENANTS, World, add_case, add_notice, undecodable_video
+from .conftest import TENANTS, World, add_case, add_notice, fake_episode, undecodable_video
 
 ALL = frozenset(Role)
 OWNERS = frozenset({Role.RIGHTS_HOLDER, Role.ADMIN})
 REVIEWERS = frozenset({Role.LEGAL, Role.ADMIN})
+RULES = frozenset({Role.RIGHTS_HOLDER, Role.LEGAL, Role.ADMIN})  # legal staff manage rules too
+DISPUTERS = frozenset({Role.LEGAL, Role.ADMIN})
 ADMIN = frozenset({Role.ADMIN})
+
+
+def test_the_role_table_grants_what_the_matrix_expects() -> None:
+    """The matrix's role sets are written out by hand: a change to roles.py must change them."""
+    assert frozenset(roles_with(Cap.READ)) == ALL
+    assert frozenset(roles_with(Cap.MANAGE_WORKS)) == OWNERS
+    assert frozenset(roles_with(Cap.REVIEW)) == REVIEWERS
+    assert frozenset(roles_with(Cap.MANAGE_RULES)) == RULES
+    assert frozenset(roles_with(Cap.MANAGE_USERS)) == ADMIN
+    assert frozenset(roles_with(Cap.DISPUTES)) == DISPUTERS
 
 
 def _fresh_case(world: World, tenant: str) -> dict:
@@ -66,6 +79,36 @@ def music_file() -> bytes:
 
     with tempfile.TemporaryDirectory() as folder:
         return write(Path(folder) / "bgm.wav", music(seed=3, seconds=3)).read_bytes()
+
+
+def _fresh_exclusion(world: World, tenant: str) -> dict:
+    # episode 901, not the cases' 900: a whole-episode exclusion would stop new cases opening
+    episode_id = fake_episode(world.app, world.work_ids[tenant], number=901)
+    with transaction(world.app.state.services.sessions) as session:
+        row = repo.add_excluded_interval(session, episode_id=episode_id, start_ms=0, end_ms=5000)
+        return {"exclusion": str(row.id)}
+
+
+def _noticed_case(world: World, tenant: str) -> dict:
+    """A case whose notice went out (so a counter-notice can name it)."""
+    case_id = add_case(world.app, world.work_ids[tenant])
+    notice_id = add_notice(world.app, case_id)
+    with transaction(world.app.state.services.sessions) as session:
+        session.get_one(repo.Case, case_id).state = "notified"
+    world.extra["notice"] = notice_id
+    return {"case": str(case_id), "notice": str(notice_id)}
+
+
+def _disputed_case(world: World, tenant: str) -> dict:
+    case_id = add_case(world.app, world.work_ids[tenant])
+    with transaction(world.app.state.services.sessions) as session:
+        session.get_one(repo.Case, case_id).state = "forwarded"
+    return {"case": str(case_id)}
+
+
+def _same_user_form(world: World, tenant: str) -> dict:
+    """The target user's current role and tenant (so the matrix changes nothing, ends no session)."""
+    return {"role": "legal", "holder_id": str(world.holder_ids[tenant]), "active": "true"}
 
 
 @dataclass(frozen=True)
@@ -108,6 +151,7 @@ API: list[Endpoint] = [
         json=lambda w, t: {"title": f"新剧 {_next()}", "holder_id": w.holder_ids[t]},
     ),
     Endpoint("GET", "/api/v1/works/{work}", ALL, 200),
+    Endpoint("PATCH", "/api/v1/works/{work}", OWNERS, 200, json=lambda w, t: {"registration_number": "REG-1"}),
     Endpoint(
         "POST", "/api/v1/works/{work}/episodes", OWNERS, 202,
         content=undecodable_video, params={"number": 7, "filename": "x.mp4"},
@@ -124,13 +168,21 @@ API: list[Endpoint] = [
     Endpoint("GET", "/api/v1/notices/{notice}", ALL, 200),
     Endpoint("GET", "/api/v1/allowlist", ALL, 200, foreign=None),
     Endpoint(
-        "POST", "/api/v1/allowlist", OWNERS, 201,
+        "POST", "/api/v1/allowlist", RULES, 201,
         json=lambda w, t: {"kind": "account", "value": "licensed-1", "work_id": w.work_ids[t]},
     ),
-    Endpoint("DELETE", "/api/v1/allowlist/{entry}", OWNERS, 204, fresh=_fresh_entry),
+    Endpoint("DELETE", "/api/v1/allowlist/{entry}", RULES, 204, fresh=_fresh_entry),
     Endpoint("GET", "/api/v1/works/{work}/policy", ALL, 200),
-    Endpoint("POST", "/api/v1/works/{work}/policy", OWNERS, 201, json=lambda w, t: {"action": "review", "min_score": 0.3}),
-    Endpoint("DELETE", "/api/v1/policy/{rule}", OWNERS, 204, fresh=_fresh_rule),
+    Endpoint("POST", "/api/v1/works/{work}/policy", RULES, 201, json=lambda w, t: {"action": "review", "min_score": 0.3}),
+    Endpoint("DELETE", "/api/v1/policy/{rule}", RULES, 204, fresh=_fresh_rule),
+    Endpoint("GET", "/api/v1/works/{work}/exclusions", ALL, 200),
+    Endpoint("POST", "/api/v1/works/{work}/exclusions", RULES, 201,
+             json=lambda w, t: {"episode_id": fake_episode(w.app, w.work_ids[t], number=901), "whole": True, "reason": "trailer"}),
+    Endpoint("DELETE", "/api/v1/exclusions/{exclusion}", RULES, 204, fresh=_fresh_exclusion),
+    Endpoint("POST", "/api/v1/cases/{case}/counter-notice", DISPUTERS, 200, fresh=_noticed_case,
+             json=lambda w, t: {"notice_id": w.extra["notice"], "sender": "上传者"}),
+    Endpoint("POST", "/api/v1/cases/{case}/dispute-decision", DISPUTERS, 200, fresh=_disputed_case,
+             json=lambda w, t: {"decision": "withdraw"}),
     Endpoint("GET", "/api/v1/music-exclusions", ALL, 200, foreign=None),
     # a holder's track lands in their own tenant; an admin's without holder_id applies to all
     Endpoint("POST", "/api/v1/music-exclusions", OWNERS, 201, foreign=None, content=music_file,
@@ -152,14 +204,51 @@ UI: list[Endpoint] = [
     Endpoint("GET", "/dashboard", ALL, 200, foreign=None, ui=True),
     Endpoint("GET", "/works", ALL, 200, foreign=None, ui=True),
     Endpoint("GET", "/works/{work}", ALL, 200, ui=True),
+    Endpoint("GET", "/works/{work}/episodes/{episode}/receipt", ALL, 200, ui=True),
     # the form's holder_id is ignored for non-admins: the work lands in their own tenant
     Endpoint("POST", "/works", OWNERS, 303, ui=True, foreign=303,
              form=lambda w, t: {"title": f"表单剧 {_next()}", "holder_id": w.holder_ids[t]}),
+    # the title stays (other tests find the works by it)
+    Endpoint("POST", "/works/{work}/edit", OWNERS, 303, ui=True,
+             form=lambda w, t: {"title": f"剧-{t}", "aliases": "别名一，别名二、别名三", "registration_number": "REG-2"}),
     Endpoint("GET", "/queue", REVIEWERS, 200, foreign=None, ui=True),
     Endpoint("GET", "/cases/{case}", ALL, 200, ui=True),
     Endpoint("GET", "/cases/{case}/notices", ALL, 200, ui=True),
     Endpoint("POST", "/cases/{case}/review", REVIEWERS, 303, ui=True, fresh=_fresh_case,
              form=lambda w, t: {"decision": "reject", "note": "matrix"}),
+    Endpoint("GET", "/cases", ALL, 200, foreign=None, ui=True),
+    Endpoint("GET", "/cases.csv", ALL, 200, foreign=None, ui=True),
+    # a foreign case id is skipped, not decided (the redirect reports it)
+    Endpoint("POST", "/cases/bulk-review", REVIEWERS, 303, ui=True, foreign=303, fresh=_fresh_case,
+             form=lambda w, t: {"decision": "reject", "case_id": "{case}"}),
+    Endpoint("GET", "/allowlist", ALL, 200, foreign=None, ui=True),
+    Endpoint("POST", "/allowlist", RULES, 303, ui=True,
+             form=lambda w, t: {"kind": "account", "value": "licensed-ui", "work_id": str(w.work_ids[t])}),
+    Endpoint("POST", "/allowlist/{entry}/delete", RULES, 303, ui=True, fresh=_fresh_entry, form=lambda w, t: {}),
+    Endpoint("GET", "/works/{work}/rules", ALL, 200, ui=True),
+    Endpoint("POST", "/works/{work}/policy", RULES, 303, ui=True, form=lambda w, t: {"action": "track", "priority": "5"}),
+    Endpoint("POST", "/policy/{rule}/delete", RULES, 303, ui=True, fresh=_fresh_rule, form=lambda w, t: {}),
+    Endpoint("POST", "/works/{work}/exclusions", RULES, 303, ui=True,
+             form=lambda w, t: {"episode_id": str(fake_episode(w.app, w.work_ids[t], number=901)), "start_s": "1", "end_s": "3"}),
+    Endpoint("POST", "/exclusions/{exclusion}/delete", RULES, 303, ui=True, fresh=_fresh_exclusion,
+             form=lambda w, t: {}),
+    Endpoint("POST", "/cases/{case}/counter-notice", DISPUTERS, 303, ui=True, fresh=_noticed_case,
+             form=lambda w, t: {"notice_id": "{notice}", "sender": "上传者", "received_on": "2026-12-04"}),
+    Endpoint("POST", "/cases/{case}/dispute-decision", DISPUTERS, 303, ui=True, fresh=_disputed_case,
+             form=lambda w, t: {"decision": "court"}),
+    Endpoint("GET", "/uploaders", ALL, 200, foreign=None, ui=True),
+    Endpoint("GET", "/cases/{case}/export.pdf", ALL, 200, ui=True),
+    Endpoint("GET", "/users", ADMIN, 200, foreign=None, ui=True),
+    Endpoint("POST", "/users", ADMIN, 303, foreign=None, ui=True,
+             form=lambda w, t: {"email": f"ui{_next()}@example.test", "role": "legal", "password": "a-long-password",
+                                "holder_id": str(w.holder_ids[t])}),
+    Endpoint("POST", "/users/{user}", ADMIN, 303, ui=True, form=_same_user_form),
+    Endpoint("POST", "/holders", ADMIN, 303, foreign=None, ui=True, form=lambda w, t: {"name": f"公司{_next()}"}),
+    Endpoint("GET", "/account", ALL, 200, foreign=None, ui=True),
+    # seeded users have no password (none to check) until the first call sets the one the second gives
+    Endpoint("POST", "/account/password", ALL, 303, foreign=None, ui=True,
+             form=lambda w, t: {"current": "a-new-password-1", "new": "a-new-password-1", "repeat": "a-new-password-1"}),
+    Endpoint("POST", "/account/zone", ALL, 303, foreign=None, ui=True, form=lambda w, t: {"zone": "Asia/Shanghai"}),
 ]
 
 ENDPOINTS = API + UI
@@ -188,8 +277,19 @@ def targets(world: World) -> dict[str, dict[str, str]]:
             "case": str(case_id),
             "notice": str(add_notice(world.app, case_id)),
             "index": "1",
+            "episode": str(_receipted_episode(world, tenant)),
         }
     return out
+
+
+def _receipted_episode(world: World, tenant: str) -> int:
+    from storage.base import utcnow
+    from storage.models import Episode
+
+    episode_id = fake_episode(world.app, world.work_ids[tenant], number=903)
+    with transaction(world.app.state.services.sessions) as session:
+        repo.issue_receipt(session, episode=session.get_one(Episode, episode_id), issued_at=utcnow())
+    return episode_id
 
 
 def _fresh_token_id(world: World, tenant: str, role: Role) -> str:
@@ -211,7 +311,8 @@ def _call(world: World, targets, endpoint: Endpoint, caller, target: str, header
     path = endpoint.path.format(**values)
     body = endpoint.json(world, target) if endpoint.json else None
     if endpoint.ui and endpoint.method == "POST":
-        form = {"csrf_token": headers.pop("_csrf"), **endpoint.form(world, target)}
+        form = {"csrf_token": headers.pop("_csrf"),
+                **{k: v.format(**values) if isinstance(v, str) else v for k, v in endpoint.form(world, target).items()}}
         return world.client.post(path, data=form, headers=headers, follow_redirects=False)
     return world.client.request(
         endpoint.method, path, json=body, content=endpoint.content() if endpoint.content else None, params=endpoint.params,
@@ -273,7 +374,7 @@ def test_listings_never_show_another_tenant(world: World, targets, caller) -> No
 
 @pytest.mark.parametrize("endpoint", API, ids=lambda e: e.id)
 def test_anonymous_gets_401(world: World, targets, endpoint: Endpoint) -> None:
-    path = endpoint.path.format(**targets["A"], token="1", entry="1", rule="1", track="1")
+    path = endpoint.path.format(**targets["A"], token="1", entry="1", rule="1", exclusion="1", track="1")
     response = world.client.request(endpoint.method, path, json=endpoint.json(world, "A") if endpoint.json else None)
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
@@ -310,6 +411,52 @@ def test_every_api_route_is_in_the_matrix(world: World) -> None:
                 .replace("{user}", "{user_id}").replace("{token}", "{token_id}")
                 .replace("{case}", "{case_id}").replace("{notice}", "{notice_id}")
                 .replace("{entry}", "{entry_id}").replace("{rule}", "{rule_id}")
+                .replace("{exclusion}", "{exclusion_id}")
                 .replace("{track}", "{track_id}")) for e in API}
     missing = routes - covered - {("POST", "/api/v1/auth/login")}
     assert not missing, f"endpoints missing from the authorization matrix: {sorted(missing)}"
+
+
+OPEN_UI = {"/login", "/logout", "/", "/static", "/api/docs", "/api/docs/oauth2-redirect", "/api/openapi.json",
+           "/api/redoc"}
+
+
+def _flat(routes, prefix: str = ""):
+    """(path, methods) of every route, through included routers (FastAPI ≥ 0.165 nests them)."""
+    for route in routes:
+        if hasattr(route, "original_router"):
+            yield from _flat(route.original_router.routes, prefix + route.include_context.prefix)
+        elif hasattr(route, "path"):
+            yield prefix + route.path, getattr(route, "methods", None) or ()
+
+
+def test_every_ui_route_is_in_the_matrix(world: World) -> None:
+    """Pages and forms added later must be added to the matrix too (the API has its own check)."""
+    names = {"{work_id}": "{work}", "{case_id}": "{case}", "{entry_id}": "{entry}", "{rule_id}": "{rule}",
+             "{exclusion_id}": "{exclusion}", "{user_id}": "{user}", "{index}": "{index}",
+             "{episode_id}": "{episode}"}
+    routes = set()
+    for path, methods in _flat(world.app.routes):
+        if path.startswith("/api/v1") or path in OPEN_UI or path.startswith("/static"):
+            continue
+        for old, new in names.items():
+            path = path.replace(old, new)
+        for method in methods:
+            if method != "HEAD":
+                routes.add((method, path))
+    assert len(routes) > 15
+    covered = {(e.method, e.path) for e in UI}
+    assert not routes - covered, f"UI routes missing from the authorization matrix: {sorted(routes - covered)}"
+
+
+def test_a_forbidden_page_is_a_translated_html_page(world: World, targets) -> None:
+    owner = world.actor(Role.RIGHTS_HOLDER, "A")
+    response = world.client.get("/queue?lang=zh", headers={"Cookie": f"dg_session={owner.cookie}"})
+    assert response.status_code == 403
+    assert response.headers["content-type"].startswith("text/html")
+    assert "您无权打开此页面" in response.text and '"detail"' not in response.text
+    assert 'href="/queue"' not in response.text  # the nav hides what the role may not open
+    missing = world.client.get("/cases/999999?lang=en", headers={"Cookie": f"dg_session={owner.cookie}"})
+    assert missing.status_code == 404 and "Not found" in missing.text and missing.headers["content-type"].startswith("text/html")
+    api = world.client.get("/api/v1/review/queue", headers=owner.bearer)
+    assert api.status_code == 403 and api.json()["detail"]

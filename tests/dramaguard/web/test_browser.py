@@ -174,7 +174,8 @@ def test_legal_staff_approve_a_case_and_the_notice_goes_out(browser, review_site
     page.wait_for_url(f"**/cases/{first}")
     # htmx polls the notices panel until the notice is out and the case has moved on
     page.locator('tr.notice[data-status="sent"]').wait_for()
-    page.wait_for_function("() => document.querySelector('.case-state').textContent.includes('notified')")
+    page.wait_for_function("() => document.querySelector('.case-state').dataset.state === 'notified'")
+    assert "已发通知" in page.locator(".case-state").inner_text()  # the state in words, in Chinese
     assert [m.rcpt_tos for m in sink.messages] == [["copyright@douyin.example"]]
     page.screenshot(path=str(ARTIFACTS / "case-notified.png"), full_page=True)
 

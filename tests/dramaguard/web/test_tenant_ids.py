@@ -13,7 +13,7 @@ import pytest
 
 from storage.auth import Role
 
-from .conftest import World, add_case
+from .conftest import World, add_case, add_notice, fake_episode
 
 _n = itertools.count(1)
 #: A minimal valid body per request schema; the id field under test is then overwritten.
@@ -22,6 +22,8 @@ BODIES = {
     "AllowIn": lambda: {"kind": "account", "value": f"acct-{next(_n)}"},
     "UserIn": lambda: {"email": f"escape{next(_n)}@example.test", "role": "legal"},
     "UserPatch": lambda: {"display_name": "escaped"},
+    "ExclusionIn": lambda: {"whole": True},
+    "CounterNoticeIn": lambda: {"sender": "越权"},
 }
 
 
@@ -44,6 +46,10 @@ def id_fields(world: World) -> list[tuple[str, str, str, str | None, str]]:
 
 
 def foreign_value(world: World, field: str, tenant: str):
+    if field == "notice_id":
+        return world.extra["foreign_notice"]
+    if field == "episode_id":
+        return fake_episode(world.app, world.work_ids[tenant], number=902)
     values = {"work_id": world.work_ids[tenant], "holder_id": world.holder_ids[tenant]}
     return values[field]
 
@@ -53,7 +59,8 @@ def snapshot(world: World, tenant: str) -> dict:
     owner = world.actor(Role.RIGHTS_HOLDER, tenant)
     get = lambda url: world.client.get(url, headers=owner.bearer).json()  # noqa: E731
     return {url: get(url) for url in ("/api/v1/works", "/api/v1/allowlist", "/api/v1/cases",
-                                      f"/api/v1/works/{world.work_ids[tenant]}/policy")}
+                                      f"/api/v1/works/{world.work_ids[tenant]}/policy",
+                                      f"/api/v1/works/{world.work_ids[tenant]}/exclusions")}
 
 
 def test_the_schema_has_ids_outside_paths_and_each_has_a_body(world: World):
@@ -69,10 +76,13 @@ def test_foreign_ids_in_queries_and_bodies_never_reach_the_other_tenant(world: W
     add_case(world.app, world.work_ids["B"])  # something of B's for a leaky filter to show
     actor = world.actor(role, "A")
     own_work, own_holder = world.work_ids["A"], world.holder_ids["A"]
+    fake_episode(world.app, world.work_ids["B"], number=902)  # B's episode, for episode_id fields
+    own_case = add_case(world.app, own_work)  # a case of A's for paths naming a case
+    world.extra["foreign_notice"] = add_notice(world.app, add_case(world.app, world.work_ids["B"]))
     before = snapshot(world, "B")
     tried = 0
     for method, path, where, schema, field in id_fields(world):
-        url = path.format(user_id=world.actor(Role.LEGAL, "B").user_id, work_id=own_work)
+        url = path.format(user_id=world.actor(Role.LEGAL, "B").user_id, work_id=own_work, case_id=own_case)
         value = foreign_value(world, field, "B")
         if where == "query":
             response = world.client.request(method, url, params={field: value}, headers=actor.bearer)

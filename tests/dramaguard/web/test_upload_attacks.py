@@ -218,7 +218,8 @@ def test_lying_content_length_is_refused_before_the_body(live, declared, status)
     assert not any((app.state.settings.home / "uploads").iterdir())
 
 
-SAFE_TYPES = {"application/json", "text/html", "image/png", "application/pdf", "text/css", "text/javascript"}
+# text/csv: the case export, always an attachment (Content-Disposition), never rendered
+SAFE_TYPES = {"application/json", "text/html", "image/png", "application/pdf", "text/css", "text/javascript", "text/csv"}
 
 
 def test_uploaded_bytes_are_never_served_back(live, clips):

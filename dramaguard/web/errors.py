@@ -1,0 +1,49 @@
+"""Errors on pages answer as translated HTML pages; the API keeps its JSON bodies.
+
+A person who follows a link they may not use (a rights holder opening /queue) sees what
+happened and where to go, in their language, with the same status code the API would give.
+"""
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from dramaguard.web.deps import _from_cookie
+from dramaguard.web.ui import render
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app`` (API paths keep FastAPI's JSON answers)."""
+
+    def page(request: Request, status_code: int, detail: str) -> Response:
+        try:
+            principal = _from_cookie(request)
+        except Exception:  # the error page must render even when the database is the problem
+            principal = None
+        known = status_code if status_code in (400, 403, 404, 409, 422) else "other"
+        return render(request, "error.html", principal, status_code, code=status_code,
+                      title_key=f"ws.error.{known}", detail="" if status_code == 403 else detail)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if _is_api(request):
+            return await http_exception_handler(request, exc)
+        response = await run_in_threadpool(page, request, exc.status_code, str(exc.detail))
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if _is_api(request):
+            return await request_validation_exception_handler(request, exc)
+        fields = ", ".join(".".join(str(p) for p in e.get("loc", ())[1:]) for e in exc.errors())
+        return await run_in_threadpool(page, request, 422, fields)

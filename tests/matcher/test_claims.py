@@ -1,0 +1,96 @@
+"""Claim resolution on plain objects: one answer per second of a query."""
+from __future__ import annotations
+
+from matcher.claims import CLAIM, EXPLAINED, OVERLAP, Candidate, ClaimParams, Span, resolve
+
+STEP = 250
+
+
+def line(key, score, q0, q1, r0, *, sim=0.95, step=STEP):
+    """A candidate whose frames lie on t_ref = t_query - q0 + r0 from q0 to q1 (ms)."""
+    frames = tuple((t, t - q0 + r0, sim) for t in range(q0, q1, step))
+    return Candidate(key, score, (Span(q0, q1, r0, r0 + q1 - q0),), frames, step)
+
+
+def by_key(claims):
+    return {c.key: c for c in claims}
+
+
+def test_a_secondary_inside_a_real_copy_claims_nothing_even_when_its_frames_score_higher():
+    copy = line("X", 0.93, 0, 30_000, 0)
+    lookalike = line("Y", 0.97, 12_000, 15_800, 40_000)  # 3.8 s inside X's copy
+    claims = by_key(resolve([lookalike, copy]))
+    assert claims["X"].status == CLAIM and claims["X"].score == 0.93
+    assert claims["X"].spans == copy.spans  # an untrimmed claim keeps the matcher's spans
+    assert claims["Y"].status == EXPLAINED and claims["Y"].score == 0.0
+    assert claims["Y"].explained_by == ("X",) and claims["Y"].pair_score == 0.97
+
+
+def test_a_compilation_keeps_one_claim_per_episode():
+    eps = [line(f"ep{i}", 0.9, i * 20_000, (i + 1) * 20_000, 0) for i in range(3)]
+    claims = resolve(eps)
+    assert [c.status for c in claims] == [CLAIM] * 3
+    assert {c.key for c in claims} == {"ep0", "ep1", "ep2"}
+
+
+def test_a_secondary_keeps_the_query_time_no_stronger_claim_explains_when_long_enough():
+    first = line("A", 0.95, 0, 20_000, 0)
+    second = line("B", 0.9, 15_000, 30_000, 5_000)  # 5 s inside A, 10 s of its own
+    claims = by_key(resolve([first, second]))
+    b = claims["B"]
+    assert b.status == CLAIM and b.explained_by == ("A",)
+    assert b.spans[0].query_start_ms >= 20_000 and b.spans[0].query_end_ms == 30_000
+    assert b.spans[0].ref_start_ms >= 10_000  # the reference side follows the line
+    # too little left: gone
+    short = line("C", 0.9, 15_000, 22_000, 5_000)
+    assert by_key(resolve([first, short]))["C"].status == EXPLAINED
+
+
+def test_a_trimmed_claim_is_rescored_on_what_is_left():
+    first = line("A", 0.95, 0, 20_000, 0)
+    second = line("B", 0.9, 18_000, 22_500, 0)  # 2 s explained, 2.5 s left
+    params = ClaimParams(min_remaining_ms=2000)
+    b = by_key(resolve([first, second], params=params))["B"]
+    assert b.status == CLAIM and b.score < 0.9
+
+
+def test_a_copy_of_shared_footage_alone_claims_nothing():
+    intro = [(0, 10_000)]  # every episode's first 10 s are the series' intro
+    shared = {f"ep{i}": intro for i in range(1, 6)}
+    candidates = [line(f"ep{i}", 0.96, 0, 10_000, 0) for i in range(1, 6)]
+    claims = resolve(candidates, shared=shared)
+    assert all(c.status == OVERLAP and c.score == 0.0 for c in claims)
+
+
+def test_shared_footage_is_attributed_to_the_episode_whose_own_footage_surrounds_it():
+    intro = [(0, 10_000)]
+    shared = {f"ep{i}": intro for i in range(1, 6)}
+    # the upload is episode 5: intro + 40 s of its own footage; the other episodes match the intro
+    ep5 = line("ep5", 0.94, 0, 50_000, 0)
+    others = [line(f"ep{i}", 0.97, 0, 10_000, 0) for i in range(1, 5)]
+    claims = resolve(others + [ep5], shared=shared)
+    assert [c.key for c in claims if c.status == CLAIM] == ["ep5"]
+    assert claims[0].spans[0].query_start_ms == 0  # the intro is part of ep5's claim
+    assert claims[0].shared_ms >= 9_000
+
+
+def test_a_short_copy_with_no_shared_footage_still_claims():
+    claims = resolve([line("A", 0.6, 0, 1_000, 0)])
+    assert claims[0].status == CLAIM and claims[0].score == 0.6
+
+
+def test_true_duplicates_tie_to_the_higher_score_then_the_lower_key():
+    a, b = line(2, 0.9, 0, 10_000, 0), line(1, 0.9, 0, 10_000, 0)
+    claims = resolve([a, b])
+    assert [(c.key, c.status) for c in claims] == [(1, CLAIM), (2, EXPLAINED)]
+
+
+def test_span_only_candidates_are_resolved_on_their_spans():
+    heard = Candidate("A", 0.8, (Span(0, 30_000, 0, 30_000),))
+    seen = line("B", 0.85, 5_000, 8_000, 0)
+    claims = by_key(resolve([heard, seen]))
+    assert claims["A"].status == CLAIM and claims["B"].status == EXPLAINED
+
+
+def test_no_candidates_no_claims():
+    assert resolve([]) == []
