@@ -56,4 +56,10 @@ def ui_endpoints(Endpoint, ALL, OWNERS) -> list:
         Endpoint("GET", "/problems", ALL, 200, foreign=None, ui=True),
         Endpoint("POST", "/works/{work}/registration", OWNERS, 303, ui=True,
                  form=lambda w, t: {"registration_number": "国作登字-表单"}),
+        Endpoint("POST", "/claimant", OWNERS, 303, ui=True,
+                 form=lambda w, t: {**PROFILE, "holder_id": str(w.holder_ids[t])}),
+        Endpoint("POST", "/proofs", OWNERS, 303, ui=True, content=example_seal_png,
+                 form=lambda w, t: {"kind": "seal", "holder_id": str(w.holder_ids[t])}),
+        Endpoint("POST", "/proofs/{proof}/delete", OWNERS, 303, ui=True, form=lambda w, t: {},
+                 fresh=lambda w, t: {"proof": new_proof(w, t)}),
     ]
