@@ -76,6 +76,7 @@ async def claimant_form(request: Request, principal: OwnerUser, session: DB) -> 
     raw_holder = str(form.get("holder_id") or "")
     holder_id = int(raw_holder) if raw_holder.isdigit() else None
     values = {k: str(form.get(k, "")).strip() for k in PROFILE_FIELDS}
+    values["time_zone"] = values["time_zone"] or "Asia/Shanghai"  # the form's default
     try:
         checked = ClaimantIn(**values).model_dump()
     except ValidationError as exc:

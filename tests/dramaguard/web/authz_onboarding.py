@@ -54,12 +54,12 @@ def ui_endpoints(Endpoint, ALL, OWNERS) -> list:
         Endpoint("GET", "/alerts", ALL, 200, foreign=None, ui=True),
         Endpoint("GET", "/notices/{notice}", ALL, 200, ui=True),
         Endpoint("GET", "/problems", ALL, 200, foreign=None, ui=True),
-        Endpoint("POST", "/claimant", OWNERS, 303, ui=True,
-                 form=lambda w, t: {**PROFILE, "time_zone": "Asia/Shanghai", "holder_id": str(w.holder_ids[t])}),
-        # no file part: who may upload gets as far as the form check (422), the rest 403
-        Endpoint("POST", "/proofs", OWNERS, 422, foreign=None, ui=True, form=lambda w, t: {"kind": "seal"}),
-        Endpoint("POST", "/proofs/{proof}/delete", OWNERS, 303, ui=True,
-                 fresh=lambda w, t: {"proof": new_proof(w, t)}, form=lambda w, t: {}),
         Endpoint("POST", "/works/{work}/registration", OWNERS, 303, ui=True,
                  form=lambda w, t: {"registration_number": "国作登字-表单"}),
+        Endpoint("POST", "/claimant", OWNERS, 303, ui=True,
+                 form=lambda w, t: {**PROFILE, "holder_id": str(w.holder_ids[t])}),
+        Endpoint("POST", "/proofs", OWNERS, 303, ui=True, content=example_seal_png,
+                 form=lambda w, t: {"kind": "seal", "holder_id": str(w.holder_ids[t])}),
+        Endpoint("POST", "/proofs/{proof}/delete", OWNERS, 303, ui=True, form=lambda w, t: {},
+                 fresh=lambda w, t: {"proof": new_proof(w, t)}),
     ]

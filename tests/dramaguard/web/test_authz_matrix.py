@@ -280,7 +280,8 @@ def _call(world: World, targets, endpoint: Endpoint, caller, target: str, header
     if endpoint.ui and endpoint.method == "POST":
         form = {"csrf_token": headers.pop("_csrf"),
                 **{k: v.format(**values) if isinstance(v, str) else v for k, v in endpoint.form(world, target).items()}}
-        return world.client.post(path, data=form, headers=headers, follow_redirects=False)
+        files = {"file": ("upload.png", endpoint.content())} if endpoint.content else None
+        return world.client.post(path, data=form, files=files, headers=headers, follow_redirects=False)
     return world.client.request(
         endpoint.method, path, json=body, content=endpoint.content() if endpoint.content else None, params=endpoint.params or None,
         headers=headers, follow_redirects=False,
