@@ -43,7 +43,7 @@ def claims(folder: Path, bench: Path) -> None:
         for (work, holder) in dict.fromkeys((e.work, e.holder) for e in episodes):
             paths = [e.path for e in episodes if (e.work, e.holder) == (work, holder)]
             assert all(r.created for r in services.register_files(paths, work=work, holder=holder))
-        print(f"shared sound flagged between works: {len(services.audio.index.shared_sound())} stretches")
+        print(f"shared sound flagged (bank, other episodes): {len(services.audio.index.shared_sound())} stretches")
         _score(services, queries, notify, "no music bank")
         for holder in sorted({e.holder for e in episodes if e.music == "stock"}):
             music_bank.add_track(services, stock, holder_id=music_bank.holder_id(services, holder), title="stock BGM")

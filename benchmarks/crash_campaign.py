@@ -106,7 +106,8 @@ class Campaign(ApiTraffic):
                 repo.add_policy_rule(session, work_id=review.id, rule=PolicyRule(
                     Action.REVIEW, priority=10, min_matched_s=1.0, name="campaign: review all"))
                 for work in session.scalars(select(Work)):
-                    prepare_work(session, work, notify_score=self.settings.matcher.notify_score)
+                    prepare_work(session, work, notify_score=self.settings.matcher.notify_score,
+                                 home=self.settings.home)
                 api_work = Work(holder_id=review.holder_id, title=API_WORK)
                 session.add(api_work)
                 admin = create_user("crash@campaign.example", role=Role.ADMIN, holder=None,

@@ -62,7 +62,7 @@ async def run(args) -> dict:
         services.register_files(eps, work="契约新娘", holder="bench")
         with transaction(services.sessions) as session:
             work = session.scalar(select(Work).where(Work.title == "契约新娘"))
-            prepare_work(session, work, notify_score=settings.matcher.notify_score)
+            prepare_work(session, work, notify_score=settings.matcher.notify_score, home=settings.home)
     low, high = (float(x) / 1000 for x in args.latency_ms.split("-"))
     sim = PlatformSim(faults=Faults(latency_s=(low, high)), takedown_delay_s=0.5, seed=1)
     url = await sim.start()

@@ -92,7 +92,7 @@ async def run(args: argparse.Namespace) -> None:
 
         started = time.perf_counter()
         results = await casework.dispatch_notices(
-            sessions, channels={"http": HttpComplaintChannel()}, clock=clock, settings=notices)
+            sessions, channels={"http": HttpComplaintChannel()}, clock=clock, settings=notices, home=settings.home)
         dispatch_s = time.perf_counter() - started
         with transaction(sessions) as s:
             pdf_sizes = [len(n.pdf) for n in s.query(Notice)]

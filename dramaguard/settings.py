@@ -142,8 +142,12 @@ class NoticeSettings(BaseModel):
     email_recipients: dict[str, str] = Field(default_factory=dict, description="platform → address")
     complaint_api_urls: dict[str, str] = Field(default_factory=dict, description="platform → base")
     platform_languages: dict[str, str] = Field(
-        default_factory=dict, description="platform → zh | en (default zh)"
+        default_factory=dict, description="platform → zh | en (default: the platform registry's languages)"
     )
+    platform_registry: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="platform → addressee fields over notices.platforms (legal_entity, desk, "
+        "address, email, languages)")
+    max_proof_bytes: int = Field(20 * 1024**2, ge=1024, description="largest ownership proof accepted")
     send_lease_s: float = Field(
         300.0, gt=0, description="one dispatcher sends a delivery; longer than any send with its "
         "retries, and how long a send interrupted by a crash waits to be re-sent")

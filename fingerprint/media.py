@@ -39,15 +39,17 @@ class DecodeLimits:
 class SampledFrame:
     time_ms: int
     grey: np.ndarray  # uint8, (height, width), already downscaled
+    rgb: np.ndarray | None = None  # uint8, (height, width, 3): only when sampled with colour=True
 
 
 class VideoSource(Protocol):
-    """A decoder backend: yields grey frames at least ``interval_ms`` apart."""
+    """A decoder backend: yields grey frames at least ``interval_ms`` apart (with their colour
+    picture too when ``colour``: evidence keyframes are shown as the viewer saw them)."""
 
     name: ClassVar[str]
 
     def sample(
-        self, path: Path, *, interval_ms: int, max_side: int, limits: DecodeLimits
+        self, path: Path, *, interval_ms: int, max_side: int, limits: DecodeLimits, colour: bool = False
     ) -> Iterator[SampledFrame]: ...
 
 
@@ -116,7 +118,7 @@ class PyAVSource:
     name: ClassVar[str] = "pyav"
 
     def sample(
-        self, path: Path, *, interval_ms: int, max_side: int, limits: DecodeLimits
+        self, path: Path, *, interval_ms: int, max_side: int, limits: DecodeLimits, colour: bool = False
     ) -> Iterator[SampledFrame]:
         container, stream = _open_video(path, limits)
         with container:
@@ -143,8 +145,9 @@ class PyAVSource:
                     continue
                 next_ms = (time_ms // interval_ms + 1) * interval_ms
                 grey = frame.reformat(width=out_w, height=out_h, format="gray").to_ndarray()
+                rgb = frame.reformat(width=out_w, height=out_h, format="rgb24").to_ndarray() if colour else None
                 produced += 1
-                yield SampledFrame(time_ms, grey)
+                yield SampledFrame(time_ms, grey, rgb)
             if damaged:
                 log.warning("%s: skipped %d damaged packets", path, damaged)
             if produced == 0:
@@ -172,7 +175,7 @@ class OpenCVSource:
     name: ClassVar[str] = "opencv"
 
     def sample(
-        self, path: Path, *, interval_ms: int, max_side: int, limits: DecodeLimits
+        self, path: Path, *, interval_ms: int, max_side: int, limits: DecodeLimits, colour: bool = False
     ) -> Iterator[SampledFrame]:
         import cv2
 
@@ -199,8 +202,10 @@ class OpenCVSource:
                 next_ms = (time_ms // interval_ms + 1) * interval_ms
                 grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
                 grey = cv2.resize(grey, (out_w, out_h), interpolation=cv2.INTER_AREA)
+                rgb = (cv2.resize(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), (out_w, out_h), interpolation=cv2.INTER_AREA)
+                       if colour else None)
                 produced += 1
-                yield SampledFrame(time_ms, grey)
+                yield SampledFrame(time_ms, grey, rgb)
             if produced == 0:
                 raise DecodeError(str(path), "no decodable video frames")
         finally:
@@ -211,14 +216,15 @@ SOURCES: tuple[VideoSource, ...] = (PyAVSource(), OpenCVSource())
 
 
 def sample_frames(
-    path: Path, *, interval_ms: int, max_side: int, limits: DecodeLimits = DecodeLimits()
+    path: Path, *, interval_ms: int, max_side: int, limits: DecodeLimits = DecodeLimits(), colour: bool = False
 ) -> list[SampledFrame]:
-    """Sample with the first backend that can open the file; errors name the file."""
+    """Sample with the first backend that can open the file; errors name the file. ``colour``
+    keeps each frame's RGB picture as well (evidence keyframes)."""
     first_error: DecodeError | None = None
     for source in SOURCES:
         try:
             return list(
-                source.sample(path, interval_ms=interval_ms, max_side=max_side, limits=limits)
+                source.sample(path, interval_ms=interval_ms, max_side=max_side, limits=limits, colour=colour)
             )
         except DecodeError as exc:
             if first_error is None:

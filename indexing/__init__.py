@@ -1,8 +1,9 @@
 """The catalogue of registered episodes and the frame index that serves it.
 
-Owns registration and scanning (``catalogue.Services``: index + matcher + sound library over the
-database), the fingerprinting unit of work (``fingerprinting.py``, run in a process pool or as Ray
-tasks by ``ray_pool.py``), the scan reports, and the index's maintenance: rebuilding it with all
+Owns registration and scanning (``catalogue.Services``: index + matcher + sound library over
+the database; its scanning half in ``scanning.py``), the fingerprinting unit of work
+(``fingerprinting.py``, run in a process pool or as Ray tasks by ``ray_pool.py``), the scan
+reports, and the index's maintenance: rebuilding it with all
 its cells (``retrain.py``), checking the stores against each other (``storecheck.py``) and
 backup/restore/check (``maintenance.py``). Imports domain packages and ``storage``; of
 ``dramaguard`` only its settings types. Never ``monitor``, the CLI or the web app.

@@ -20,18 +20,17 @@ import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from dramaguard.settings import Settings
-from fingerprint import DecodeError, FingerprintParams, VideoFingerprint, fingerprint_video
+from fingerprint import DecodeError, FingerprintParams
 from fingerprint.audio import AudioFingerprint
 from matcher.music import Owner
 from fingerprint.descriptor import DIM
 from fingerprint.media import DecodeLimits
 from indexing import claiming, retrain
-from indexing.audio import AudioLibrary, fused_score
+from indexing.audio import AudioLibrary
 from indexing.fingerprinting import EpisodePrints, _fingerprint_job, sha256_file
 from indexing.procs import die_with_parent
-from indexing.reports import (MatchReport, RegisterResult, ScanReport, audio_only_report, fused,
-                              line_point, video_report)
-from indexing.watermarking import leak_report
+from indexing.reports import (RegisterResult)
+from indexing.scanning import Scanning
 from matcher.backends import make_index
 from matcher.index import IndexRebuilt
 from matcher.match import MatchParams, QueryMatcher
@@ -54,7 +53,7 @@ class RegistrationError(Exception):
     expected = True
 
 
-class Services:
+class Services(Scanning):
     """Engine, sessions, index and matcher built from one ``Settings``; a context manager."""
 
     def __init__(self, settings: Settings, *, reconcile: bool = True) -> None:
@@ -325,70 +324,6 @@ class Services:
                 references.remove_keyframes(self.settings.home, episode_id)
         self.index.save()
         return touched
-
-    # -- scanning ----------------------------------------------------------------------------
-    def scan_file(self, path: Path, *, min_score: float | None = None) -> ScanReport:
-        """Is this file a copy of something registered? Decode errors come back in ``error``."""
-        threshold = self.settings.matcher.min_score if min_score is None else min_score
-        try:
-            fp = fingerprint_video(Path(path), self.fp_params, self.limits)
-        except DecodeError as exc:
-            return ScanReport(str(path), [], str(exc))
-        return self.report(Path(path), fp, min_score=threshold)
-
-    def report(self, path: Path, fp: VideoFingerprint, *, min_score: float) -> ScanReport:
-        """Match an already fingerprinted file: picture, then sound fused in, then the watermark."""
-        inliers: dict[int, tuple] = {}
-        matches = self.match_fingerprint(fp, min_score=0.0, inliers=inliers)
-        matches = self._with_audio(path, fp.duration_ms, matches)
-        matches = claiming.resolve_reports(matches, inliers=inliers, shared=self.shared_footage,
-                                           step_ms=self.fp_params.interval_ms, params=self.matcher.params)
-        matches = [m for m in matches if m.score >= min_score]
-        return ScanReport(str(path), matches, watermark=leak_report(self.settings, path, matches))
-
-    def _with_audio(self, path: Path, query_ms: int, matches: list[MatchReport]) -> list[MatchReport]:
-        """Fuse the sound's evidence into the picture's matches; add matches found by sound only."""
-        try:
-            heard = {m.episode_id: m for m in self.audio.match(path)}
-        except DecodeError as exc:
-            log.warning("audio not matched: %s", exc)
-            heard = {}
-        out = []
-        for report in matches:
-            fusion = fused_score(report.score, heard.pop(report.episode_id, None), self.settings.matcher,
-                                 video_at=line_point(report))
-            fused(report, fusion)
-            out.append(report)
-        for episode_id, audio in heard.items():
-            if episode_id in self._catalogue:
-                out.append(self._audio_only_report(audio, query_ms))
-        return sorted(out, key=lambda m: -m.score)
-
-    def _audio_only_report(self, audio, query_ms: int) -> MatchReport:
-        """A match heard but not seen (picture hidden or covered): spans from the audio offset."""
-        fusion = fused_score(None, audio, self.settings.matcher)
-        return fused(audio_only_report(audio, self._catalogue[audio.episode_id], query_ms, fusion.score), fusion)
-
-    def scan_files(self, paths: Iterable[Path], *, min_score: float | None = None) -> Iterator[ScanReport]:
-        """Scan many files: fingerprinted on every core (or on Ray), matched here, in order."""
-        threshold = self.settings.matcher.min_score if min_score is None else min_score
-        for path, outcome in self.fingerprint_many([Path(p) for p in paths]):
-            if isinstance(outcome, DecodeError):
-                yield ScanReport(str(path), [], str(outcome))
-            else:
-                yield self.report(path, outcome.video, min_score=threshold)
-
-    def match_fingerprint(self, fp: VideoFingerprint, *, min_score: float,
-                          inliers: dict[int, tuple] | None = None) -> list[MatchReport]:
-        durations = {e: int(info[4] * 1000) for e, info in self._catalogue.items()}
-        reports = []
-        for match in self.matcher.match(fp, durations, step_ms=self.fp_params.interval_ms):
-            if match.score < min_score or match.episode_id not in self._catalogue:
-                continue
-            reports.append(video_report(match, self._catalogue[match.episode_id]))
-            if inliers is not None:
-                inliers[match.episode_id] = match.alignment.inliers
-        return reports
 
 
 @contextmanager

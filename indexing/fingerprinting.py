@@ -61,7 +61,7 @@ def _fingerprint_job(path: str, params: FingerprintParams, limits: DecodeLimits,
         return EpisodePrints(video, audio)
     try:
         frames = sample_frames(Path(path), interval_ms=references.INTERVAL_MS,
-                               max_side=references.MAX_SIDE, limits=limits)
+                               max_side=references.MAX_SIDE, limits=limits, colour=True)
     except (DecodeError, OSError) as exc:  # poorer evidence only: the registration goes on
         return EpisodePrints(video, audio, keyframes_error=str(exc))
-    return EpisodePrints(video, audio, [(f.time_ms, f.grey) for f in frames])
+    return EpisodePrints(video, audio, [(f.time_ms, f.rgb if f.rgb is not None else f.grey) for f in frames])

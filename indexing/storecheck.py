@@ -7,6 +7,7 @@ What ``dramaguard check`` verifies beyond the index:
   registration receipt it cites is in the database with the same digest;
 - every registration receipt's body hashes to its stored digest;
 - every media sample a processed candidate points to exists with its recorded digest;
+- every ownership proof (storage.claimants) exists in ``proofs/`` with its recorded digest;
 - which episodes have no reference keyframes (reported only: evidence for them shows the copy's
   frames without the original's, and the original video is not kept to make them again);
 - no orphans — an evidence package or reference-keyframe folder that no row owns (a crash
@@ -33,6 +34,7 @@ from sqlalchemy.orm import Session
 from indexing.fingerprinting import sha256_file
 from storage import references, registry
 from storage.cases import Case, RegistrationReceiptRow
+from storage.claimants import OwnershipProof
 from storage.daemon import QueuedCandidate
 from storage.evidence_store import case_package_dir, evidence_root
 
@@ -44,9 +46,11 @@ class StoreReport:
     evidence: int = 0
     receipts: int = 0
     samples: int = 0
+    proofs: int = 0
     bad_evidence: list[str] = field(default_factory=list)
     bad_receipts: list[str] = field(default_factory=list)
     bad_samples: list[str] = field(default_factory=list)
+    bad_proofs: list[str] = field(default_factory=list)
     without_keyframes: list[int] = field(default_factory=list)  # episodes: poorer evidence only
     orphans: list[str] = field(default_factory=list)  # relative to the home
     leftovers: list[str] = field(default_factory=list)  # relative to the home
@@ -55,7 +59,7 @@ class StoreReport:
     @property
     def damaged(self) -> bool:
         """Lost or changed files: not repairable."""
-        return bool(self.bad_evidence or self.bad_receipts or self.bad_samples)
+        return bool(self.bad_evidence or self.bad_receipts or self.bad_samples or self.bad_proofs)
 
     @property
     def drift(self) -> bool:
@@ -102,6 +106,7 @@ def _leftovers(home: Path, index_dir: Path) -> Iterator[Path]:
     yield from references.root(home).glob(".*")
     yield from (home / "samples").glob("*/.sample-*")
     yield from (home / "uploads").glob("*")
+    yield from (home / "proofs").glob("*/*.tmp")
 
 
 def check_store(session: Session, home: Path, index_dir: Path, *, grace_s: float) -> StoreReport:
@@ -130,6 +135,13 @@ def check_store(session: Session, home: Path, index_dir: Path, *, grace_s: float
             report.bad_samples.append(f"candidate {row.id}: {path} missing")
         elif sha256_file(path)[0] != row.sample_sha256:
             report.bad_samples.append(f"candidate {row.id}: {path} does not match its digest")
+    for proof in session.scalars(select(OwnershipProof)):
+        report.proofs += 1
+        path = proof.path(home)
+        if not path.is_file():
+            report.bad_proofs.append(f"proof {proof.id} ({proof.filename}): {path} missing")
+        elif sha256_file(path)[0] != proof.sha256:
+            report.bad_proofs.append(f"proof {proof.id} ({proof.filename}): {path} does not match its digest")
     episodes = {str(e) for e in registry.all_episode_ids(session=session)}
     report.without_keyframes = sorted(int(e) for e in episodes
                                       if not (references.root(home) / e).is_dir())

@@ -6,13 +6,18 @@ Two sources mark an episode's landmarks as not evidence:
 
 - a track in the **music exclusion bank**: registered by a rights holder for their own works
   (``holder`` set) or by an admin for every work (``holder`` None);
-- an episode of **another work** (or another holder) that carries the same sound at one offset.
+- **another episode** that carries the same sound at one offset: of another work or holder (stock
+  or trending music), or of the same work (its theme song, whose sung lines a voice detector
+  takes for dialogue, and recaps: dialogue a drama's own episodes repeat is no proof of which
+  one was copied, and the rest of the episode still is).
 
 Sharing is decided the way a copy is: hashes alone collide by the thousand in a large library,
 so only hits that line up on one time offset (at least ``min_hits``, ±1 frame) count. The
-matched landmarks are dropped, and so are the episode's music landmarks within each stretch the
-shared track covers (clusters of aligned hits), since the rest of that music is the same track
-heard less cleanly. Dialogue landmarks that did not match stay: a voice over licensed music is
+matched landmarks are dropped. For a bank track or another work's episode, so are the episode's
+music landmarks within each stretch the shared track covers (clusters of aligned hits), since
+the rest of that music is the same track heard less cleanly; within one work (or between
+episodes of unknown owners) only the matched landmarks go, so a drum loop a series' tracks share
+does not wipe out all its music. Dialogue landmarks that did not match stay: a voice over licensed music is
 still the work's own.
 """
 from __future__ import annotations
@@ -48,7 +53,7 @@ class ExcludedTrack:
 
 @dataclass(frozen=True)
 class SharedSound:
-    """A flag: a stretch of an episode heard in a bank track or in another work's episode."""
+    """A flag: a stretch of an episode heard in a bank track or in another episode."""
 
     episode_id: int
     source: str  # "bank" or "episode"
@@ -74,21 +79,20 @@ def shared_rows(
     flags: list[SharedSound] = []
     # every source in one sorted array: episodes first (index i), then bank tracks (len + k)
     sources = [fp for _, fp in parts] + [t.fingerprint for t in bank]
-    if not bank and len({owners[e].work for e, _ in parts if owners[e].work is not None}) < 2:
+    if not bank and len(parts) < 2:
         return masks, flags
     h = np.concatenate([fp.hashes for fp in sources] or [np.zeros(0, np.int64)])
     t = np.concatenate([fp.times_ms for fp in sources] or [np.zeros(0, np.int64)])
     s = np.concatenate([np.full(len(fp), i, np.int64) for i, fp in enumerate(sources)] or [np.zeros(0, np.int64)])
     order = np.argsort(h, kind="stable")
     h, t, s = h[order], t[order], s[order]
-    works = np.asarray([_id(owners[e].work) for e, _ in parts], np.int64)
-    holders = np.asarray([_id(owners[e].holder) for e, _ in parts], np.int64)
+    works = np.asarray([_id(owners[e].work) for e, _ in parts] + [-2] * len(bank), np.int64)
+    holders = np.asarray([_id(owners[e].holder) for e, _ in parts] + [-2] * len(bank), np.int64)
     track_holders = np.asarray([_id(t.holder) for t in bank], np.int64)
     for i, (episode, fp) in enumerate(parts):
         owner = owners[episode]
-        # sources that are not this episode's own: other works' episodes (both known), and the
-        # bank tracks for this holder or for everyone
-        other = (works >= 0) & (works[i] >= 0) & ((works != works[i]) | (holders != holders[i]))
+        # sources: every other episode, and the bank tracks for this holder or for everyone
+        other = np.arange(len(parts)) != i
         allowed = np.concatenate([other, (track_holders < 0) | (track_holders == _id(owner.holder))])
         if len(fp) == 0 or not allowed.any():
             continue
@@ -103,7 +107,9 @@ def shared_rows(
         offsets = np.round((t[r] - fp.times_ms[q]) / FRAME_MS).astype(np.int64)
         for source in np.unique(s[r]):
             mine = s[r] == source
-            shared = _shared_with(fp, q[mine], offsets[mine], min_hits)
+            foreign = source >= len(parts) or (
+                works[i] >= 0 and works[source] >= 0 and (works[source], holders[source]) != (works[i], holders[i]))
+            shared = _shared_with(fp, q[mine], offsets[mine], min_hits, spread=bool(foreign))
             if shared.any():
                 masks[i] |= shared
                 times = fp.times_ms[shared]
@@ -114,8 +120,10 @@ def shared_rows(
     return masks, flags
 
 
-def _shared_with(fp: AudioFingerprint, q: np.ndarray, offsets: np.ndarray, min_hits: int) -> np.ndarray:
-    """The episode's landmarks shared with one source: every line of ≥ ``min_hits`` aligned hits."""
+def _shared_with(fp: AudioFingerprint, q: np.ndarray, offsets: np.ndarray, min_hits: int,
+                 spread: bool) -> np.ndarray:
+    """The episode's landmarks shared with one source: every line of ≥ ``min_hits`` aligned hits
+    (with ``spread``, also its music landmarks over each stretch those hits cover)."""
     mask = np.zeros(len(fp), bool)
     base = offsets.min()
     votes = np.bincount(offsets - base)
@@ -124,6 +132,8 @@ def _shared_with(fp: AudioFingerprint, q: np.ndarray, offsets: np.ndarray, min_h
     for line in np.flatnonzero(window >= min_hits):
         rows = np.unique(q[np.abs(offsets - base - line) <= 1])
         mask[rows] = True
+        if not spread:
+            continue
         times = np.sort(fp.times_ms[rows])
         breaks = np.flatnonzero(np.diff(times) > GAP_MS)
         for chunk in np.split(times, breaks + 1):

@@ -23,10 +23,12 @@ import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor import notice_blocks, notice_content
 from dramaguard.settings import NoticeSettings, Settings
 from indexing.reports import MatchReport
 from monitor.followup import casework_metrics, recheck_removals, run_watchdog
@@ -47,9 +49,9 @@ from notices.casework import (
     strongest,
     to_episode_match,
 )
-from notices.channels import Channel, OutgoingNotice
+from notices.channels import Attachment, Channel, OutgoingNotice
 from notices.clock import Clock
-from notices.errors import DeliveryError
+from notices.errors import DeliveryError, IncompleteNotice
 from notices.evidence import KeyframePair, build_evidence_package
 from notices.lifecycle import CaseEvent, CaseState
 from notices.model import CandidateInfo, EpisodeMatch
@@ -248,21 +250,22 @@ class DispatchResult:
 
 
 async def dispatch_notices(sessions: sessionmaker[Session], *, channels: Mapping[str, Channel],
-                           clock: Clock, settings: NoticeSettings) -> list[DispatchResult]:
+                           clock: Clock, settings: NoticeSettings,
+                           home: Path | None = None) -> list[DispatchResult]:
     """Re-send deliveries left in ``sending`` (crash, earlier failure), then claim and send the
     newly due notices. Safe to run concurrently and repeatedly.
 
     Database work runs in threads: this also runs on the web server's event loop (after an
     approval), where a transaction waiting for SQLite's write lock would stall every request."""
-    pending = await asyncio.to_thread(_unsent_and_due, sessions, clock, settings)
+    pending = await asyncio.to_thread(_unsent_and_due, sessions, clock, settings, home)
     results = [await deliver(sessions, delivery_id, channels=channels, clock=clock,
-                             settings=settings) for delivery_id in pending]
+                             settings=settings, home=home) for delivery_id in pending]
     return [r for r in results if r is not None]
 
 
 async def deliver(sessions: sessionmaker[Session], delivery_id: int, *,
                   channels: Mapping[str, Channel], clock: Clock,
-                  settings: NoticeSettings) -> DispatchResult | None:
+                  settings: NoticeSettings, home: Path | None = None) -> DispatchResult | None:
     """Steps 2 and 3 of the outbox for one claimed delivery; None when another dispatcher is
     sending it right now.
 
@@ -274,9 +277,12 @@ async def deliver(sessions: sessionmaker[Session], delivery_id: int, *,
     if not await asyncio.to_thread(_take_lease, sessions, delivery_id, clock, settings):
         log.info("delivery %s is being sent by another dispatcher (or was sent)", delivery_id)
         return None
-    case_ids, stage, key, channel_name, outgoing = await asyncio.to_thread(_outgoing, sessions, delivery_id)
+    case_ids, stage, key, channel_name, outgoing = await asyncio.to_thread(_outgoing, sessions, delivery_id,
+                                                                           home)
     channel = channels[channel_name]
     try:
+        if isinstance(outgoing, IncompleteNotice):
+            raise DeliveryError(str(outgoing), expected=False, retryable=False, attempts=0) from outgoing
         receipt = await channel.deliver(outgoing, key=key)
     except DeliveryError as exc:
         await asyncio.to_thread(_record_failure, sessions, delivery_id, exc, case_ids[0],
@@ -289,13 +295,14 @@ async def deliver(sessions: sessionmaker[Session], delivery_id: int, *,
                           external_id=receipt.external_id)
 
 
-def _unsent_and_due(sessions: sessionmaker[Session], clock: Clock, settings: NoticeSettings) -> list[int]:
+def _unsent_and_due(sessions: sessionmaker[Session], clock: Clock, settings: NoticeSettings,
+                    home: Path | None) -> list[int]:
     """Deliveries left in ``sending`` (crash, earlier failure), then the newly claimed ones."""
     with transaction(sessions) as session:
         pending = [d.id for d in repo.unsent_deliveries(session)]
     try:
         with transaction(sessions) as session:
-            claimed = claim_due_notices(session, clock=clock, settings=settings)
+            claimed = claim_due_notices(session, clock=clock, settings=settings, home=home)
         pending += claimed  # only once committed
     except IntegrityError:
         # another dispatcher (the API right after an approval, or the daemon) claimed some of
@@ -313,22 +320,31 @@ def _take_lease(sessions: sessionmaker[Session], delivery_id: int, clock: Clock,
         return repo.take_send_lease(session, delivery_id, now=now, until=until)
 
 
-def _outgoing(sessions: sessionmaker[Session], delivery_id: int) -> tuple[tuple[int, ...], str, str, str, OutgoingNotice]:
-    """(case ids, stage, idempotency key, channel name, the notice as the channel sends it)."""
+def _outgoing(sessions: sessionmaker[Session], delivery_id: int, home: Path | None
+              ) -> tuple[tuple[int, ...], str, str, str, OutgoingNotice | IncompleteNotice]:
+    """(case ids, stage, idempotency key, channel name, the notice as the channel sends it —
+    or why it cannot be sent: an attachment's file is gone or changed)."""
     with transaction(sessions) as session:
         delivery = session.get(Delivery, delivery_id)
         notice = delivery.notice
         profile = repo.claimant(session, holder_id=notice.holder_id)
+        ids = (tuple(item.case_id for item in notice.items), notice.stage, delivery.key, delivery.channel)
+        try:
+            files = (notice_content.files_of(session, notice, home=home) if home is not None and notice.attachments
+                     else [notice_content.FileAttachment(f"{notice.public_id}.pdf", "application/pdf", notice.pdf)])
+        except (IncompleteNotice, OSError) as exc:
+            return (*ids, exc if isinstance(exc, IncompleteNotice) else IncompleteNotice(str(exc), expected=False))
         outgoing = OutgoingNotice(
             notice_id=notice.public_id, recipient=notice.recipient, subject=notice.subject,
             text=notice.text, html=notice.html,
             urls=tuple(item.case.url for item in notice.items),
             claimant=profile.legal_name if profile else "",
             pdf=notice.pdf, pdf_filename=f"{notice.public_id}.pdf",
+            attachments=tuple(Attachment(f.filename, f.content_type, f.data) for f in files),
+            reply_to=profile.email if profile else "",
             resend=delivery.attempts > 0 or delivery.possibly_delivered_at is not None,
         )
-        return (tuple(item.case_id for item in notice.items), notice.stage, delivery.key,
-                delivery.channel, outgoing)
+        return (*ids, outgoing)
 
 
 def _record_failure(sessions: sessionmaker[Session], delivery_id: int, exc: DeliveryError,
@@ -364,6 +380,7 @@ def _record_sent(sessions: sessionmaker[Session], delivery_id: int, external_id:
                 log.warning("case %s moved to %s while notice %s was sent", case.id, case.state,
                             delivery.notice.public_id)
                 continue
+            notice_blocks.resolve(session, case.id, delivery_id)
             repo.transition(session, case, event, actor=f"channel:{delivery.channel}", at=now,
                             detail={"notice": delivery.notice.public_id, "key": delivery.key,
                                     "external_id": external_id})

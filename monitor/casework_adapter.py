@@ -67,7 +67,7 @@ def keyframe_pairs(home: Path, sample: Path | None, matches: list[MatchReport],
         return {}
     try:
         frames = sample_frames(sample, interval_ms=QUERY_FRAME_STEP_MS,
-                               max_side=QUERY_FRAME_SIDE, limits=limits)
+                               max_side=QUERY_FRAME_SIDE, limits=limits, colour=True)
     except DecodeError as exc:
         log.warning("no evidence keyframes from %s: %s", sample, exc)
         return {}
@@ -85,7 +85,8 @@ def keyframe_pairs(home: Path, sample: Path | None, matches: list[MatchReport],
                 break
             frame = _nearest(frames, query_ms)
             pairs.setdefault(match.episode_id, []).append(
-                KeyframePair(frame.time_ms, reference[0], frame.grey, reference[1]))
+                KeyframePair(frame.time_ms, reference[0], frame.rgb if frame.rgb is not None else frame.grey,
+                             reference[1]))
     return pairs
 
 
@@ -120,7 +121,8 @@ class NoticesCasework:
 
     async def dispatch(self) -> dict:
         results = await dispatch_notices(self.services.sessions, channels=self.channels,
-                                         clock=self.clock, settings=self.settings.notices)
+                                         clock=self.clock, settings=self.settings.notices,
+                                         home=self.settings.home)
         return {"sent": sum(r.status == "sent" for r in results),
                 "failed": sum(r.status == "failed" for r in results)}
 

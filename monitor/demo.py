@@ -38,10 +38,11 @@ from monitor import samples
 from monitor.casework_adapter import NoticesCasework
 from monitor.daemon import Daemon
 from indexing.catalogue import Services
+from monitor.demo_profile import register_example_claimant
 from dramaguard.settings import Settings
 from notices.policy import Action, PolicyRule
 from storage import cases as repo
-from storage.cases import Case, ClaimantProfile
+from storage.cases import Case
 from storage.daemon import QueuedCandidate
 from storage.db import transaction
 from storage.models import Work
@@ -171,14 +172,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def prepare_work(session: Session, work: Work, *, notify_score: float) -> None:
-    """What a rights holder sets up once: who signs the notices, and a policy for episodes
-    this short (the default policy wants 30 s of match; the demo's episodes last 8 s)."""
-    if repo.claimant(session, holder_id=work.holder_id) is None:
-        session.add(ClaimantProfile(
-            holder_id=work.holder_id, legal_name=work.holder.name, address="北京市朝阳区示例路1号",
-            email="legal@example.com", phone="010-00000000", registration_id="91110000DEMO000000",
-            signatory="张三"))
+def prepare_work(session: Session, work: Work, *, notify_score: float, home: Path) -> None:
+    """What a rights holder sets up once: who signs the notices (a complete profile, seal and
+    registration certificate, all marked as example data), and a policy for episodes this short
+    (the default policy wants 30 s of match; the demo's episodes last 8 s)."""
+    register_example_claimant(session, work, home=home)
     if not repo.policy_rules(session, work_id=work.id):
         for rule in (
             PolicyRule(Action.NOTIFY, priority=10, min_matched_s=3.0, min_ref_share=0.5,
@@ -246,7 +244,7 @@ async def run_scenario(settings: Settings, *, episodes: int, scale: float, conso
         with transaction(services.sessions) as session:
             work = session.scalar(select(Work).where(Work.title == TITLE))
             work.licensed_accounts = [LICENSED_ACCOUNT]
-            prepare_work(session, work, notify_score=settings.matcher.notify_score)
+            prepare_work(session, work, notify_score=settings.matcher.notify_score, home=settings.home)
         console.print(f"registered {sum(not r.error for r in results)} episodes of '{TITLE}' "
                       f"({EPISODE_SECONDS} s each); licensed account: {LICENSED_ACCOUNT}")
     sim = PlatformSim(takedown_delay_s=1.0 * scale)

@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from monitor.casework_adapter import cases_near_deadline
+from monitor.notice_blocks import problems
 from indexing.catalogue import Services
 from storage import daemon as store
 from storage import registry
@@ -71,6 +72,10 @@ def snapshot(services: Services, live: dict | None = None) -> dict[str, Any]:
         registered = registry.episode_ids(session=session)
         cases = cases_near_deadline(
             session, now=now, within=timedelta(minutes=settings.notices.warn_before_minutes))
+        # blocked notices and deliveries given up or retrying: each says what to do
+        notice_problems = [p.as_dict() for p in problems(
+            session, now=now, warn_before=timedelta(minutes=settings.notices.warn_before_minutes))
+            if not p.kind.startswith("deadline")]
     running = bool(beat and beat.stopped_at is None and (now - beat.beat_at).total_seconds() < STALE_BEAT_S)
     daemon = {
         "running": running,
@@ -88,7 +93,8 @@ def snapshot(services: Services, live: dict | None = None) -> dict[str, Any]:
     queue = {**{f"db_{k}": v for k, v in counts.items()}, **(live if live is not None else (beat.live if running else {}))}
     failing = [j["job"] for j in jobs if j["ok"] is False]
     return {
-        "status": "ok" if index["ready"] and not failing and not urgent and not cases else "degraded",
+        "status": ("ok" if index["ready"] and not failing and not urgent and not cases and not notice_problems
+                   else "degraded"),
         "checked": _iso(now),
         "daemon": daemon,
         "queue": queue,
@@ -97,6 +103,7 @@ def snapshot(services: Services, live: dict | None = None) -> dict[str, Any]:
         "failing_jobs": failing,
         "unprocessed_near_deadline": urgent,
         "cases_near_deadline": cases,
+        "notice_problems": notice_problems,
     }
 
 

@@ -4,15 +4,16 @@ Also the channels the notices go out through, wired from the settings."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dramaguard.settings import NoticeSettings
+from monitor import notice_blocks, notice_content
 from notices.allowlist import allowed_by
 from notices.casework import (
     DUE_STATES,
-    best_match,
     case_candidate,
     group_due,
     preview_stage,
@@ -20,9 +21,8 @@ from notices.casework import (
 )
 from notices.channels import Channel, EmailChannel, HttpComplaintChannel
 from notices.clock import Clock
-from notices.document import Agent, NoticeDocument, NoticeItem, Party, render_notice
+from notices.document import NoticeDocument, render_notice
 from notices.errors import IncompleteNotice
-from notices.evidence import segment_summary
 from notices.lifecycle import CaseEvent
 from notices.render import RenderedDocument
 from storage import cases as repo
@@ -42,53 +42,21 @@ def build_channels(settings: NoticeSettings) -> dict[str, Channel]:
 
 
 def notice_document(session: Session, cases: list[Case], *, notice_id: str, stage: str,
-                    settings: NoticeSettings, clock: Clock) -> NoticeDocument:
-    """The notice for cases of one work on one platform; IncompleteNotice if it cannot be
-    legally sufficient (no claimant profile)."""
-    work = cases[0].work
-    profile = repo.claimant(session, holder_id=work.holder_id)
-    if profile is None:
-        raise IncompleteNotice(f"rights holder {work.holder.name!r} has no claimant profile",
-                               expected=True)
-    agent = None
-    if profile.agent_name:
-        agent = Agent(Party(profile.agent_name, profile.agent_address or "",
-                            profile.agent_email or "", profile.agent_phone or ""),
-                      profile.agent_authorization or "")
-    items, documents = [], []
-    for case in cases:
-        best = best_match(case)
-        receipt = repo.receipt_for(session, episode_id=best.episode_id)
-        if receipt:
-            documents += [f"{d.kind} {d.reference}" for d in receipt.documents]
-        items.append(NoticeItem(
-            url=case.url, title=case.title, uploader=case.uploader_name or case.uploader_id or "",
-            episode_number=best.episode_number, matched=segment_summary(best), score=case.score,
-            carried_by=best.carried_by or (),
-            evidence_id=case.evidence_id or "", evidence_sha256=case.evidence_sha256 or "",
-            receipt_id=receipt.receipt_id if receipt else "",
-            receipt_sha256=receipt.sha256 if receipt else "",
-            captured_at=case.captured_at.strftime("%Y-%m-%d %H:%M UTC") if case.captured_at else "",
-        ))
-    platform = cases[0].platform
-    return NoticeDocument(
-        notice_id=notice_id, language=settings.platform_languages.get(platform, "zh"),
-        platform=platform, recipient=platform,
-        holder=Party(profile.legal_name, profile.address, profile.email, profile.phone,
-                     profile.registration_id),
-        work_title=work.title, registration_number=work.registration_number or "",
-        items=tuple(items), signatory=profile.signatory, signed_on=clock.now().date(),
-        agent=agent, stage=stage, rights_documents=tuple(dict.fromkeys(documents)),
-    )
+                    settings: NoticeSettings, clock: Clock, home: Path | None = None,
+                    languages: tuple[str, ...] | None = None) -> NoticeDocument:
+    """The notice for cases of one work on one platform (monitor.notice_content)."""
+    return notice_content.notice_document(session, cases, notice_id=notice_id, stage=stage, settings=settings,
+                                          clock=clock, home=home, languages=languages)
 
 
-def preview_notice(session: Session, case_id: int, *, settings: NoticeSettings,
-                   clock: Clock) -> RenderedDocument:
-    """Render the notice a case would get now, without recording anything."""
+def preview_notice(session: Session, case_id: int, *, settings: NoticeSettings, clock: Clock,
+                   home: Path | None = None, languages: tuple[str, ...] | None = None) -> RenderedDocument:
+    """Render the notice a case would get now, without recording anything; IncompleteNotice
+    (naming what is missing) when it would be blocked."""
     case = repo.get_case(session, case_id)
     stage = preview_stage(case.state)
     doc = notice_document(session, [case], notice_id=f"PREVIEW-{case.id}", stage=stage,
-                          settings=settings, clock=clock)
+                          settings=settings, clock=clock, home=home, languages=languages)
     return render_notice(doc)
 
 
@@ -98,10 +66,13 @@ def _due_groups(session: Session) -> dict[tuple[int, str, str], list[Case]]:
     return group_due(((stage, repo.cases_in(session, states)) for stage, states in DUE_STATES), claimed)
 
 
-def claim_due_notices(session: Session, *, clock: Clock, settings: NoticeSettings) -> list[int]:
+def claim_due_notices(session: Session, *, clock: Clock, settings: NoticeSettings,
+                      home: Path | None = None) -> list[int]:
     """Step 1 of the outbox: render and record due notices in ``sending``; return delivery ids.
 
-    Allowlists are checked once more here, right before anything is sent.
+    Allowlists are checked once more here, right before anything is sent. A notice that cannot
+    be complete is not recorded: each of its cases gets a ``notice_blocked`` alert naming what
+    is missing and what to do, shown on the case page, the queue, ``status`` and /healthz.
     """
     now = clock.now()
     delivery_ids = []
@@ -118,39 +89,50 @@ def claim_due_notices(session: Session, *, clock: Clock, settings: NoticeSetting
         if not sendable:
             continue
         channel, recipient = route(settings, platform, email=EmailChannel.name)
+        desk = notice_content.desk_for(settings, platform)
+        if recipient is None and channel == EmailChannel.name and desk and desk.email:
+            recipient = desk.email  # the platform registry's published copyright address
         if recipient is None:
-            repo.raise_alert(session, kind="notice_blocked", at=now,
-                             dedupe_key=f"no-recipient:{channel}:{platform}",
-                             message=f"no {channel} recipient configured for {platform}")
+            notice_blocks.block(session, sendable, stage=stage, at=now, missing=("recipient",),
+                                message=f"no {channel} recipient configured for {platform}: set "
+                                        f"notices.{'email_recipients' if channel == 'email' else 'complaint_api_urls'}"
+                                        f"[{platform}] or the platform registry's e-mail")
             continue
         try:
             delivery_ids.append(_claim(session, sendable, stage, channel, recipient, now,
-                                       settings, clock))
+                                       settings, clock, home))
         except IncompleteNotice as exc:
             log.warning("notice for work %s on %s blocked: %s", work_id, platform, exc)
-            repo.raise_alert(session, kind="notice_blocked", at=now, message=str(exc),
-                             dedupe_key=f"incomplete:{work_id}:{platform}:{stage}")
+            notice_blocks.block(session, sendable, stage=stage, at=now, missing=exc.missing, message=str(exc))
     return delivery_ids
 
 
 def _claim(session: Session, cases: list[Case], stage: str, channel: str, recipient: str, now,
-           settings: NoticeSettings, clock: Clock) -> int:
+           settings: NoticeSettings, clock: Clock, home: Path | None) -> int:
     """Render first (an insufficient notice raises before anything is written), then record
-    the notice, its items and the ``sending`` delivery."""
+    the notice with its attachments, its items and the ``sending`` delivery."""
     key = repo.delivery_key([c.id for c in cases], stage)
     public_id = repo.notice_public_id(key)
     doc = notice_document(session, cases, notice_id=public_id, stage=stage, settings=settings,
-                          clock=clock)
+                          clock=clock, home=home)
     rendered = render_notice(doc)
+    if home is None:
+        raise IncompleteNotice("the data home is unknown, so the evidence and proofs cannot be attached",
+                               expected=False, missing=("match_evidence",))
+    evidence = notice_content.evidence_document(session, cases, home=home, zone=doc.time_zone)
+    proofs = notice_content.proofs_cited(session, cases)
     work = cases[0].work
     notice = Notice(public_id=public_id, holder_id=work.holder_id, work_id=work.id,
-                    platform=cases[0].platform, stage=stage, language=doc.language,
+                    platform=cases[0].platform, stage=stage, language="+".join(doc.all_languages),
                     recipient=recipient, subject=f"{rendered.title} — {work.title} ({public_id})",
-                    text=rendered.text, html=rendered.html, pdf=rendered.pdf, created_at=now)
+                    text=rendered.text, html=rendered.html, pdf=rendered.pdf, created_at=now,
+                    evidence_pdf=evidence,
+                    attachments=notice_content.attachment_list(rendered.pdf, evidence, public_id, proofs))
     notice.items = [NoticeItemRow(case_id=case.id, stage=stage) for case in cases]
     notice.delivery = Delivery(key=key, channel=channel, status="sending", attempts=0,
                                created_at=now)
     session.add(notice)
     session.flush()
+    notice_blocks.unblock(session, cases)
     log.info("notice %s claimed for cases %s (%s)", public_id, [c.id for c in cases], stage)
     return notice.delivery.id

@@ -2,15 +2,18 @@
 
 A Chinese notice carries the elements of 《信息网络传播权保护条例》 Art. 14 and the NCAC
 recommended form; the English one those of 17 U.S.C. §512(c)(3)(A). ``validate`` refuses a
-notice that lacks any of them, so an insufficient notice is never sent.
+notice that lacks any of them (notices.completeness names each), so an insufficient notice is
+never sent. Times are given in the holder's zone (北京时间 by default), as platforms read them.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from notices.completeness import describe, document_gaps, text_gaps
 from notices.errors import IncompleteNotice
-from notices.render import RenderedDocument, render_document
+from notices.render import RenderedDocument, render_documents
 
 LANGUAGES = ("zh", "en")
 
@@ -38,7 +41,7 @@ class NoticeItem:
 
     url: str
     title: str
-    uploader: str
+    uploader: str  # the display name, as the platform shows it
     episode_number: int
     matched: str  # human summary of the matched segments, e.g. "00:05–01:40 ↔ 00:03–01:38"
     score: float
@@ -46,7 +49,9 @@ class NoticeItem:
     evidence_sha256: str
     receipt_id: str = ""
     receipt_sha256: str = ""
-    captured_at: str = ""
+    captured_at: str = ""  # in the holder's zone, labelled (local_time)
+    uploader_id: str = ""  # the account id: a platform finds the uploader by it
+    uploaded_at: str = ""
     carried_by: tuple[str, ...] = ()  # the signals the claim rests on ("picture", "dialogue")
 
     def basis(self, language: str) -> str:
@@ -63,44 +68,102 @@ _BASIS = {
 
 
 @dataclass(frozen=True)
+class Addressee:
+    """The platform's operating entity and copyright desk (notices.platforms)."""
+
+    legal_entity: str
+    desk: str
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class ProofCitation:
+    """An ownership document attached to the notice, cited by file name and digest."""
+
+    kind: str
+    filename: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class FirstNotice:
+    """What an escalation cites: the first notice's number and the day it was sent."""
+
+    notice_id: str
+    sent_on: str
+
+
+@dataclass(frozen=True)
 class NoticeDocument:
     notice_id: str
     language: str
     platform: str
-    recipient: str  # the platform's name as addressed
+    addressee: Addressee
     holder: Party
     work_title: str
     registration_number: str
     items: tuple[NoticeItem, ...]
     signatory: str
     signed_on: date
+    signatory_capacity: str = ""
     agent: Agent | None = None
     stage: str = "notice"  # "notice" or "escalation"
-    rights_documents: tuple[str, ...] = field(default_factory=tuple)
+    rights_documents: tuple[str, ...] = field(default_factory=tuple)  # registration receipts
+    ownership_proofs: tuple[ProofCitation, ...] = field(default_factory=tuple)
+    work_english_title: str = ""
+    holder_english_name: str = ""
+    languages: tuple[str, ...] = ()  # both for a bilingual platform; () means (language,)
+    first_notice: FirstNotice | None = None
+    time_zone: str = "Asia/Shanghai"
+    seal_png: bytes | None = None  # the seal/signature image, drawn beside the signature
+
+    @property
+    def recipient(self) -> str:
+        return self.addressee.legal_entity
+
+    @property
+    def all_languages(self) -> tuple[str, ...]:
+        return self.languages or (self.language,)
 
     def validate(self) -> None:
-        missing = [
-            label for label, value in (
-                ("notice id", self.notice_id), ("recipient", self.recipient),
-                ("holder name", self.holder.name), ("holder address", self.holder.address),
-                ("holder email", self.holder.email), ("work title", self.work_title),
-                ("signatory", self.signatory),
-            ) if not str(value).strip()
-        ]
-        if self.language not in LANGUAGES:
-            missing.append(f"supported language (got {self.language!r})")
-        if not self.items:
-            missing.append("at least one infringing URL")
-        for item in self.items:
-            if not item.url.strip() or not item.evidence_sha256:
-                missing.append(f"URL and evidence for item {item.url!r}")
-        if self.agent and not self.agent.authorization.strip():
-            missing.append("agent authorization")
-        if missing:
-            raise IncompleteNotice(
-                "notice is not legally sufficient; missing: " + ", ".join(missing))
+        gaps = document_gaps(self)
+        gaps += [f"supported language (got {lang!r})" for lang in self.all_languages if lang not in LANGUAGES]
+        if self.stage == "escalation" and self.first_notice is None:
+            gaps.append("first notice (an escalation cites it)")
+        if gaps:
+            reason = "; ".join(filter(None, [describe(g for g in gaps if " " not in g),
+                                             *(g for g in gaps if " " in g)]))
+            raise IncompleteNotice("notice is not legally sufficient; missing: " + reason,
+                                   expected=True, missing=tuple(gaps))
+
+
+def zone_of(name: str) -> ZoneInfo:
+    """The named zone; UTC for a name the system does not know (profiles validate it first)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_time(value: datetime | None, zone: str) -> str:
+    """``2026-12-06 20:15 北京时间 (UTC+08:00)``: the zone as people at the platform read it."""
+    if value is None:
+        return ""
+    tz = zone_of(zone)
+    zone = tz.key
+    local = value.astimezone(tz)
+    offset = local.strftime("%z")
+    label = "北京时间" if zone in ("Asia/Shanghai", "Asia/Chongqing", "PRC") else zone
+    return f"{local:%Y-%m-%d %H:%M} {label} (UTC{offset[:3]}:{offset[3:]})"
 
 
 def render_notice(doc: NoticeDocument) -> RenderedDocument:
+    """The notice in each of its languages (one after the other), checked before and after:
+    the data must be complete, and the rendered text must carry each required statement."""
     doc.validate()
-    return render_document(f"notice_{doc.language}.txt.j2", {"n": doc}, lang=doc.language)
+    parts = [(f"notice_{lang}.txt.j2", {"n": doc, "lang": lang}) for lang in doc.all_languages]
+    rendered = render_documents(parts, lang=doc.language, image=doc.seal_png)
+    gaps = [g for lang in doc.all_languages for g in text_gaps(rendered.parts[lang], lang)]
+    if gaps:
+        raise IncompleteNotice("notice template lacks: " + describe(gaps), missing=tuple(gaps))
+    return rendered

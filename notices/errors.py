@@ -16,7 +16,12 @@ class IllegalTransition(NoticeError):
 
 
 class IncompleteNotice(NoticeError):
-    """A notice lacks an element the law requires; it must not be sent."""
+    """A notice lacks an element the law requires; it must not be sent. ``missing`` holds the
+    element codes (notices.completeness.ELEMENTS) so the reason can be shown in any language."""
+
+    def __init__(self, message: str, *, expected: bool = True, missing: tuple[str, ...] = ()) -> None:
+        super().__init__(message, expected=expected)
+        self.missing = missing
 
 
 class DeliveryError(NoticeError):

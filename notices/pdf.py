@@ -17,7 +17,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer
 
 FONT = "DramaGuardCJK"
 
@@ -53,11 +53,29 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def render_pdf(blocks: list[Block], *, title: str) -> bytes:
-    """A4 PDF; ``invariant`` keeps the bytes stable for the same blocks (hashable)."""
+def seal_flowable(png: bytes, height_mm: float = 30) -> Image:
+    """The seal/signature image at a fixed height, in its own colours."""
+    image = Image(io.BytesIO(png))
+    ratio = image.imageWidth / image.imageHeight if image.imageHeight else 1
+    image.drawHeight = height_mm * mm
+    image.drawWidth = min(height_mm * ratio, 120) * mm
+    image.hAlign = "LEFT"
+    return image
+
+
+def render_pdf(blocks: list[Block], *, title: str, image: bytes | None = None) -> bytes:
+    """A4 PDF; ``invariant`` keeps the bytes stable for the same blocks (hashable).
+    ``image`` (PNG/JPEG) is drawn at each ``seal`` block; without it those blocks are empty."""
     styles = _styles()
     flow = []
     for block in blocks:
+        if block.kind == "break":
+            flow.append(PageBreak())
+            continue
+        if block.kind == "seal":
+            if image:
+                flow.append(seal_flowable(image))
+            continue
         style = styles.get(block.kind, styles["para"])
         text = escape(block.text)
         if block.kind == "item":

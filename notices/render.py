@@ -7,7 +7,8 @@ body can never disagree about which legally required elements a notice contains.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -38,6 +39,7 @@ class RenderedDocument:
     text: str  # plain text (email body, complaint API body)
     html: str
     pdf: bytes
+    parts: dict[str, str] = field(default_factory=dict)  # language → its plain text
 
 
 def environment() -> Environment:
@@ -69,6 +71,10 @@ def parse_blocks(markup: str) -> list[Block]:
         if not line:
             flush()
             continue
+        if line == "[seal]":  # where the seal/signature image is drawn (PDF only)
+            flush()
+            blocks.append(Block("seal", ""))
+            continue
         kind = next((k for mark, k in _MARKS if line.startswith(mark)), None)
         if kind:
             flush()
@@ -81,17 +87,32 @@ def parse_blocks(markup: str) -> list[Block]:
 
 def plain_text(blocks: list[Block]) -> str:
     prefix = {"item": "- ", "url": "  "}
-    return "\n\n".join(prefix.get(b.kind, "") + b.text for b in blocks) + "\n"
+    return "\n\n".join(prefix.get(b.kind, "") + b.text for b in blocks if b.kind not in ("seal", "break")) + "\n"
 
 
 def render_document(template: str, context: dict[str, Any], *, lang: str) -> RenderedDocument:
+    return render_documents([(template, context)], lang=lang)
+
+
+def render_documents(parts: Sequence[tuple[str, dict[str, Any]]], *, lang: str,
+                     image: bytes | None = None) -> RenderedDocument:
+    """One document from one or more templates (a bilingual notice: each language in full, the
+    first one leading, a page break between them in the PDF); ``image`` fills ``[seal]``."""
     env = environment()
-    blocks = parse_blocks(env.get_template(template).render(**context))
-    title = next((b.text for b in blocks if b.kind == "title"), template)
+    blocks: list[Block] = []
+    texts: dict[str, str] = {}
+    for index, (template, context) in enumerate(parts):
+        part = parse_blocks(env.get_template(template).render(**context))
+        texts[str(context.get("lang", index))] = plain_text(part)
+        if blocks:
+            blocks.append(Block("break", ""))
+        blocks += part
+    title = next((b.text for b in blocks if b.kind == "title"), parts[0][0])
     html = env.get_template("layout.html.j2").render(title=title, blocks=blocks, lang=lang)
     return RenderedDocument(
         title=title,
-        text=plain_text(blocks),
+        text="\n\n".join(texts.values()),
         html=html,
-        pdf=render_pdf(blocks, title=title),
+        pdf=render_pdf(blocks, title=title, image=image),
+        parts=texts,
     )

@@ -73,6 +73,10 @@ class ClaimantProfile(Base):
     phone: Mapped[str] = mapped_column(String(50), default="")
     registration_id: Mapped[str] = mapped_column(String(100), default="")
     signatory: Mapped[str] = mapped_column(String(200))
+    # §512(c)(3)(A)(i): who signs, and in what capacity (法定代表人, legal counsel, agent)
+    signatory_capacity: Mapped[str] = mapped_column(String(200), default="")
+    english_name: Mapped[str] = mapped_column(String(300), default="")
+    time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     agent_name: Mapped[str | None] = mapped_column(String(300))
     agent_address: Mapped[str | None] = mapped_column(String(500))
     agent_email: Mapped[str | None] = mapped_column(String(320))
@@ -165,6 +169,9 @@ class Notice(Base):
     html: Mapped[str] = mapped_column(Text)
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # what went with the notice: [{name, content_type, sha256, size, kind, proof_id}]
+    attachments: Mapped[list] = mapped_column(JSON, default=list)
+    evidence_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     items: Mapped[list[NoticeItemRow]] = relationship(back_populates="notice",
                                                       cascade="all, delete-orphan")

@@ -26,3 +26,12 @@ def case_package_dir(home: Path, case: Case) -> Path:
     restored backup records the old home's path)."""
     recorded = Path(case.evidence_dir)
     return recorded if recorded.is_dir() else package_dir(home, case.evidence_id)
+
+
+PROOFS = "proofs"
+
+
+def proof_path(home: Path, holder_id: int, sha256: str, extension: str) -> Path:
+    """Ownership proofs, content-addressed per rights holder: ``<home>/proofs/<holder>/<sha>.<ext>``
+    (beside, not inside, ``evidence/``, whose every folder is one case's sealed package)."""
+    return Path(home) / PROOFS / str(holder_id) / f"{sha256}.{extension}"

@@ -39,6 +39,7 @@ class Work(Base):
     title: Mapped[str] = mapped_column(String(300), index=True)
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
     registration_number: Mapped[str | None] = mapped_column(String(100))
+    english_title: Mapped[str | None] = mapped_column(String(300))
     licensed_accounts: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # set instead of deleting when cases or notices cite the work: legal records stay, matching stops

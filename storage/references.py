@@ -1,7 +1,8 @@
 """Small reference keyframes kept per episode, because the reference video is not kept.
 
 Evidence packages show a copy's frame next to the original's; the original file is gone after
-registration, so one small grey frame per second (longest side 240 px, PNG) is stored in
+registration, so one small colour frame per second (longest side 240 px, PNG; grey for episodes
+registered before colour was kept) is stored in
 ``<home>/references/<episode_id>/<ms>.png``. The folder is written under a temporary name and
 renamed, so it is either complete or absent.
 """
@@ -32,14 +33,14 @@ def _dir(home: Path, episode_id: int) -> Path:
 
 
 def save_keyframes(home: Path, episode_id: int, frames: Iterable[tuple[int, np.ndarray]]) -> int:
-    """Store (time ms, grey uint8 image) frames for an episode; replaces any earlier set."""
+    """Store (time ms, uint8 RGB or grey image) frames for an episode; replaces any earlier set."""
     target = _dir(home, episode_id)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{episode_id}-", dir=target.parent))
     count = 0
     try:
-        for time_ms, grey in frames:
-            Image.fromarray(np.asarray(grey, dtype=np.uint8)).save(staging / f"{time_ms:09d}.png")
+        for time_ms, picture in frames:
+            Image.fromarray(np.asarray(picture, dtype=np.uint8)).save(staging / f"{time_ms:09d}.png")
             count += 1
         remove_keyframes(home, episode_id)
         staging.replace(target)

@@ -275,9 +275,9 @@ def index_retrain(ctx: typer.Context) -> None:
 
 def _register_plugins() -> None:
     """Command groups that live in their own modules (one per group; each has ``register(app)``)."""
-    from dramaguard.cli import cases, crawl, daemon, maintenance, music, serve, watermark
+    from dramaguard.cli import cases, claimant, crawl, daemon, maintenance, music, serve, watermark
 
-    for module in (cases, crawl, daemon, maintenance, music, serve, watermark):
+    for module in (cases, claimant, crawl, daemon, maintenance, music, serve, watermark):
         module.register(app)
 
 

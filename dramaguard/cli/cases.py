@@ -131,7 +131,7 @@ def preview_command(
         _get_case(session, case_id)
         try:
             rendered = preview_notice(session, case_id, settings=settings.notices,
-                                      clock=SystemClock())
+                                      clock=SystemClock(), home=settings.home)
         except IncompleteNotice as exc:
             err.print(f"[red]error:[/red] {exc}", highlight=False)
             raise typer.Exit(1) from exc

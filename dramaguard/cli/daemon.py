@@ -91,6 +91,8 @@ def _print(snap: dict) -> None:
     for c in snap["unprocessed_near_deadline"]:
         out.print(f"[yellow]candidate {c['candidate']}[/yellow] {c['url']}: unprocessed, "
                   f"{c['seconds_left']} s to the deadline")
+    for p in snap.get("notice_problems", []):
+        out.print(f"[red]{p['kind']}[/red] case {p['case_id']}: {p['message']}", highlight=False)
 
 
 def demo_command(

@@ -39,7 +39,7 @@ def check_command(
             f"orphans in index: {report.orphans_in_index or 'none'}; "
             f"corrupt fingerprints: {report.bad_digests or 'none'}\n"
             f"{store.evidence} evidence packages, {store.receipts} receipts, {store.samples} samples; "
-            f"damaged: {store.bad_evidence + store.bad_receipts + store.bad_samples or 'none'}; "
+            f"damaged: {store.bad_evidence + store.bad_receipts + store.bad_samples + store.bad_proofs or 'none'}; "
             f"orphans: {store.orphans or 'none'}; half-written leftovers: {store.leftovers or 'none'}"
             + (f"; episodes without reference keyframes: {store.without_keyframes}"
                if store.without_keyframes else "")

@@ -19,7 +19,7 @@ from monitor.casework import build_channels
 from dramaguard.logs import install_redaction
 from indexing.catalogue import RegistrationError, Services
 from dramaguard.settings import Settings
-from dramaguard.web import docs, errors, pages_cases, pages_disputes, pages_rules, pages_users, ui
+from dramaguard.web import docs, errors, pages_cases, pages_disputes, pages_rules, pages_users, ui, ui_onboarding
 from dramaguard.web.api import router as api_router
 from dramaguard.web.schemas import ERRORS
 from dramaguard.web.deps import LoginRequired, db_slots
@@ -72,6 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(pages_users.router)
     app.include_router(pages_disputes.router)
     errors.install(app)
+    app.include_router(ui_onboarding.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     docs.install(app, "/api/openapi.json")
 

@@ -175,6 +175,11 @@ for _lang, _table in _OVERLAPS.items():
     MESSAGES[_lang].update(_table)
 
 
+from dramaguard.web.messages_onboarding import MESSAGES as _ONBOARDING  # noqa: E402
+for _lang, _table in _ONBOARDING.items():
+    MESSAGES[_lang].update(_table)
+
+
 def pick_language(request: Request) -> str:
     for candidate in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
         if candidate in LANGUAGES:

@@ -52,7 +52,7 @@ async def send_due_notices(app: FastAPI) -> None:
     try:
         results = await casework.dispatch_notices(
             services.sessions, channels=app.state.channels, clock=SystemClock(),
-            settings=services.settings.notices,
+            settings=services.settings.notices, home=services.settings.home,
         )
     except Exception:
         log.exception("notice dispatch after a review failed; the daemon will retry")

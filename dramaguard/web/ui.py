@@ -19,6 +19,7 @@ from sqlalchemy import select
 from dramaguard.web import dashboard
 from dramaguard.web.casefiles import keyframes, timelines
 from dramaguard.web.review import decide, send_due_notices
+from dramaguard.web.onboarding import case_notice_context
 from dramaguard.web.deps import DB, SESSION_COOKIE, Principal, allow, check_form_csrf, get_services, not_found
 from dramaguard.web.forms import split_names
 from dramaguard.web.dispute_view import dispute_context
@@ -231,6 +232,7 @@ def _case_page_context(request: Request, principal: Principal, case_id: int, ses
         "notices": scoped.notices_for_case(case.id, session=session),
         "can_review": can(principal.role, Cap.REVIEW) and case.state == CaseState.PENDING_REVIEW,
         **dispute_context(case, principal, session),
+        **case_notice_context(request, principal, case, session),
     }
 
 

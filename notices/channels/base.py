@@ -21,6 +21,13 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # application/pdf, image/png, image/jpeg
+    data: bytes
+
+
+@dataclass(frozen=True)
 class OutgoingNotice:
     notice_id: str
     recipient: str  # email address or complaint API base URL
@@ -34,6 +41,14 @@ class OutgoingNotice:
     #: sent before (a failed attempt, or a sender that died mid-exchange): the same notice again,
     #: same number and key; channels say so to the receiver (e-mail: 重发 / RESEND)
     resend: bool = False
+    # everything that goes with the notice (its PDF first); empty: the PDF alone
+    attachments: tuple[Attachment, ...] = ()
+    reply_to: str = ""  # the rights holder's contact: the platform answers them, not us
+
+    def files(self) -> tuple[Attachment, ...]:
+        if self.attachments:
+            return self.attachments
+        return (Attachment(self.pdf_filename, "application/pdf", self.pdf),) if self.pdf else ()
 
 
 @dataclass(frozen=True)

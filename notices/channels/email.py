@@ -73,6 +73,8 @@ class EmailChannel(Channel):
         msg["Date"] = formatdate(localtime=False)
         msg["Message-ID"] = self.message_id(key)
         msg["X-DramaGuard-Notice"] = header_text(notice.notice_id)
+        if notice.reply_to:
+            msg["Reply-To"] = mailbox(notice.reply_to)
         text = notice.text
         if notice.resend:
             msg["X-DramaGuard-Resend"] = "yes"
@@ -81,9 +83,10 @@ class EmailChannel(Channel):
                     + text)
         msg.set_content(text)
         msg.add_alternative(notice.html, subtype="html")
-        if notice.pdf:
-            msg.add_attachment(notice.pdf, maintype="application", subtype="pdf",
-                               filename=notice.pdf_filename)
+        for item in notice.files():
+            maintype, _, subtype = item.content_type.partition("/")
+            msg.add_attachment(item.data, maintype=maintype, subtype=subtype,
+                               filename=header_text(item.filename))
         return msg
 
     async def _send(self, notice: OutgoingNotice, key: str) -> str:

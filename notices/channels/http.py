@@ -1,12 +1,15 @@
 """Platform complaint API over HTTP (the protocol shared with the simulated platform).
 
-``POST {base}/api/complaints`` with JSON ``{"urls", "claimant", "notice_id", "body"}`` and an
+``POST {base}/api/complaints`` with JSON ``{"urls", "claimant", "notice_id", "body", "reply_to",
+"attachments"}`` (each attachment with its SHA-256 and base64 bytes) and an
 ``Idempotency-Key`` header; 201 ``{"complaint_id", "status": "received"}`` for a new complaint,
 200 with the same ``complaint_id`` when the key was seen before — so a resend is harmless.
 """
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 from typing import ClassVar
 
 import aiohttp
@@ -28,7 +31,11 @@ class HttpComplaintChannel(Channel):
     async def _send(self, notice: OutgoingNotice, key: str) -> str:
         url = notice.recipient.rstrip("/") + "/api/complaints"
         payload = {"urls": list(notice.urls), "claimant": notice.claimant,
-                   "notice_id": notice.notice_id, "body": notice.text}
+                   "notice_id": notice.notice_id, "body": notice.text, "reply_to": notice.reply_to,
+                   "attachments": [{"filename": a.filename, "content_type": a.content_type,
+                                    "sha256": hashlib.sha256(a.data).hexdigest(),
+                                    "data_base64": base64.b64encode(a.data).decode()}
+                                   for a in notice.files()]}
         headers = {"Idempotency-Key": key}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"

@@ -14,6 +14,7 @@ import storage.audio  # noqa: F401
 import storage.daemon  # noqa: F401
 import storage.lease  # noqa: F401
 import storage.overlaps  # noqa: F401
+import storage.claimants  # noqa: F401
 
 config = context.config
 target_metadata = Base.metadata

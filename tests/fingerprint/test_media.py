@@ -21,6 +21,22 @@ def test_frames_follow_the_millisecond_grid(sample_media):
     assert max(frames[0].grey.shape) == 128
 
 
+@pytest.mark.parametrize("source", [PyAVSource(), OpenCVSource()], ids=lambda s: s.name)
+def test_colour_sampling_keeps_the_picture_in_colour_beside_the_grey(sample_media, source):
+    """Evidence keyframes are shown in colour; the fingerprint still reads the grey frame."""
+    kwargs = dict(interval_ms=1000, max_side=96, limits=DecodeLimits())
+    grey_only = list(source.sample(sample_media["ep1"], **kwargs))
+    frames = list(source.sample(sample_media["ep1"], colour=True, **kwargs))
+    assert all(f.rgb is None for f in grey_only)
+    frame = frames[1]
+    assert frame.rgb.shape == (*frame.grey.shape, 3) and frame.rgb.dtype == np.uint8
+    spread = frame.rgb.astype(int).max(axis=2) - frame.rgb.astype(int).min(axis=2)
+    assert spread.mean() > 10  # really colour, not three equal channels
+    luma = frame.rgb.astype(float) @ np.array([0.299, 0.587, 0.114])
+    assert np.abs(luma - frame.grey).mean() < 12
+    assert np.array_equal(frame.grey, grey_only[1].grey)
+
+
 def test_opencv_backend_samples_the_same_grid(sample_media):
     kwargs = dict(interval_ms=500, max_side=64, limits=DecodeLimits())
     pyav = [f.time_ms for f in PyAVSource().sample(sample_media["ep1"], **kwargs)]

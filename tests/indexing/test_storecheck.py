@@ -77,3 +77,16 @@ def test_crash_debris_is_reported_after_the_grace_and_removed_by_repair(tmp_path
     after = _check(world)
     assert not after.drift and not after.damaged and after.evidence == 1
     assert (home / "evidence" / f"DG-E-{case_id:06d}" / "evidence.json").is_file()
+
+
+def test_ownership_proofs_are_checked_against_their_digest(tmp_path):
+    world, _ = _world_with_a_case(tmp_path)  # the fixture's claimant has a seal and a certificate
+    report = _check(world)
+    assert report.proofs == 2 and not report.bad_proofs and not report.drift
+    seal, certificate = sorted((world.settings.home / "proofs").rglob("*.*"), key=lambda p: p.suffix)
+    certificate.write_bytes(b"%PDF-1.4 swapped")
+    seal.unlink()
+    report = _check(world)
+    assert report.damaged and len(report.bad_proofs) == 2
+    assert {p.split(": ", 1)[1].rsplit(" ", 4)[-1] for p in report.bad_proofs} >= {"missing"}
+    assert any("does not match its digest" in p for p in report.bad_proofs)

@@ -11,7 +11,7 @@ from indexing.reports import MatchReport
 from dramaguard.settings import NoticeSettings, Settings
 from notices.clock import ManualClock
 from notices.model import CandidateInfo
-from storage.cases import ClaimantProfile
+from monitor.demo_profile import register_example_claimant
 from storage.db import make_engine, session_factory, transaction, upgrade
 from storage.models import Episode, Fingerprint, RightsHolder, Work
 
@@ -38,7 +38,7 @@ class World:
 def candidate(video_id: str = "v1", **kw) -> CandidateInfo:
     base = dict(platform="douyin", video_id=video_id, url=f"https://v.douyin.example/{video_id}",
                 title=f"契约新娘 全集 {video_id}", uploader_id="pirate-1", uploader_name="搬运工",
-                view_count=5000, captured_at=T0, media_sha256=(video_id * 64)[:64])
+                view_count=5000, captured_at=T0, uploaded_at=T0, media_sha256=(video_id * 64)[:64])
     base.update(kw)
     return CandidateInfo(**base)
 
@@ -65,10 +65,7 @@ def make_world(home: Path, notices: NoticeSettings, *, claimant: bool = True,
             episodes.append(ep)
             s.add(ep)
         s.flush()
-        if claimant:
-            s.add(ClaimantProfile(holder_id=holder.id, legal_name="星河短剧有限公司",
-                                  address="北京市朝阳区星河路1号", email="legal@xinghe.example",
-                                  phone="010-88886666", registration_id="91110105MA00000000",
-                                  signatory="李明"))
+        if claimant:  # complete: profile, seal, a registration certificate for the work
+            register_example_claimant(s, work, home=home, legal_name="星河短剧有限公司")
         ids = (work.id, holder.id, [e.id for e in episodes])
     return World(sessions, settings, ManualClock(T0), ids[0], ids[1], ids[2])

@@ -57,7 +57,7 @@ async def no_sleep(_delay: float) -> None:
 def dispatch(world: World, channel) -> list[casework.DispatchResult]:
     return asyncio.run(casework.dispatch_notices(
         world.sessions, channels={channel.name: channel}, clock=world.clock,
-        settings=world.settings.notices))
+        settings=world.settings.notices, home=world.settings.home))
 
 
 def test_strong_match_opens_case_with_evidence_receipt_and_deadline(tmp_path) -> None:
@@ -111,7 +111,7 @@ def test_allowlisted_copies_never_get_a_notice(tmp_path) -> None:
                                      work_id=world.work_id)
             results = await casework.dispatch_notices(
                 world.sessions, channels={"http": HttpComplaintChannel()}, clock=world.clock,
-                settings=world.settings.notices)
+                settings=world.settings.notices, home=world.settings.home)
             return world, server, by_work, by_holder, late, results
 
     world, server, by_work, by_holder, late, results = asyncio.run(run())
@@ -174,9 +174,9 @@ def test_one_notice_for_several_urls_sent_exactly_once(tmp_path) -> None:
             channels = {"http": HttpComplaintChannel()}
             settings = world.settings.notices
             first = await casework.dispatch_notices(world.sessions, channels=channels,
-                                                    clock=world.clock, settings=settings)
+                                                    clock=world.clock, settings=settings, home=world.settings.home)
             second = await casework.dispatch_notices(world.sessions, channels=channels,
-                                                     clock=world.clock, settings=settings)
+                                                     clock=world.clock, settings=settings, home=world.settings.home)
             return world, server, first, second
 
     world, server, first, second = asyncio.run(run())
@@ -211,17 +211,17 @@ def test_crash_between_sent_and_recorded_resends_with_the_same_key(tmp_path) -> 
             settings = world.settings.notices
             with pytest.raises(Crash):
                 await casework.dispatch_notices(world.sessions, channels={"http": CrashAfterSend()},
-                                                clock=world.clock, settings=settings)
+                                                clock=world.clock, settings=settings, home=world.settings.home)
             after_crash = states(world)
             # the crashed dispatcher's send lease holds the delivery until it expires
             busy = await casework.dispatch_notices(
                 world.sessions, channels={"http": HttpComplaintChannel()}, clock=world.clock,
-                settings=settings)
+                settings=settings, home=world.settings.home)
             assert busy == [] and len(server.requests) == 1
             world.clock.advance(timedelta(seconds=settings.send_lease_s + 1))
             results = await casework.dispatch_notices(
                 world.sessions, channels={"http": HttpComplaintChannel()}, clock=world.clock,
-                settings=settings)
+                settings=settings, home=world.settings.home)
             return world, server, after_crash, results
 
     world, server, after_crash, results = asyncio.run(run())
@@ -244,9 +244,9 @@ def test_failed_delivery_raises_one_alert_and_is_retried_next_run(tmp_path) -> N
             channels = {"http": HttpComplaintChannel(attempts=2, sleep=no_sleep)}
             settings = world.settings.notices
             failed = await casework.dispatch_notices(world.sessions, channels=channels,
-                                                     clock=world.clock, settings=settings)
+                                                     clock=world.clock, settings=settings, home=world.settings.home)
             sent = await casework.dispatch_notices(world.sessions, channels=channels,
-                                                   clock=world.clock, settings=settings)
+                                                   clock=world.clock, settings=settings, home=world.settings.home)
             return world, server, failed, sent
 
     world, server, failed, sent = asyncio.run(run())
@@ -265,7 +265,7 @@ def test_permanent_refusal_is_not_resent_every_run(tmp_path) -> None:
             channels = {"http": HttpComplaintChannel(sleep=no_sleep)}
             settings = world.settings.notices
             runs = [await casework.dispatch_notices(world.sessions, channels=channels,
-                                                    clock=world.clock, settings=settings)
+                                                    clock=world.clock, settings=settings, home=world.settings.home)
                     for _ in range(2)]
             return world, server, runs
 
@@ -300,7 +300,10 @@ def test_email_dispatch_over_real_smtp(tmp_path) -> None:
     assert message["Message-ID"] == result.external_id
     assert envelope.rcpt_tos == ["copyright@douyin.example"]
     assert "under penalty of perjury" in message.get_body(("plain",)).get_content()
-    assert [p.get_filename() for p in message.iter_attachments()] == [f"{result.notice_id}.pdf"]
+    names = [p.get_filename() for p in message.iter_attachments()]
+    assert names[:2] == [f"{result.notice_id}.pdf", f"{result.notice_id}-evidence.pdf"]
+    assert len(names) == 3 and names[2].endswith("example-certificate.pdf")  # the ownership proof
+    assert message["Reply-To"] == "legal@example.com"  # the holder's contact, not our sender
 
 
 def test_missing_claimant_blocks_the_notice_with_an_alert(tmp_path) -> None:
@@ -350,10 +353,10 @@ def test_recheck_escalation_and_legal_flag(tmp_path) -> None:
 
             world.clock.advance(timedelta(minutes=30))
             await casework.dispatch_notices(world.sessions, channels=channels, clock=world.clock,
-                                            settings=settings)
+                                            settings=settings, home=world.settings.home)
             checks = [await step(0.5), await step(1), await step(23)]
             escalation = await casework.dispatch_notices(
-                world.sessions, channels=channels, clock=world.clock, settings=settings)
+                world.sessions, channels=channels, clock=world.clock, settings=settings, home=world.settings.home)
             later = [await step(1), await step(24)]
             return world, server, checks, escalation, later
 
@@ -364,7 +367,10 @@ def test_recheck_escalation_and_legal_flag(tmp_path) -> None:
     assert checks[2] == {ids["v1"]: "not_removed"}
     [result] = escalation
     assert result.stage == "escalation" and result.case_ids == (ids["v1"],)
-    assert "再次通知" in list(server.complaints.values())[1]["body"]["body"]
+    first, second = (c["body"] for c in server.complaints.values())
+    assert "再次通知" in second["body"]
+    # the escalation cites the first notice by number and date (北京时间: 08:30 UTC + 8 h)
+    assert f"编号为 {first['notice_id']} 的侵权通知" in second["body"] and "2026-11-22 16:30 北京时间" in second["body"]
     assert later == [{ids["v1"]: "still_up"}, {ids["v1"]: "still_up"}]
     v1 = case_of(world, ids["v1"])
     assert v1.state == "escalated" and v1.legal_action and v1.next_check_at is None
@@ -395,7 +401,7 @@ def test_counter_notice_stops_further_notices(tmp_path) -> None:
             channels = {"http": HttpComplaintChannel()}
             settings = world.settings.notices
             await casework.dispatch_notices(world.sessions, channels=channels,
-                                            clock=world.clock, settings=settings)
+                                            clock=world.clock, settings=settings, home=world.settings.home)
             with transaction(world.sessions) as s:
                 casework.receive_counter_notice(s, outcome.case_id, actor="platform",
                                                 clock=world.clock, note="uploader claims licence")
@@ -405,7 +411,7 @@ def test_counter_notice_stops_further_notices(tmp_path) -> None:
             checked = await casework.recheck_removals(world.sessions, url_is_down=url_is_down,
                                                       clock=world.clock, settings=settings)
             again = await casework.dispatch_notices(world.sessions, channels=channels,
-                                                    clock=world.clock, settings=settings)
+                                                    clock=world.clock, settings=settings, home=world.settings.home)
             with transaction(world.sessions) as s:
                 raised = casework.run_watchdog(s, clock=world.clock, settings=settings)
             return world, server, outcome, checked, again, raised
@@ -425,7 +431,7 @@ def test_preview_renders_without_recording(tmp_path) -> None:
     world = http_world(tmp_path)
     [outcome] = ingest(world, candidate("v1"), world.report())
     with transaction(world.sessions) as s:
-        rendered = casework.preview_notice(s, outcome.case_id, settings=world.settings.notices,
+        rendered = casework.preview_notice(s, outcome.case_id, settings=world.settings.notices, home=world.settings.home,
                                            clock=world.clock)
         assert s.scalar(select(func.count()).select_from(Notice)) == 0
     assert candidate("v1").url in rendered.text and rendered.pdf.startswith(b"%PDF")
@@ -447,7 +453,7 @@ def test_two_dispatchers_at_once_send_one_email(tmp_path) -> None:
 
         async def both():
             return await asyncio.gather(*(casework.dispatch_notices(
-                world.sessions, channels={"email": channel}, clock=world.clock, settings=notices)
+                world.sessions, channels={"email": channel}, clock=world.clock, settings=notices, home=world.settings.home)
                 for _ in range(2)))
 
         runs = asyncio.run(both())

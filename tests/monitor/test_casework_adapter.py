@@ -52,7 +52,7 @@ def test_open_cases_builds_evidence_with_keyframes_and_the_watermark(settings, s
         report = services.scan_file(sample_media["flip"])
         assert report.matches
         pairs = keyframe_pairs(settings.home, sample_media["flip"], report.matches, services.limits)
-        assert pairs and all(p.query_image.ndim == 2 for ps in pairs.values() for p in ps)
+        assert pairs and all(p.query_image.ndim == 3 for ps in pairs.values() for p in ps)  # in colour
         casework = NoticesCasework(services, {})
         now = datetime.now(UTC)
         # a package left by a case whose transaction never committed (crash) is replaced

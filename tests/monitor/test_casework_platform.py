@@ -42,11 +42,11 @@ def test_notice_takes_copies_down_on_the_simulated_platform(tmp_path) -> None:
             settings = world.settings.notices
             with pytest.raises(Crash):
                 await casework.dispatch_notices(world.sessions, channels={"http": CrashAfterSend()},
-                                                clock=world.clock, settings=settings)
+                                                clock=world.clock, settings=settings, home=world.settings.home)
             world.clock.advance(timedelta(seconds=settings.send_lease_s + 1))  # the dead sender's lease
             sent = await casework.dispatch_notices(
                 world.sessions, channels={"http": HttpComplaintChannel()}, clock=world.clock,
-                settings=settings)
+                settings=settings, home=world.settings.home)
             world.clock.advance(timedelta(hours=1))
             checked = await casework.recheck_removals(world.sessions, url_is_down=page_is_gone,
                                                       clock=world.clock, settings=settings)
@@ -78,12 +78,12 @@ def test_exactly_once_on_postgres(tmp_path, fresh_postgres_url) -> None:
             settings = world.settings.notices
             with pytest.raises(Crash):
                 await casework.dispatch_notices(world.sessions, channels={"http": CrashAfterSend()},
-                                                clock=world.clock, settings=settings)
+                                                clock=world.clock, settings=settings, home=world.settings.home)
             world.clock.advance(timedelta(seconds=settings.send_lease_s + 1))  # the dead sender's lease
             for _ in range(2):
                 await casework.dispatch_notices(
                     world.sessions, channels={"http": HttpComplaintChannel()}, clock=world.clock,
-                    settings=settings)
+                    settings=settings, home=world.settings.home)
             with transaction(world.sessions) as s:
                 sent = s.scalar(select(func.count()).select_from(CaseEventRow).where(
                     CaseEventRow.event == "notice_sent"))

@@ -63,7 +63,7 @@ async def _scenario(settings, media):
         services.register_files([media["ep1"], media["ep2"]], work="契约新娘", holder="holder")
         with transaction(services.sessions) as session:
             work = session.scalar(select(Work).where(Work.title == "契约新娘"))
-            prepare_work(session, work, notify_score=settings.matcher.notify_score)
+            prepare_work(session, work, notify_score=settings.matcher.notify_score, home=settings.home)
         videos = {}
         for name in ("flip", "innocent", "pad_speed", "compilation"):
             videos[name] = sim.add_video(media[name].read_bytes(), title=name, uploader_id=f"u-{name}").id

@@ -1,6 +1,9 @@
 """Delivery channels against real loopback servers: idempotency, retries, clear failures."""
 from __future__ import annotations
 
+import base64
+import hashlib
+
 import asyncio
 import email
 from email import policy as email_policy
@@ -52,8 +55,12 @@ def test_http_same_key_same_complaint() -> None:
     assert other.external_id == "C2"
     assert len(server.complaints) == 2
     body = server.complaints["k-1"]["body"]
+    attachments = body.pop("attachments")
     assert body == {"urls": list(NOTICE.urls), "claimant": NOTICE.claimant,
-                    "notice_id": "DG-ABC", "body": NOTICE.text}
+                    "notice_id": "DG-ABC", "body": NOTICE.text, "reply_to": ""}
+    # the notice's files travel with it, each with the digest a platform can check
+    assert [(a["filename"], base64.b64decode(a["data_base64"])) for a in attachments] == [("DG-ABC.pdf", NOTICE.pdf)]
+    assert attachments[0]["sha256"] == hashlib.sha256(NOTICE.pdf).hexdigest()
 
 
 def test_http_retries_with_backoff_then_succeeds() -> None:

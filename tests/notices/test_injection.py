@@ -33,15 +33,15 @@ PAYLOADS = {
     "crlf": "标题\r\nBcc: victim@evil.example\r\n\r\n正文",
     "unicode_breaks": "a\u2028# line-separator\u2029## para-separator\x85- nel",
 }
-FIELDS = ("work_title", "holder_name", "holder_address", "item_title", "uploader", "signatory")
+FIELDS = ("work_title", "holder_name", "holder_address", "item_title", "uploader", "uploader_id", "signatory")
 
 
 def hostile(field: str, payload: str):
     if field in ("holder_name", "holder_address"):
         attr = field.removeprefix("holder_")
         return {"holder": dataclasses.replace(HOLDER, **{attr: payload})}
-    if field in ("item_title", "uploader"):
-        attr = "title" if field == "item_title" else "uploader"
+    if field in ("item_title", "uploader", "uploader_id"):
+        attr = "title" if field == "item_title" else field
         return {"items": (dataclasses.replace(item(1), **{attr: payload}), item(2))}
     return {field: payload}
 

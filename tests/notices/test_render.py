@@ -13,7 +13,16 @@ import pypdf
 import pypdfium2 as pdfium
 import pytest
 
-from notices.document import Agent, NoticeDocument, NoticeItem, Party, render_notice
+from notices.document import (
+    Addressee,
+    Agent,
+    FirstNotice,
+    NoticeDocument,
+    NoticeItem,
+    Party,
+    ProofCitation,
+    render_notice,
+)
 from notices.errors import IncompleteNotice
 from notices.receipts import RegistrationReceipt, RightsDocument, render_receipt
 
@@ -29,16 +38,22 @@ def item(n: int) -> NoticeItem:
         uploader=f"pirate{n}",
         episode_number=n, matched="00:05.0–01:40.0 ↔ 00:03.0–01:38.0", score=0.93,
         evidence_id=f"DG-E-00000{n}", evidence_sha256=f"{n}" * 64,
-        receipt_id=f"DG-R-00000{n}", receipt_sha256="c" * 64, captured_at="2026-11-22 08:00 UTC",
+        receipt_id=f"DG-R-00000{n}", receipt_sha256="c" * 64, captured_at="2026-11-22 16:00 北京时间 (UTC+08:00)",
+        uploader_id=f"uid-{n}", uploaded_at="2026-11-22 15:10 北京时间 (UTC+08:00)",
     )
 
 
 def notice(lang: str = "zh", **kw) -> NoticeDocument:
-    base = dict(notice_id="DG-ABC123", language=lang, platform="douyin", recipient="抖音",
-                holder=HOLDER, work_title="霸道总裁的契约新娘",
+    base = dict(notice_id="DG-ABC123", language=lang, platform="douyin",
+                addressee=Addressee("北京微播视界科技有限公司（抖音）", "抖音侵权投诉"),
+                holder=HOLDER, work_title="霸道总裁的契约新娘", work_english_title="The Contract Bride",
                 registration_number="国作登字-2026-I-00000001",
-                items=(item(1), item(2)), signatory="李明", signed_on=date(2026, 11, 22),
-                agent=AGENT, rights_documents=("著作权登记证书 国作登字-2026-I-00000001",))
+                items=(item(1), item(2)), signatory="李明", signatory_capacity="法定代表人",
+                signed_on=date(2026, 11, 22),
+                agent=AGENT, rights_documents=("著作权登记证书 国作登字-2026-I-00000001",),
+                ownership_proofs=(ProofCitation("registration_certificate", "certificate.pdf", "e" * 64),
+                                  ProofCitation("authorisation_letter", "authorisation.pdf", "a" * 64)),
+                first_notice=FirstNotice("DG-FIRST1", "2026-11-21 10:00 北京时间 (UTC+08:00)"))
     base.update(kw)
     return NoticeDocument(**base)
 
@@ -47,14 +62,16 @@ ZH_REQUIRED = [
     "侵权通知书", "《信息网络传播权保护条例》第十四条", "星河短剧有限公司", "北京市朝阳区星河路1号",
     "010-88886666", "legal@xinghe.example", "91110105MA00000000", "霸道总裁的契约新娘",
     "国作登字-2026-I-00000001", "盗版第1集", "盗版第2集", "初步证明材料", "DG-E-000001",
-    "1" * 64, "DG-R-000001", "真实性负责", "签名（盖章）：李明", "2026年11月22日", "明理律师事务所",
-    "授权委托书 MLS-2026-017",
+    "1" * 64, "DG-R-000001", "真实性负责", "签名（盖章）：李明（法定代表人）", "2026年11月22日", "明理律师事务所",
+    "授权委托书 MLS-2026-017", "致：北京微播视界科技有限公司（抖音）", "uid-1", "上传时间：2026-11-22 15:10 北京时间",
+    "certificate.pdf", "e" * 64, "北京时间",
 ]
 EN_REQUIRED = [
     "Notice of Copyright Infringement", "§512(c)(3)", "星河短剧有限公司", "legal@xinghe.example",
     "010-88886666", "北京市朝阳区星河路1号", "霸道总裁的契约新娘", "good faith belief",
     "under penalty of perjury", "authorized to act on behalf of the owner", "Signature: /李明/",
-    "2026-11-22", "DG-E-000001", "1" * 64, "Authorized agent: 明理律师事务所",
+    "2026-11-22", "DG-E-000001", "1" * 64, "Authorized agent: 明理律师事务所", "法定代表人",
+    "To: 北京微播视界科技有限公司（抖音）", "account ID uid-1", "The Contract Bride", "certificate.pdf",
 ]
 
 
@@ -93,9 +110,21 @@ def test_uploader_controlled_text_is_escaped_in_html() -> None:
     assert "&lt;script&gt;" in rendered.html
 
 
-def test_escalation_notice_says_so() -> None:
-    assert "再次通知" in render_notice(notice(stage="escalation")).text
-    assert "Second Notice" in render_notice(notice("en", stage="escalation")).text
+def test_escalation_notice_says_so_and_cites_the_first_notice() -> None:
+    zh, en = render_notice(notice(stage="escalation")).text, render_notice(notice("en", stage="escalation")).text
+    assert "再次通知" in zh and "Second Notice" in en
+    for text in (zh, en):
+        assert "DG-FIRST1" in text and "2026-11-21 10:00" in text
+    with pytest.raises(IncompleteNotice, match="first notice"):
+        render_notice(notice(stage="escalation", first_notice=None))
+
+
+def test_bilingual_notice_carries_both_languages_in_full() -> None:
+    rendered = render_notice(notice("zh", languages=("zh", "en")))
+    assert set(rendered.parts) == {"zh", "en"}
+    assert "真实性负责" in rendered.text and "under penalty of perjury" in rendered.text
+    pdf = squeeze(pdf_text(rendered.pdf))
+    assert "侵权通知书" in pdf and "NoticeofCopyrightInfringement" in pdf
 
 
 @pytest.mark.parametrize("change", [

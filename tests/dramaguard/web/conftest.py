@@ -35,7 +35,7 @@ from storage.base import utcnow
 from storage.cases import Case, Delivery, Notice, NoticeItemRow
 from storage.auth import Role, open_session
 from storage.db import transaction
-from storage.models import Episode, Fingerprint, RightsHolder
+from storage.models import Episode, Fingerprint, RightsHolder, Work
 
 TENANTS = ("A", "B")
 PASSWORD = "correct horse battery"
@@ -197,6 +197,7 @@ def add_case(app: FastAPI, work_id: int, *, video_id: str | None = None, seconds
         candidate = CandidateInfo(
             platform="douyin", video_id=video_id, url=f"https://v.douyin.example/{video_id}",
             title=f"{episode.work.title} 全集", uploader_id="pirate-1", uploader_name="搬运工", view_count=5000,
+            uploaded_at=utcnow(),
         )
         pairs = frames if frames is not None else [KeyframePair(1000, 10_000, frame(1), frame(2))]
         [outcome] = casework.ingest_matches(
@@ -204,6 +205,15 @@ def add_case(app: FastAPI, work_id: int, *, video_id: str | None = None, seconds
             keyframes={episode_id: pairs},
         )
         return outcome.case_id
+
+
+def complete_claimant(app: FastAPI, work_id: int, legal_name: str = "星河短剧有限公司") -> None:
+    """A complete claimant profile (example data), seal and certificate for the work's holder."""
+    from monitor.demo_profile import register_example_claimant
+
+    with transaction(app.state.services.sessions) as session:
+        register_example_claimant(session, session.get_one(Work, work_id), home=app.state.settings.home,
+                                  legal_name=legal_name)
 
 
 def add_notice(app: FastAPI, case_id: int) -> int:

@@ -22,6 +22,8 @@ from notices.policy import Action, PolicyRule
 from storage import cases as repo
 from storage.db import transaction
 
+from . import authz_onboarding
+from .authz_objects import _disputed_case, _fresh_exclusion, _noticed_case, _receipted_episode, _same_user_form
 from .conftest import TENANTS, World, add_case, add_notice, fake_episode, undecodable_video
 
 ALL = frozenset(Role)
@@ -79,36 +81,6 @@ def music_file() -> bytes:
 
     with tempfile.TemporaryDirectory() as folder:
         return write(Path(folder) / "bgm.wav", music(seed=3, seconds=3)).read_bytes()
-
-
-def _fresh_exclusion(world: World, tenant: str) -> dict:
-    # episode 901, not the cases' 900: a whole-episode exclusion would stop new cases opening
-    episode_id = fake_episode(world.app, world.work_ids[tenant], number=901)
-    with transaction(world.app.state.services.sessions) as session:
-        row = repo.add_excluded_interval(session, episode_id=episode_id, start_ms=0, end_ms=5000)
-        return {"exclusion": str(row.id)}
-
-
-def _noticed_case(world: World, tenant: str) -> dict:
-    """A case whose notice went out (so a counter-notice can name it)."""
-    case_id = add_case(world.app, world.work_ids[tenant])
-    notice_id = add_notice(world.app, case_id)
-    with transaction(world.app.state.services.sessions) as session:
-        session.get_one(repo.Case, case_id).state = "notified"
-    world.extra["notice"] = notice_id
-    return {"case": str(case_id), "notice": str(notice_id)}
-
-
-def _disputed_case(world: World, tenant: str) -> dict:
-    case_id = add_case(world.app, world.work_ids[tenant])
-    with transaction(world.app.state.services.sessions) as session:
-        session.get_one(repo.Case, case_id).state = "forwarded"
-    return {"case": str(case_id)}
-
-
-def _same_user_form(world: World, tenant: str) -> dict:
-    """The target user's current role and tenant (so the matrix changes nothing, ends no session)."""
-    return {"role": "legal", "holder_id": str(world.holder_ids[tenant]), "active": "true"}
 
 
 @dataclass(frozen=True)
@@ -251,6 +223,8 @@ UI: list[Endpoint] = [
     Endpoint("POST", "/account/zone", ALL, 303, foreign=None, ui=True, form=lambda w, t: {"zone": "Asia/Shanghai"}),
 ]
 
+API += authz_onboarding.endpoints(Endpoint, ALL, OWNERS)
+UI += authz_onboarding.ui_endpoints(Endpoint, ALL, OWNERS)
 ENDPOINTS = API + UI
 CALLERS = [(Role.ADMIN, None)] + [(r, "A") for r in (Role.RIGHTS_HOLDER, Role.LEGAL)]
 
@@ -278,18 +252,11 @@ def targets(world: World) -> dict[str, dict[str, str]]:
             "notice": str(add_notice(world.app, case_id)),
             "index": "1",
             "episode": str(_receipted_episode(world, tenant)),
+            "holder": str(world.holder_ids[tenant]),
+            "proof": authz_onboarding.new_proof(world, tenant),
+            "kind": "notice",
         }
     return out
-
-
-def _receipted_episode(world: World, tenant: str) -> int:
-    from storage.base import utcnow
-    from storage.models import Episode
-
-    episode_id = fake_episode(world.app, world.work_ids[tenant], number=903)
-    with transaction(world.app.state.services.sessions) as session:
-        repo.issue_receipt(session, episode=session.get_one(Episode, episode_id), issued_at=utcnow())
-    return episode_id
 
 
 def _fresh_token_id(world: World, tenant: str, role: Role) -> str:
@@ -315,7 +282,7 @@ def _call(world: World, targets, endpoint: Endpoint, caller, target: str, header
                 **{k: v.format(**values) if isinstance(v, str) else v for k, v in endpoint.form(world, target).items()}}
         return world.client.post(path, data=form, headers=headers, follow_redirects=False)
     return world.client.request(
-        endpoint.method, path, json=body, content=endpoint.content() if endpoint.content else None, params=endpoint.params,
+        endpoint.method, path, json=body, content=endpoint.content() if endpoint.content else None, params=endpoint.params or None,
         headers=headers, follow_redirects=False,
     )
 
@@ -412,51 +379,7 @@ def test_every_api_route_is_in_the_matrix(world: World) -> None:
                 .replace("{case}", "{case_id}").replace("{notice}", "{notice_id}")
                 .replace("{entry}", "{entry_id}").replace("{rule}", "{rule_id}")
                 .replace("{exclusion}", "{exclusion_id}")
-                .replace("{track}", "{track_id}")) for e in API}
+                .replace("{track}", "{track_id}")
+                .replace("{proof}", "{proof_id}").split("?")[0]) for e in API}
     missing = routes - covered - {("POST", "/api/v1/auth/login")}
     assert not missing, f"endpoints missing from the authorization matrix: {sorted(missing)}"
-
-
-OPEN_UI = {"/login", "/logout", "/", "/static", "/api/docs", "/api/docs/oauth2-redirect", "/api/openapi.json",
-           "/api/redoc"}
-
-
-def _flat(routes, prefix: str = ""):
-    """(path, methods) of every route, through included routers (FastAPI ≥ 0.165 nests them)."""
-    for route in routes:
-        if hasattr(route, "original_router"):
-            yield from _flat(route.original_router.routes, prefix + route.include_context.prefix)
-        elif hasattr(route, "path"):
-            yield prefix + route.path, getattr(route, "methods", None) or ()
-
-
-def test_every_ui_route_is_in_the_matrix(world: World) -> None:
-    """Pages and forms added later must be added to the matrix too (the API has its own check)."""
-    names = {"{work_id}": "{work}", "{case_id}": "{case}", "{entry_id}": "{entry}", "{rule_id}": "{rule}",
-             "{exclusion_id}": "{exclusion}", "{user_id}": "{user}", "{index}": "{index}",
-             "{episode_id}": "{episode}"}
-    routes = set()
-    for path, methods in _flat(world.app.routes):
-        if path.startswith("/api/v1") or path in OPEN_UI or path.startswith("/static"):
-            continue
-        for old, new in names.items():
-            path = path.replace(old, new)
-        for method in methods:
-            if method != "HEAD":
-                routes.add((method, path))
-    assert len(routes) > 15
-    covered = {(e.method, e.path) for e in UI}
-    assert not routes - covered, f"UI routes missing from the authorization matrix: {sorted(routes - covered)}"
-
-
-def test_a_forbidden_page_is_a_translated_html_page(world: World, targets) -> None:
-    owner = world.actor(Role.RIGHTS_HOLDER, "A")
-    response = world.client.get("/queue?lang=zh", headers={"Cookie": f"dg_session={owner.cookie}"})
-    assert response.status_code == 403
-    assert response.headers["content-type"].startswith("text/html")
-    assert "您无权打开此页面" in response.text and '"detail"' not in response.text
-    assert 'href="/queue"' not in response.text  # the nav hides what the role may not open
-    missing = world.client.get("/cases/999999?lang=en", headers={"Cookie": f"dg_session={owner.cookie}"})
-    assert missing.status_code == 404 and "Not found" in missing.text and missing.headers["content-type"].startswith("text/html")
-    api = world.client.get("/api/v1/review/queue", headers=owner.bearer)
-    assert api.status_code == 403 and api.json()["detail"]

@@ -19,12 +19,11 @@ from notices.evidence import KeyframePair
 from storage.auth import Role
 from notices.policy import Action, PolicyRule
 from storage import cases as repo
-from storage.cases import ClaimantProfile
 from storage.models import RightsHolder
 from storage.db import transaction
 from tests.notices.servers import SmtpSink, start_smtp
 
-from .conftest import PASSWORD, LiveServer, add_case, seed
+from .conftest import PASSWORD, LiveServer, add_case, complete_claimant, seed
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[3] / "artifacts"
@@ -136,8 +135,7 @@ def review_site(tmp_path, sample_media):
             with transaction(services.sessions) as session:
                 # short copies are only tracked by default; this holder wants them reviewed
                 repo.add_policy_rule(session, work_id=works["A"], rule=PolicyRule(Action.REVIEW, priority=1))
-                session.add(ClaimantProfile(holder_id=holders["A"], legal_name="星河短剧有限公司", address="北京市朝阳区星河路1号",
-                                            email="legal@xinghe.example", signatory="李明"))
+            complete_claimant(app, works["A"])
             pairs = [KeyframePair(int(t * 1000), int(t * 1000), np.ascontiguousarray(frame_at(sample_media["flip"], t)),
                                   frame_at(sample_media["ep1"], t)) for t in (1.0, 4.0)]
             urgent = add_case(app, works["A"], episode_id=result.episode_id, seconds=4.5, frames=pairs)

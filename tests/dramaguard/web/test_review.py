@@ -12,11 +12,11 @@ from dramaguard.settings import NoticeSettings, Settings
 from dramaguard.web import create_app
 from storage import cases as repo
 from storage.auth import Role
-from storage.cases import Case, ClaimantProfile, RejectedMatch
+from storage.cases import Case, RejectedMatch
 from storage.db import transaction
 from tests.notices.servers import SmtpSink, start_smtp
 
-from .conftest import add_case, seed
+from .conftest import add_case, complete_claimant, seed
 
 
 @pytest.fixture
@@ -29,9 +29,7 @@ def site(tmp_path):
     try:
         with TestClient(app) as client:
             actors, holders, works = seed(app)
-            with transaction(app.state.services.sessions) as session:
-                session.add(ClaimantProfile(holder_id=holders["A"], legal_name="星河短剧有限公司", address="北京",
-                                            email="legal@example.test", signatory="李明"))
+            complete_claimant(app, works["A"])
             yield app, client, actors, works, sink
     finally:
         smtp.stop()
