@@ -72,7 +72,9 @@ def to_episode_match(report: Any) -> EpisodeMatch:
     spans = [(s["query"], s["ref"], s["similarity"]) for s in report.segments] or [
         ((report.query_start, report.query_end), (report.ref_start, report.ref_end), report.score)
     ]
-    segments = tuple(Segment(_ms(q[0]), _ms(q[1]), _ms(r[0]), _ms(r[1]), float(score))
+    # a span heard but not seen has no picture similarity: it stands at the report's own score
+    segments = tuple(Segment(_ms(q[0]), _ms(q[1]), _ms(r[0]), _ms(r[1]),
+                             float(report.score if score is None else score))
                      for q, r, score in spans)
     carried_by = getattr(report, "carried_by", None)  # None: the report was not fused
     return EpisodeMatch(report.work_id, report.episode_id, report.episode, report.score,

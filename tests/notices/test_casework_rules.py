@@ -41,6 +41,14 @@ def test_report_without_segments_becomes_one_span_in_ms_and_round_trips_json() -
     assert match_from_json(match_to_json(match)) == match
 
 
+def test_a_span_heard_but_not_seen_takes_the_reports_score() -> None:
+    """Audio-only reports carry similarity None per segment; casework must not crash on them."""
+    heard = report(score=0.49, segments=[{"query": [0.0, 8.0], "ref": [1.0, 9.0], "similarity": None}])
+    match = to_episode_match(heard)
+    assert [s.score for s in match.segments] == [0.49]
+    assert match_from_json(match_to_json(match)) == match
+
+
 def test_strongest_action_wins_before_length() -> None:
     long_track = (Decision(Action.TRACK, None), to_episode_match(report(query_end=91.0)))
     short_notify = (Decision(Action.NOTIFY, None), to_episode_match(report()))
