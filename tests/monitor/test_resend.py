@@ -49,12 +49,16 @@ def test_crash_mid_exchange_resends_the_same_notice_marked_resend(tmp_path) -> N
 
         async def dispatch():
             return await casework.dispatch_notices(world.sessions, channels={"email": channel},
-                                                   clock=world.clock, settings=notices)
+                                                   clock=world.clock, settings=notices,
+                                                   home=world.settings.home)
 
         async def crash_mid_exchange():
             task = asyncio.create_task(dispatch())
-            while not sink.messages:  # the server has the message; its 250 never comes
+            for _ in range(200):  # the server has the message; its 250 never comes
+                if sink.messages or task.done():
+                    break
                 await asyncio.sleep(0.05)
+            assert sink.messages, f"the notice never reached the SMTP server: {task.result() if task.done() else 'still sending'}"
             task.cancel()  # the sender dies here: nothing recorded, its send lease stays
             await asyncio.gather(task, return_exceptions=True)
 
