@@ -44,6 +44,8 @@ def list_works(*, holder_id: int | None, session: Session) -> list[tuple[Work, i
 
 
 def get_work(work_id: int, *, holder_id: int | None, session: Session) -> Work | None:
+    if not -(2**63) <= work_id < 2**63:  # no row has such an id; SQLite would overflow on it
+        return None
     return session.scalar(
         _works(holder_id)
         .where(Work.id == work_id)

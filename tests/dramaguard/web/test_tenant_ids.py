@@ -40,7 +40,8 @@ def id_fields(world: World) -> list[tuple[str, str, str, str | None, str]]:
             if "$ref" in body:
                 name = body["$ref"].rsplit("/", 1)[1]
                 for field in schema["components"]["schemas"][name].get("properties", {}):
-                    if field.endswith(("_id", "_ids")):
+                    # registration_id is a claimant's credit code (text), not a row id
+                    if field.endswith(("_id", "_ids")) and field != "registration_id":
                         found.append((method.upper(), path, "body", name, field))
     return found
 
