@@ -243,8 +243,8 @@ def case_page(case_id: int, request: Request, principal: AnyUser, session: DB) -
 
 @router.get("/cases/{case_id}/notices", response_class=HTMLResponse, name="case_notices_fragment")
 def case_notices_fragment(case_id: int, request: Request, principal: AnyUser, session: DB) -> HTMLResponse:
-    """The notices panel alone, polled by htmx until the notice has gone out."""
-    return render(request, "_notices.html", principal, **_case_page_context(request, principal, case_id, session))
+    """The notices panel (and the problems beside it), polled by htmx until the notice has gone out."""
+    return render(request, "_notices_poll.html", principal, **_case_page_context(request, principal, case_id, session))
 
 
 @router.post("/cases/{case_id}/review", dependencies=[Csrf], name="review_form")
