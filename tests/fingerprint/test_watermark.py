@@ -21,12 +21,15 @@ from tests.fingerprint.synthetic import hflip, transcode, write_textured_video
 
 KEY = b"test-watermark-key"
 PAYLOAD = WatermarkPayload(recipient=3_000_000_017, episode=4242)
+FRAMES = 120
 
 
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("wm")
-    original = write_textured_video(folder / "original.mp4", width=480, height=272, frames=72)
+    # 5 s (an episode is 60-180 s): at 3 s a mirrored crf-23 copy read 4 raw bit errors, the edge of what
+    # Reed-Solomon repairs, and CI's machine (other SIMD, other rounding) read one more; at 5 s it reads 2
+    original = write_textured_video(folder / "original.mp4", width=480, height=272, frames=FRAMES)
     marked = folder / "marked.mp4"
     report = embed_video(original, marked, PAYLOAD, KEY)
     return {"original": original, "marked": marked, "folder": folder, "report": report}
@@ -60,7 +63,7 @@ def test_pattern_reads_back_its_own_bits() -> None:
 
 def test_embedding_is_transparent(clips: dict) -> None:
     report = clips["report"]
-    assert report.frames == 72
+    assert report.frames == FRAMES
     assert report.psnr_db >= 40.0, report
     assert report.ssim >= 0.95, report
     # the figure is measured, not assumed: recompute it from the two files
