@@ -23,7 +23,8 @@ from storage import cases as repo
 from storage.cases import Case, CaseEventRow, Delivery, Notice
 from storage.db import transaction
 from tests.monitor.casework_fixtures import World, candidate, make_world
-from tests.notices.servers import ComplaintServer, SmtpSink, start_smtp
+from tests.notices.servers import ComplaintServer
+from tests.mail_desk import mail_desk
 
 
 def http_world(tmp_path: Path, base_url: str = "http://127.0.0.1:9", **kw) -> World:
@@ -280,20 +281,12 @@ def test_permanent_refusal_is_not_resent_every_run(tmp_path) -> None:
 
 
 def test_email_dispatch_over_real_smtp(tmp_path) -> None:
-    sink = SmtpSink()
-    controller = start_smtp(sink)
-    try:
-        notices = NoticeSettings(default_channel="email", sender="dg@xinghe.example",
-                                 smtp_host="127.0.0.1", smtp_port=controller.port,
-                                 email_recipients={"douyin": "copyright@douyin.example"},
-                                 platform_languages={"douyin": "en"})
+    with mail_desk(sender="dg@xinghe.example", platform_languages={"douyin": "en"}) as (sink, notices):
         world = make_world(tmp_path, notices)
         ingest(world, candidate("v1"), world.report())
         channel = casework.build_channels(notices)["email"]
         assert isinstance(channel, EmailChannel)
         [result] = dispatch(world, channel)
-    finally:
-        controller.stop()
     assert result.status == "sent"
     [envelope] = sink.messages
     message = email.message_from_bytes(envelope.content, policy=email_policy.default)
@@ -441,12 +434,7 @@ def test_preview_renders_without_recording(tmp_path) -> None:
 def test_two_dispatchers_at_once_send_one_email(tmp_path) -> None:
     """The daemon's dispatch runs while the API's (after an approval) is still sending: the
     send lease keeps the delivery to one sender, so the platform's desk gets one e-mail."""
-    sink = SmtpSink()
-    controller = start_smtp(sink)
-    try:
-        notices = NoticeSettings(default_channel="email", smtp_host="127.0.0.1",
-                                 smtp_port=controller.port,
-                                 email_recipients={"douyin": "copyright@douyin.example"})
+    with mail_desk() as (sink, notices):
         world = make_world(tmp_path, notices)
         ingest(world, candidate("v1"), world.report())
         channel = casework.build_channels(notices)["email"]
@@ -457,7 +445,5 @@ def test_two_dispatchers_at_once_send_one_email(tmp_path) -> None:
                 for _ in range(2)))
 
         runs = asyncio.run(both())
-    finally:
-        controller.stop()
     assert sorted(len(r) for r in runs) == [0, 1] and len(sink.messages) == 1
     assert states(world) == {"v1": "notified"}

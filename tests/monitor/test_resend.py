@@ -12,13 +12,12 @@ from email import policy as email_policy
 from sqlalchemy import select
 
 from monitor import casework
-from dramaguard.settings import NoticeSettings
 from dramaguard.web.casefiles import notice_out
 from notices.channels.email import RESEND_MARK
 from storage.cases import Delivery, Notice
 from storage.db import transaction
 from tests.monitor.casework_fixtures import candidate, make_world
-from tests.notices.servers import start_smtp
+from tests.mail_desk import mail_desk
 
 
 class HangsAfterFirstData:
@@ -35,12 +34,7 @@ class HangsAfterFirstData:
 
 
 def test_crash_mid_exchange_resends_the_same_notice_marked_resend(tmp_path) -> None:
-    sink = HangsAfterFirstData()
-    controller = start_smtp(sink)
-    try:
-        notices = NoticeSettings(default_channel="email", smtp_host="127.0.0.1",
-                                 smtp_port=controller.port,
-                                 email_recipients={"douyin": "copyright@douyin.example"})
+    with mail_desk(HangsAfterFirstData()) as (sink, notices):
         world = make_world(tmp_path, notices)
         from tests.monitor.test_casework import ingest
 
@@ -69,8 +63,6 @@ def test_crash_mid_exchange_resends_the_same_notice_marked_resend(tmp_path) -> N
         assert asyncio.run(dispatch()) == []  # its lease still runs: nobody re-sends yet
         world.clock.advance(timedelta(seconds=notices.send_lease_s + 1))
         [result] = asyncio.run(dispatch())
-    finally:
-        controller.stop()
     assert result.status == "sent" and len(sink.messages) == 2
     first, second = (email.message_from_bytes(m.original_content, policy=email_policy.default)
                      for m in sink.messages)

@@ -13,7 +13,7 @@ import pytest
 import av
 import numpy as np
 
-from dramaguard.settings import NoticeSettings, Settings
+from dramaguard.settings import Settings
 from dramaguard.web import create_app
 from notices.evidence import KeyframePair
 from storage.auth import Role
@@ -21,7 +21,7 @@ from notices.policy import Action, PolicyRule
 from storage import cases as repo
 from storage.models import RightsHolder
 from storage.db import transaction
-from tests.notices.servers import SmtpSink, start_smtp
+from tests.mail_desk import mail_desk
 
 from .conftest import PASSWORD, LiveServer, add_case, complete_claimant, seed
 
@@ -119,12 +119,8 @@ def frame_at(path: Path, seconds: float) -> np.ndarray:
 @pytest.fixture
 def review_site(tmp_path, sample_media):
     """A registered episode, two grey-zone cases against it with real keyframes, real SMTP."""
-    sink = SmtpSink()
-    smtp = start_smtp(sink)
-    notices = NoticeSettings(default_channel="email", sender="dg@xinghe.example", smtp_host="127.0.0.1",
-                             smtp_port=smtp.port, email_recipients={"douyin": "copyright@douyin.example"})
-    app = create_app(Settings(home=tmp_path / "home", notices=notices))
-    try:
+    with mail_desk(sender="dg@xinghe.example") as (sink, notices):
+        app = create_app(Settings(home=tmp_path / "home", notices=notices))
         with LiveServer(app) as server:
             actors, holders, works = seed(app, passwords=True)
             services = app.state.services
@@ -141,8 +137,6 @@ def review_site(tmp_path, sample_media):
             urgent = add_case(app, works["A"], episode_id=result.episode_id, seconds=4.5, frames=pairs)
             later = add_case(app, works["A"], episode_id=result.episode_id, seconds=3.0, frames=pairs[:1])
             yield server, actors, sink, (urgent, later)
-    finally:
-        smtp.stop()
 
 
 def test_legal_staff_approve_a_case_and_the_notice_goes_out(browser, review_site):

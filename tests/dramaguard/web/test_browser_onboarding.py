@@ -18,14 +18,14 @@ import pytest
 
 from monitor.demo_profile import example_certificate_pdf, example_seal_png
 from monitor.health import snapshot
-from dramaguard.settings import NoticeSettings, Settings
+from dramaguard.settings import Settings
 from dramaguard.web import create_app
 from notices.evidence import KeyframePair
 from notices.policy import Action, PolicyRule
 from storage import cases as repo
 from storage.auth import Role
 from storage.db import transaction
-from tests.notices.servers import SmtpSink, start_smtp
+from tests.mail_desk import mail_desk
 
 from .conftest import PASSWORD, LiveServer, add_case, seed
 from .test_browser import ARTIFACTS, browser, frame_at  # noqa: F401  (browser: the module's fixture)
@@ -65,17 +65,11 @@ def log_in(chromium, server, email_address: str, path: str = "/"):
 
 @pytest.fixture
 def new_holder_site(tmp_path, sample_media):
-    sink = SmtpSink()
-    smtp = start_smtp(sink)
-    notices = NoticeSettings(default_channel="email", sender="notices@dramaguard.example", smtp_host="127.0.0.1",
-                             smtp_port=smtp.port, email_recipients={"douyin": "copyright@douyin.example"})
-    app = create_app(Settings(home=tmp_path / "home", notices=notices))
-    try:
+    with mail_desk(sender="notices@dramaguard.example") as (sink, notices):
+        app = create_app(Settings(home=tmp_path / "home", notices=notices))
         with LiveServer(app) as server:
             actors, holders, works = seed(app, passwords=True)
             yield server, app, actors, works, sink, tmp_path
-    finally:
-        smtp.stop()
 
 
 def test_a_new_holder_gets_a_complete_notice_out_and_a_blocked_one_is_shown(browser, new_holder_site,  # noqa: F811

@@ -8,31 +8,25 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from dramaguard.settings import NoticeSettings, Settings
+from dramaguard.settings import Settings
 from dramaguard.web import create_app
 from storage import cases as repo
 from storage.auth import Role
 from storage.cases import Case, RejectedMatch
 from storage.db import transaction
-from tests.notices.servers import SmtpSink, start_smtp
+from tests.mail_desk import mail_desk
 
 from .conftest import add_case, complete_claimant, seed
 
 
 @pytest.fixture
 def site(tmp_path):
-    sink = SmtpSink()
-    smtp = start_smtp(sink)
-    notices = NoticeSettings(default_channel="email", sender="dg@example.test", smtp_host="127.0.0.1",
-                             smtp_port=smtp.port, email_recipients={"douyin": "copyright@douyin.example"})
-    app = create_app(Settings(home=tmp_path / "home", notices=notices))
-    try:
+    with mail_desk(sender="dg@example.test") as (sink, notices):
+        app = create_app(Settings(home=tmp_path / "home", notices=notices))
         with TestClient(app) as client:
             actors, holders, works = seed(app)
             complete_claimant(app, works["A"])
             yield app, client, actors, works, sink
-    finally:
-        smtp.stop()
 
 
 def test_approve_sends_exactly_one_notice_and_a_second_decision_is_refused(site):
