@@ -207,16 +207,22 @@ def list_platforms(request: Request, principal: Anyone) -> list[dict]:
             for d in (desk_for(notices, k) for k in registry.desks) if d]
 
 
-@router.get("/cases/{case_id}/preview", responses={409: {"model": Error, "description": "the notice is blocked"}})
-def preview_notice(case_id: int, request: Request, principal: Anyone, session: DB,
-                   lang: Annotated[str | None, Query(pattern="^(zh|en)$")] = None) -> dict:
-    """The exact notice that approval would send now (nothing is recorded)."""
+def _preview(case_id: int, request: Request, principal, session, lang: str | None):
+    """The notice approval would send now; 404 for a case out of scope, 409 with the gaps if blocked."""
     case = scoped.get_case(case_id, holder_id=principal.scope, session=session)
     if case is None:
         raise not_found("case")
     rendered, gaps = onboarding.preview_or_gaps(session, case, request, lang)
     if rendered is None:
         raise HTTPException(status.HTTP_409_CONFLICT, {"blocked": True, "missing": gaps})
+    return rendered
+
+
+@router.get("/cases/{case_id}/preview", responses={409: {"model": Error, "description": "the notice is blocked"}})
+def preview_notice(case_id: int, request: Request, principal: Anyone, session: DB,
+                   lang: Annotated[str | None, Query(pattern="^(zh|en)$")] = None) -> dict:
+    """The exact notice that approval would send now (nothing is recorded)."""
+    rendered = _preview(case_id, request, principal, session, lang)
     return {"title": rendered.title, "text": rendered.text, "languages": list(rendered.parts)}
 
 
@@ -224,12 +230,7 @@ def preview_notice(case_id: int, request: Request, principal: Anyone, session: D
             responses={409: {"model": Error, "description": "the notice is blocked"}})
 def preview_pdf(case_id: int, request: Request, principal: Anyone, session: DB,
                 lang: Annotated[str | None, Query(pattern="^(zh|en)$")] = None) -> Response:
-    case = scoped.get_case(case_id, holder_id=principal.scope, session=session)
-    if case is None:
-        raise not_found("case")
-    rendered, gaps = onboarding.preview_or_gaps(session, case, request, lang)
-    if rendered is None:
-        raise HTTPException(status.HTTP_409_CONFLICT, {"blocked": True, "missing": gaps})
+    rendered = _preview(case_id, request, principal, session, lang)
     return Response(rendered.pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="preview-{case_id}-{lang or "all"}.pdf"'})
 
