@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from monitor.casework import casework_metrics, preview_notice
 from dramaguard.settings import Settings
@@ -18,13 +17,12 @@ from notices.errors import IncompleteNotice
 from notices.receipts import render_receipt
 from storage import cases as repo
 from storage.cases import Case
-from storage.db import make_engine, session_factory, transaction, upgrade
+from dramaguard.cli.console import fail, open_store, out
+from storage.db import transaction
 from storage.models import Episode
 
 cases_app = typer.Typer(help="Infringement cases and their audit log.", no_args_is_help=True)
 notices_app = typer.Typer(help="Takedown notices.", no_args_is_help=True)
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -32,17 +30,10 @@ def register(app: typer.Typer) -> None:
     app.add_typer(notices_app, name="notices")
 
 
-def _sessions(settings: Settings) -> sessionmaker[Session]:
-    engine = make_engine(settings.resolved_database_url)
-    upgrade(engine)
-    return session_factory(engine)
-
-
 def _get_case(session: Session, case_id: int) -> Case:
     case = session.get(Case, case_id)
     if case is None:
-        err.print(f"[red]error:[/red] case {case_id} does not exist", highlight=False)
-        raise typer.Exit(1)
+        raise fail(f"case {case_id} does not exist")
     return case
 
 
@@ -59,7 +50,7 @@ def list_command(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
 ) -> None:
     """Newest cases first."""
-    with transaction(_sessions(ctx.obj)) as session:
+    with transaction(open_store(ctx.obj)) as session:
         rows = repo.list_cases(session, state=state, platform=platform, limit=limit)
         if as_json:
             for c in rows:
@@ -82,7 +73,7 @@ def show_command(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """One case: the candidate, the evidence, the deadlines and the audit log."""
-    with transaction(_sessions(ctx.obj)) as session:
+    with transaction(open_store(ctx.obj)) as session:
         c = _get_case(session, case_id)
         data = {
             "id": c.id, "state": c.state, "action": c.action, "policy": c.policy_reason,
@@ -115,7 +106,7 @@ def show_command(
 def metrics_command(ctx: typer.Context) -> None:
     """Time to notice, time to removal, 24 h takedown rate per platform, false-positive rate."""
     settings: Settings = ctx.obj
-    with transaction(_sessions(settings)) as session:
+    with transaction(open_store(settings)) as session:
         typer.echo(json.dumps(casework_metrics(session, settings=settings.notices), indent=2))
 
 
@@ -127,14 +118,13 @@ def preview_command(
 ) -> None:
     """Render the notice CASE would get now (HTML and PDF); nothing is sent or recorded."""
     settings: Settings = ctx.obj
-    with transaction(_sessions(settings)) as session:
+    with transaction(open_store(settings)) as session:
         _get_case(session, case_id)
         try:
             rendered = preview_notice(session, case_id, settings=settings.notices,
                                       clock=SystemClock(), home=settings.home)
         except IncompleteNotice as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False)
-            raise typer.Exit(1) from exc
+            raise fail(str(exc)) from exc
     directory = out_dir or settings.home / "previews"
     directory.mkdir(parents=True, exist_ok=True)
     html_path = directory / f"case-{case_id}.html"
@@ -152,16 +142,14 @@ def receipt_command(
 ) -> None:
     """Write the episode's registration receipt as JSON and PDF (issued on first use)."""
     settings: Settings = ctx.obj
-    with transaction(_sessions(settings)) as session:
+    with transaction(open_store(settings)) as session:
         episode = session.get(Episode, episode_id)
         if episode is None:
-            err.print(f"[red]error:[/red] episode {episode_id} does not exist", highlight=False)
-            raise typer.Exit(1)
+            raise fail(f"episode {episode_id} does not exist")
         try:
             receipt = repo.issue_receipt(session, episode=episode, issued_at=SystemClock().now())
         except ValueError as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False)
-            raise typer.Exit(1) from exc
+            raise fail(str(exc)) from exc
     directory = out_dir or settings.home / "receipts"
     directory.mkdir(parents=True, exist_ok=True)
     json_path = directory / f"{receipt.receipt_id}.json"

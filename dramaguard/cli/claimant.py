@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,13 +27,12 @@ from storage.claimants import (
     save_profile,
     store_proof,
 )
-from storage.db import make_engine, session_factory, transaction, upgrade
+from storage.db import transaction
+from dramaguard.cli.console import fail, open_store, out
 from storage.models import RightsHolder, Work
 
 claimant_app = typer.Typer(help="Who signs a rights holder's notices (claimant profile).", no_args_is_help=True)
 proofs_app = typer.Typer(help="Ownership proofs (registration certificates, licences, seal).", no_args_is_help=True)
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -42,21 +40,14 @@ def register(app: typer.Typer) -> None:
     app.add_typer(proofs_app, name="proofs")
 
 
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(1)
-
-
 def _session(settings: Settings):
-    engine = make_engine(settings.resolved_database_url)
-    upgrade(engine)
-    return transaction(session_factory(engine))
+    return transaction(open_store(settings))
 
 
 def _holder(session: Session, name: str) -> RightsHolder:
     holder = session.scalar(select(RightsHolder).where(RightsHolder.name == name))
     if holder is None:
-        raise _fail(f"no rights holder named {name!r} (register a work for it first)")
+        raise fail(f"no rights holder named {name!r} (register a work for it first)")
     return holder
 
 
@@ -97,7 +88,7 @@ def set_command(
     for item in field:
         name, sep, value = item.partition("=")
         if not sep or name not in PROFILE_FIELDS:
-            raise _fail(f"{item!r}: expected NAME=VALUE with NAME one of {', '.join(PROFILE_FIELDS)}")
+            raise fail(f"{item!r}: expected NAME=VALUE with NAME one of {', '.join(PROFILE_FIELDS)}")
         values[name] = value
     with _session(ctx.obj) as session:
         profile = save_profile(session, holder_id=_holder(session, holder).id, values=values)
@@ -121,16 +112,16 @@ def add_command(
         if work is not None:
             found = session.scalar(select(Work).where(Work.holder_id == row.id, Work.title == work))
             if found is None:
-                raise _fail(f"{holder} has no work titled {work!r}")
+                raise fail(f"{holder} has no work titled {work!r}")
             work_id = found.id
         if file.stat().st_size > settings.notices.max_proof_bytes:
-            raise _fail(f"{file} is larger than {settings.notices.max_proof_bytes} bytes")
+            raise fail(f"{file} is larger than {settings.notices.max_proof_bytes} bytes")
         try:
             proof = store_proof(session, home=settings.home, holder_id=row.id, work_id=work_id, kind=kind,
                                 filename=file.name, data=file.read_bytes(), uploaded_by="cli",
                                 at=datetime.now(UTC), max_bytes=settings.notices.max_proof_bytes)
         except ProofRefused as exc:
-            raise _fail(f"{file}: {exc}") from exc
+            raise fail(f"{file}: {exc}") from exc
         out.print(f"proof {proof.id}: {proof.kind} {proof.filename} sha256 {proof.sha256}", highlight=False)
 
 
@@ -155,9 +146,9 @@ def remove_command(ctx: typer.Context, proof_id: Annotated[int, typer.Argument()
     with _session(settings) as session:
         proof = session.get(OwnershipProof, proof_id)
         if proof is None:
-            raise _fail(f"proof {proof_id} does not exist")
+            raise fail(f"proof {proof_id} does not exist")
         try:
             delete_proof(session, proof, home=settings.home)
         except ProofInUse as exc:
-            raise _fail(str(exc)) from exc
+            raise fail(str(exc)) from exc
     out.print(f"proof {proof_id} removed", highlight=False)

@@ -7,10 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+from dramaguard.cli.console import fail, out
 
 
 def register(app: typer.Typer) -> None:
@@ -60,8 +58,7 @@ def backup_command(
     try:
         manifest = backup(ctx.obj, archive)
     except MaintenanceError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from exc
+        raise fail(str(exc)) from exc
     out.print(f"backed up {len(manifest['files'])} files to {archive}", highlight=False)
 
 
@@ -87,6 +84,5 @@ def restore_command(
     try:
         manifest = restore(archive, ctx.obj, force=force)
     except MaintenanceError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from exc
+        raise fail(str(exc)) from exc
     out.print(f"restored {len(manifest['files'])} files into {ctx.obj.home}", highlight=False)
