@@ -12,12 +12,15 @@ from fastapi import FastAPI, HTTPException, status
 from sqlalchemy.orm import Session
 
 from monitor import casework
+from monitor.send_again import NotRefused, send_again
 from dramaguard.web.deps import Principal
 from notices.allowlist import AllowEntry, AllowKind
 from notices.clock import SystemClock
 from notices.lifecycle import CaseState
 from storage import cases as repo
-from storage.cases import Case
+from storage import scoped
+from storage.base import utcnow
+from storage.cases import Case, Notice
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,20 @@ def decide(
         repo.add_allow_entry(session, entry, work_id=case.work_id)
     log.info("case %s %s by user %s", case.id, "approved" if approve else "rejected", principal.user_id)
     return state
+
+
+def send_notice_again(notice_id: int, *, principal: Principal, session: Session) -> Notice:
+    """A refused notice back in the outbox (the caller schedules the dispatch); 404 for a notice
+    out of scope, 409 for one that is not refused."""
+    notice = scoped.get_notice(notice_id, holder_id=principal.scope, session=session)
+    if notice is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "notice not found")
+    try:
+        send_again(session, notice, actor=principal.email, at=utcnow())
+    except NotRefused as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    log.info("notice %s sent again by user %s", notice.public_id, principal.user_id)
+    return notice
 
 
 async def send_due_notices(app: FastAPI) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from dramaguard.web import dashboard
 from dramaguard.web.casefiles import keyframes, timelines
-from dramaguard.web.review import decide, send_due_notices
+from dramaguard.web.review import decide, send_due_notices, send_notice_again
 from dramaguard.web.onboarding import case_notice_context
 from dramaguard.web.deps import DB, SESSION_COOKIE, Principal, allow, check_form_csrf, get_services, not_found
 from dramaguard.web.forms import split_names
@@ -268,6 +268,16 @@ def review_form(
         background.add_task(send_due_notices, request.app)
         return RedirectResponse(request.url_for("case_page", case_id=case_id), status.HTTP_303_SEE_OTHER)
     return RedirectResponse(request.url_for("queue_page"), status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/notices/{notice_id}/send-again", dependencies=[Csrf], name="send_again_form")
+def send_again_form(notice_id: int, request: Request, background: BackgroundTasks, principal: ReviewerUser,
+                    session: DB) -> RedirectResponse:
+    """A refused notice goes out again (its cause fixed); back to its case, whose panel polls."""
+    notice = send_notice_again(notice_id, principal=principal, session=session)
+    background.add_task(send_due_notices, request.app)
+    case_id = notice.items[0].case_id
+    return RedirectResponse(request.url_for("case_page", case_id=case_id), status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/dashboard", response_class=HTMLResponse, name="dashboard_page")

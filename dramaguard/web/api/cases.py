@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from dramaguard.web.casefiles import EvidenceError, case_detail, case_out, keyframe_bytes, notice_out
 from dramaguard.web.deps import DB, Anyone, Principal, Reviewers, not_found
-from dramaguard.web.review import decide, send_due_notices
+from dramaguard.web.review import decide, send_due_notices, send_notice_again
 from dramaguard.web.schemas import CaseDetail, CaseOut, Error, Note, NoticeDetail, NoticeOut, RejectIn
 from notices.lifecycle import CaseState
 from storage import scoped
@@ -119,3 +119,13 @@ def get_notice(notice_id: int, principal: Anyone, session: DB) -> NoticeDetail:
     if notice is None:
         raise not_found("notice")
     return NoticeDetail(**notice_out(notice).model_dump(), text=notice.text)
+
+
+@router.post("/notices/{notice_id}/send-again", response_model=NoticeOut, status_code=status.HTTP_202_ACCEPTED,
+             responses={409: {"model": Error, "description": "the notice was not refused"}})
+def send_notice_again_api(notice_id: int, request: Request, background: BackgroundTasks, principal: Reviewers,
+                          session: DB) -> NoticeOut:
+    """Send a notice refused for good again, once its cause is fixed (same notice number and key)."""
+    notice = send_notice_again(notice_id, principal=principal, session=session)
+    background.add_task(send_due_notices, request.app)
+    return notice_out(notice)

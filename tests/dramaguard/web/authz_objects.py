@@ -26,6 +26,12 @@ def _noticed_case(world: World, tenant: str) -> dict:
     return {"case": str(case_id), "notice": str(notice_id)}
 
 
+def _refused_notice(world: World, tenant: str) -> dict:
+    """A notice the platform refused for good (so it may be sent again)."""
+    case_id = add_case(world.app, world.work_ids[tenant])
+    return {"case": str(case_id), "notice": str(add_notice(world.app, case_id, status="failed"))}
+
+
 def _disputed_case(world: World, tenant: str) -> dict:
     case_id = add_case(world.app, world.work_ids[tenant])
     with transaction(world.app.state.services.sessions) as session:

@@ -216,8 +216,8 @@ def complete_claimant(app: FastAPI, work_id: int, legal_name: str = "星河短�
                                   legal_name=legal_name)
 
 
-def add_notice(app: FastAPI, case_id: int) -> int:
-    """A sent notice listing ``case_id`` (rows as casework's outbox leaves them)."""
+def add_notice(app: FastAPI, case_id: int, *, status: str = "sent") -> int:
+    """A notice listing ``case_id`` (rows as casework's outbox leaves them), sent or ``failed``."""
     with transaction(app.state.services.sessions) as session:
         case = session.get_one(Case, case_id)
         now = utcnow()
@@ -225,8 +225,9 @@ def add_notice(app: FastAPI, case_id: int) -> int:
                         platform=case.platform, stage="notice", language="zh", recipient="copyright@douyin.example",
                         subject="侵权通知", text="通知正文", html="<p>通知正文</p>", pdf=b"%PDF", created_at=now)
         notice.items = [NoticeItemRow(case_id=case_id, stage="notice")]
-        notice.delivery = Delivery(key=f"k-{case_id}", channel="email", status="sent", attempts=1,
-                                   created_at=now, sent_at=now)
+        notice.delivery = Delivery(key=f"k-{case_id}", channel="email", status=status, attempts=1, created_at=now,
+                                   sent_at=now if status == "sent" else None,
+                                   last_error=None if status == "sent" else "550 5.7.1 rejected by policy")
         session.add(notice)
         session.flush()
         return notice.id

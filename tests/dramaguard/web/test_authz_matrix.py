@@ -23,7 +23,7 @@ from storage import cases as repo
 from storage.db import transaction
 
 from . import authz_onboarding
-from .authz_objects import _disputed_case, _fresh_exclusion, _noticed_case, _receipted_episode, _same_user_form
+from .authz_objects import _refused_notice, _disputed_case, _fresh_exclusion, _noticed_case, _receipted_episode, _same_user_form
 from .conftest import TENANTS, World, add_case, add_notice, fake_episode, undecodable_video
 
 ALL = frozenset(Role)
@@ -138,6 +138,7 @@ API: list[Endpoint] = [
     Endpoint("POST", "/api/v1/cases/{case}/reject", REVIEWERS, 200, json=lambda w, t: {"note": "no"}, fresh=_fresh_case),
     Endpoint("GET", "/api/v1/notices", ALL, 200, foreign=None),
     Endpoint("GET", "/api/v1/notices/{notice}", ALL, 200),
+    Endpoint("POST", "/api/v1/notices/{notice}/send-again", REVIEWERS, 202, fresh=_refused_notice),
     Endpoint("GET", "/api/v1/allowlist", ALL, 200, foreign=None),
     Endpoint(
         "POST", "/api/v1/allowlist", RULES, 201,
@@ -186,6 +187,8 @@ UI: list[Endpoint] = [
     Endpoint("GET", "/queue", REVIEWERS, 200, foreign=None, ui=True),
     Endpoint("GET", "/cases/{case}", ALL, 200, ui=True),
     Endpoint("GET", "/cases/{case}/notices", ALL, 200, ui=True),
+    Endpoint("POST", "/notices/{notice}/send-again", REVIEWERS, 303, ui=True, fresh=_refused_notice,
+             form=lambda w, t: {}),
     Endpoint("POST", "/cases/{case}/review", REVIEWERS, 303, ui=True, fresh=_fresh_case,
              form=lambda w, t: {"decision": "reject", "note": "matrix"}),
     Endpoint("GET", "/cases", ALL, 200, foreign=None, ui=True),
