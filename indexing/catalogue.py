@@ -125,6 +125,10 @@ class Services(Scanning):
             self._catalogue = registry.episode_catalogue(session=session)
             if routine and self.audio.refresh(session=session):
                 log.info("audio library reloaded: %d landmarks", self.audio.index.size)
+            stale = len(registry.stale_episodes(session=session)) if not routine else 0
+        if stale:
+            log.warning("%d episodes were fingerprinted by a version this code does not compare: they are not "
+                        "matched until registered again (`dramaguard check` lists them)", stale)
         orphans = indexed - registered
         for episode_id in orphans:
             self.index.remove(episode_id)

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from fingerprint import versions
 from storage.cases import Case, Notice
 from storage.models import Episode, Fingerprint, RightsHolder, Work
 
@@ -148,8 +149,22 @@ def all_episode_ids(*, session: Session) -> set[int]:
 
 
 def episode_ids(*, session: Session) -> set[int]:
-    """Episodes the index should hold: those of works not archived."""
-    return set(session.scalars(select(Episode.id).join(Episode.work).where(Work.archived_at.is_(None))))
+    """Episodes the index should hold: those of works not archived, fingerprinted by a version
+    this code compares (fingerprint.versions)."""
+    return set(session.scalars(select(Episode.id).join(Episode.work).where(
+        Work.archived_at.is_(None), _comparable(versions.VIDEO))))
+
+
+def stale_episodes(*, session: Session) -> list[tuple[int, str, int]]:
+    """(episode id, algorithm, version) of episodes fingerprinted by a version this code does not
+    compare: never matched until registered again."""
+    rows = session.execute(select(Episode.id, Episode.fp_algorithm, Episode.fp_version)
+                           .where(~_comparable(versions.VIDEO)).order_by(Episode.id))
+    return [(row.id, row.fp_algorithm, row.fp_version) for row in rows]
+
+
+def _comparable(known: frozenset[tuple[str, int]]):
+    return or_(*(and_(Episode.fp_algorithm == algorithm, Episode.fp_version == version) for algorithm, version in known))
 
 
 def descriptor_totals(*, session: Session) -> tuple[int, int]:

@@ -41,6 +41,8 @@ def check_command(
             f"orphans: {store.orphans or 'none'}; half-written leftovers: {store.leftovers or 'none'}"
             + (f"; episodes without reference keyframes: {store.without_keyframes}"
                if store.without_keyframes else "")
+            + (f"; episodes fingerprinted by an older version, not matched until registered again: "
+               f"{report.stale_fingerprints}" if report.stale_fingerprints else "")
             + ("; repaired" if report.repaired else ""),
             highlight=False,
         )
