@@ -73,6 +73,24 @@ def _first_notice(session: Session, case: Case, zone: str) -> FirstNotice | None
     return FirstNotice(row.public_id, local_time(row.sent_at, zone))
 
 
+def _earlier_notices(session: Session, case: Case, limit: int = 10) -> tuple[str, ...]:
+    """Notices delivered to the case's platform for the same holder about other copies by the same
+    uploader (by account id, else display name), oldest first."""
+    if case.uploader_id:
+        same = Case.uploader_id == case.uploader_id
+    elif case.uploader_name:
+        same = Case.uploader_name == case.uploader_name
+    else:
+        return ()
+    rows = session.scalars(
+        select(Notice.public_id).join(NoticeItemRow, NoticeItemRow.notice_id == Notice.id)
+        .join(Case, Case.id == NoticeItemRow.case_id).join(Delivery, Delivery.notice_id == Notice.id)
+        .where(same, Case.id != case.id, Case.platform == case.platform, Case.holder_id == case.holder_id,
+               Delivery.status == "sent")
+        .order_by(Delivery.sent_at, Notice.id).limit(limit))
+    return tuple(dict.fromkeys(rows))
+
+
 def notice_document(session: Session, cases: list[Case], *, notice_id: str, stage: str,
                     settings: NoticeSettings, clock: Clock, languages: tuple[str, ...] | None = None,
                     home: Path | None = None) -> NoticeDocument:
@@ -101,6 +119,7 @@ def notice_document(session: Session, cases: list[Case], *, notice_id: str, stag
             evidence_id=case.evidence_id or "", evidence_sha256=case.evidence_sha256 or "",
             receipt_id=receipt.receipt_id if receipt else "", receipt_sha256=receipt.sha256 if receipt else "",
             captured_at=local_time(case.captured_at or case.detected_at, zone),
+            earlier_notices=_earlier_notices(session, case),
         ))
     platform = cases[0].platform
     desk = desk_for(settings, platform)

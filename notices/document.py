@@ -53,6 +53,9 @@ class NoticeItem:
     uploader_id: str = ""  # the account id: a platform finds the uploader by it
     uploaded_at: str = ""
     carried_by: tuple[str, ...] = ()  # the signals the claim rests on ("picture", "dialogue")
+    # numbers of notices already delivered to this platform about other copies by the same
+    # uploader: platforms must act on repeat infringers, so the notice says so
+    earlier_notices: tuple[str, ...] = ()
 
     def basis(self, language: str) -> str:
         """What was compared, in the notice's language: the desk sees the claim is not the music."""
