@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Literal
 
 import aiohttp
+import av
 
 from crawler import mp4
 from crawler.errors import BlockedAddress, CrawlError, MediaError
@@ -98,7 +99,10 @@ class StreamSampler:
         except TimeoutError:
             raise MediaError(f"{url}: stream not sampled within {limit:.0f} s", url=url) from None
         remuxed = work / "sample.mp4"
-        await asyncio.to_thread(remux_segments, fetched, remuxed)
+        try:
+            await asyncio.to_thread(remux_segments, fetched, remuxed)
+        except av.FFmpegError as exc:  # segments that each read but do not join (timestamps...)
+            raise MediaError(f"{url}: segments cannot be joined ({exc})", url=url) from exc
         digest = hashlib.sha256()
         for body in run.bodies:
             digest.update(body)
