@@ -256,8 +256,16 @@ MPD_HEAD = '<?xml version="1.0"?>\n'
             "SegmentBase/sidx; not supported",
         ),
         (MPD_HEAD + '<MPD type="dynamic"><Period/></MPD>', "has no video"),
+        (
+            MPD_HEAD + '<MPD type="dynamic"><Period><AdaptationSet mimeType="video/mp4">'
+            '<Representation id="v" bandwidth="1"><SegmentTemplate media="$Time$.m4s">'
+            '<SegmentTimeline><S t="0" d="1" r="5"/></SegmentTimeline></SegmentTemplate>'
+            "</Representation></AdaptationSet></Period></MPD>",
+            "live stream",
+        ),
     ],
-    ids=["truncated", "entities", "no-period", "audio-only", "endless-repeat", "sidx", "dynamic"],
+    ids=["truncated", "entities", "no-period", "audio-only", "endless-repeat", "sidx", "dynamic-empty",
+         "dynamic"],
 )
 async def test_a_malformed_mpd_is_a_clear_error(body, message, hostile, tmp_path) -> None:
     hostile.files["/m.mpd"] = body.encode()

@@ -8,6 +8,7 @@ import hashlib
 import av
 import pytest
 
+from crawler.errors import MediaError
 from crawler.playlists import Variant, choose_variant
 from crawler.simulated.platform import SimulatedPlatform
 from crawler.streaming import stream_kind
@@ -95,3 +96,20 @@ async def test_variant_choice_is_the_cheapest_that_is_large_enough() -> None:
     assert choose_variant(variants, 256, "m").url == "144p"
     assert choose_variant(variants, 400, "m").url == "240p"
     assert choose_variant(variants, 4000, "m").url == "1080p"  # none large enough: the largest
+
+
+async def test_ytdlp_formats_prefer_progressive_then_hls_then_dash() -> None:
+    from crawler.ytdlp import pick_format
+
+    hls = {"url": "https://cdn/v/480.m3u8", "protocol": "m3u8_native", "vcodec": "avc1",
+           "acodec": "mp4a", "height": 480, "ext": "mp4"}
+    dash = {"url": "https://cdn/v.mpd", "manifest_url": "https://cdn/v.mpd", "vcodec": "avc1",
+            "protocol": "http_dash_segments", "acodec": "mp4a", "height": 480, "ext": "mp4"}
+    mp4 = {"url": "https://cdn/v.mp4", "protocol": "https", "vcodec": "avc1", "acodec": "mp4a",
+           "height": 480, "ext": "mp4"}
+    audio = {"url": "https://cdn/a.m3u8", "protocol": "m3u8_native", "vcodec": "none"}
+    assert pick_format({"formats": [dash, hls, mp4, audio]}, "p")[0] == mp4["url"]
+    assert pick_format({"formats": [dash, hls, audio]}, "p")[0] == hls["url"]
+    assert pick_format({"formats": [dash, audio]}, "p")[0] == dash["manifest_url"]
+    with pytest.raises(MediaError, match="no HTTP, HLS or DASH format with video"):
+        pick_format({"formats": [audio, {**mp4, "protocol": "rtmp"}]}, "p")
