@@ -39,7 +39,8 @@ from crawler.simulated.complaints import Complaint, ComplaintDesk
 from crawler.simulated.faults import TRUNCATE, FaultInjection, Faults, Injection
 from crawler.simulated.feeds import Feeds
 from crawler.simulated.media import probe_duration
-from crawler.simulated.streams import StreamServing, package, parse_range
+from crawler.simulated.streams import StreamServing, parse_range
+from crawler.simulated.streams import package as make_package
 from crawler.simulated.videos import SimVideo
 
 log = logging.getLogger(__name__)
@@ -81,8 +82,10 @@ class PlatformSim(FaultInjection, ComplaintDesk, Feeds, StreamServing):
         video_id: str | None = None,
         views: int = 0,
         stream: str = "mp4",
+        package: dict[str, bytes] | None = None,
     ) -> SimVideo:
-        """``stream``: ``mp4`` (progressive, Range), ``hls``, ``hls-fmp4`` or ``dash``."""
+        """``stream``: ``mp4`` (progressive, Range), ``hls``, ``hls-fmp4`` or ``dash``;
+        ``package`` its files when already made (:func:`~crawler.simulated.streams.package`)."""
         self._seq += 1
         video = SimVideo(
             id=video_id or f"v{self._seq:05d}",
@@ -95,7 +98,7 @@ class PlatformSim(FaultInjection, ComplaintDesk, Feeds, StreamServing):
             duration_s=probe_duration(data),
             views=views,
             stream=stream,
-            package=None if stream == "mp4" else package(data, stream),
+            package=package or (None if stream == "mp4" else make_package(data, stream)),
         )
         self.videos[video.id] = video
         return video
