@@ -299,3 +299,19 @@ async def test_errors_are_crawl_errors_with_the_url(hostile, tmp_path) -> None:
         await _sample(hostile, tmp_path, "/x.m3u8")
     assert raised.value.expected and raised.value.url and "x.m3u8" in str(raised.value)
     assert not any(Path(tmp_path).glob("*.mp4"))
+
+
+async def test_sample_live_samples_what_a_live_playlist_lists(hostile, ts_package, tmp_path):
+    names = [f"seg{n:05d}.ts" for n in range(12)]
+    for name in names:
+        hostile.files[f"/{name}"] = ts_package[name]
+    hostile.files["/live.m3u8"] = _media_playlist(names, end=False)
+    async with aiohttp.ClientSession() as http:
+        config = PlatformConfig(http=FAST_HTTP, sampling=replace(POLICY, sample_live=True),
+                                allow_private_addresses=True)
+        platform = SimulatedPlatform(http, config, None)
+        url = hostile.base + "/live.m3u8"
+        sample = await platform.fetch_media(Candidate("simulated", "l", url, "t", media_url=url),
+                                            tmp_path)
+    assert sample.stream == "hls" and sample.mode == "ranged" and len(sample.segments) == 7
+    assert hostile.hits["/live.m3u8"] == 1  # read once, not followed
