@@ -5,7 +5,7 @@ is refused, not expanded). Supported addressing: ``SegmentTemplate`` with ``$Num
 and a ``SegmentTimeline`` or a fixed ``duration``, and ``SegmentList``; attributes inherit from
 AdaptationSet to Representation as the standard says, ``BaseURL`` resolves level by level.
 A representation addressed only by ``SegmentBase`` (one file indexed by ``sidx``) is refused with
-a clear error. Every period is read; each one's first segment re-anchors the timeline.
+a clear error. Every period is read; each is an epoch of its own timestamps (re-anchored by the remux).
 Expansion is bounded: ``r`` repeats and fixed-duration templates stop at ``max_segments``.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from urllib.parse import urljoin
 from xml.etree.ElementTree import Element, ParseError
 
@@ -99,10 +100,10 @@ class _Reader:
             picked = self._pick(sets, "video", period_base)
             if picked is None:
                 raise MediaError(f"{self.url}: period {number} has no video", url=self.url)
-            video += self._segments(*picked, clock, length, first=True)
+            video += self._segments(*picked, clock, length, number)
             heard = self._pick(sets, "audio", period_base)
             if heard is not None:
-                audio += self._segments(*heard, clock, length, first=True)
+                audio += self._segments(*heard, clock, length, number)
             clock += length or max((s.end_s for s in video), default=clock) - clock
         tracks = [Track("video", tuple(video), ended=ended)]
         if audio:
@@ -130,7 +131,7 @@ class _Reader:
         _, aset, rep = candidates[int(best.url)]
         return aset, rep, _base(_base(base, aset), rep)
 
-    def _segments(self, aset, rep, base, period_start, period_s, *, first) -> list[Segment]:
+    def _segments(self, aset, rep, base, period_start, period_s, epoch) -> list[Segment]:
         def find(tag: str) -> list[Element]:
             return [e for e in (rep.find(tag), aset.find(tag)) if e is not None]
 
@@ -149,10 +150,7 @@ class _Reader:
             raise MediaError(f"{self.url}: DASH representation without segments", url=self.url)
         if not segments:
             raise MediaError(f"{self.url}: DASH representation without segments", url=self.url)
-        if first:
-            head = segments[0]
-            segments[0] = Segment(head.resource, head.start_s, head.duration_s, head.init, True)
-        return segments
+        return [replace(s, epoch=epoch) for s in segments]
 
     def _template(self, templates, base, values, period_start, period_s) -> list[Segment]:
         attr = _inherit(templates)

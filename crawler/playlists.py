@@ -44,7 +44,7 @@ class Segment:
     start_s: float
     duration_s: float
     init: Resource | None = None  # fMP4/CMAF: the initialization segment decoded before it
-    discontinuity: bool = False  # timestamps restart here (HLS discontinuity, a new DASH period)
+    epoch: int = 0  # timestamps restart with each epoch (HLS discontinuity, a new DASH period)
 
     @property
     def end_s(self) -> float:
@@ -151,8 +151,10 @@ def _media(playlist: m3u8.M3U8, url: str) -> Track:
     segments: list[Segment] = []
     clock = 0.0
     previous: tuple[str, int] | None = None  # (uri, end) for byteranges without an offset
+    epoch = 0
     for index, entry in enumerate(playlist.segments):
         where = f"{url}: segment {index}"
+        epoch += bool(entry.discontinuity) and index > 0
         if entry.key is not None and (entry.key.method or "NONE").upper() != "NONE":
             raise MediaError(f"{where} is encrypted ({entry.key.method}); not supported", url=url)
         duration = float(entry.duration or 0)
@@ -171,7 +173,7 @@ def _media(playlist: m3u8.M3U8, url: str) -> Track:
                 clock,
                 duration,
                 init=init,
-                discontinuity=bool(entry.discontinuity) and index > 0,
+                epoch=epoch,
             )
         )
         clock += duration

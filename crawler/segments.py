@@ -4,9 +4,9 @@ Each segment is opened on its own (after its initialization segment, for fMP4/CM
 it must be readable media, carry the track's video (or audio) in the codec the stream began with,
 and the first video must decode — and its packets are copied with their timestamps shifted by one
 offset per track: the first segment's first video picture lands at its playlist time (0 s), and a
-discontinuity (HLS) or new period (DASH) re-anchors at its own playlist time. So a window sampled
-at 40 s of the stream sits at 40 s of the sample, as with MP4 range sampling (``crawler/mp4.py``),
-and matching locates the copied scene in time. Audio priming before 0 s is dropped.
+segment in a new epoch (after an HLS discontinuity, in a new DASH period) re-anchors at its own
+playlist time. So a window sampled at 40 s of the stream sits at 40 s of the sample, as with MP4
+range sampling (``crawler/mp4.py``), and matching locates the copied scene in time. Audio priming before 0 s is dropped.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def remux_segments(tracks: list[tuple[str, list[Fetched]]], out: Path) -> int:
         for (_kind, fetched), mine in zip(tracks, owned, strict=True):
             if not mine:
                 continue
-            shift, previous, waiting = 0.0, None, True
+            shift, previous, waiting, epoch = 0.0, None, True, 0
             last: dict[str, float] = {}
             for item in fetched:
                 with _open(item) as container:
@@ -66,11 +66,11 @@ def remux_segments(tracks: list[tuple[str, list[Fetched]]], out: Path) -> int:
                         if anchor is None:
                             anchor = first - item.segment.start_s if first is not None else 0.0
                         shift = anchor
-                    elif item.segment.discontinuity and first is not None:
-                        shift = first - item.segment.start_s
+                    elif item.segment.epoch != epoch and first is not None:
+                        shift = first - item.segment.start_s  # timestamps restarted
                     if previous is not None and item.index != previous + 1:
                         waiting = True  # a gap: video restarts at a keyframe
-                    previous = item.index
+                    previous, epoch = item.index, item.segment.epoch
                     for packet in packets:
                         media_type = packet.stream.type
                         tb = packet.time_base

@@ -315,3 +315,33 @@ async def test_sample_live_samples_what_a_live_playlist_lists(hostile, ts_packag
                                             tmp_path)
     assert sample.stream == "hls" and sample.mode == "ranged" and len(sample.segments) == 7
     assert hostile.hits["/live.m3u8"] == 1  # read once, not followed
+
+
+async def test_a_playlist_under_another_name_is_known_by_its_first_bytes(
+    hostile, ts_package, tmp_path
+) -> None:
+    names = [f"seg{n:05d}.ts" for n in range(12)]
+    for name in names:
+        hostile.files[f"/{name}"] = ts_package[name]
+    hostile.files["/play"] = _media_playlist(names)  # served as video/mp2t, no extension
+    sample = await _sample(hostile, tmp_path, "/play")
+    assert sample.stream == "hls" and len(sample.segments) == 7
+
+
+async def test_a_discontinuity_re_anchors_time_at_its_playlist_position(
+    hostile, ts_package, media, tmp_path
+) -> None:
+    """Segments 6–11 come from another encode whose timestamps restart: after the
+    ``#EXT-X-DISCONTINUITY`` they still land at their playlist times, not back at 0 s."""
+    other = package(media["other"].read_bytes(), "hls")
+    lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-TARGETDURATION:1"]
+    for n in range(12):
+        source, name = (ts_package, f"seg{n:05d}.ts") if n < 6 else (other, f"seg{n - 6:05d}.ts")
+        hostile.files[f"/{n}.ts"] = source[name]
+        lines += (["#EXT-X-DISCONTINUITY"] if n == 6 else []) + ["#EXTINF:1.0,", f"{n}.ts"]
+    hostile.files["/d.m3u8"] = ("\n".join([*lines, "#EXT-X-ENDLIST"]) + "\n").encode()
+    sample = await _sample(hostile, tmp_path, "/d.m3u8")
+    with av.open(str(sample.path)) as container:
+        times = [float(f.time) for f in container.decode(video=0)]
+    assert times == sorted(times)
+    assert any(9.0 <= t < 11.0 for t in times) and not any(6.1 < t < 8.9 for t in times)
