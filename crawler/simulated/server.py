@@ -7,7 +7,7 @@ Endpoints (all JSON unless said):
   ``{"items", "next_cursor", "has_more"}``. ``GET /api/users/{uid}/videos`` likewise per uploader.
 - ``GET /api/videos/{id}``, ``GET /v/{id}`` (HTML page with ``<video>`` and og:video),
   ``GET /media/{id}.mp4`` (Range support): 404 once deleted, 410 once taken down. Uploads added
-  with ``stream="hls"``/``"hls-fmp4"``/``"dash"`` are served as such instead (``streams.py``):
+  with ``stream="hls"``/``"hls-fmp4"``/``"hls-single"``/``"dash"`` are served as such instead (``streams.py``):
   ``GET /hls/{id}/master.m3u8``, ``GET /dash/{id}/manifest.mpd`` and their segments.
 - ``POST /api/videos`` (multipart: file, title, uploader_id, uploader_name): an upload.
 - ``POST /api/complaints`` / ``GET /api/complaints``: the takedown protocol shared with notices/.
@@ -84,7 +84,7 @@ class PlatformSim(FaultInjection, ComplaintDesk, Feeds, StreamServing):
         stream: str = "mp4",
         package: dict[str, bytes] | None = None,
     ) -> SimVideo:
-        """``stream``: ``mp4`` (progressive, Range), ``hls``, ``hls-fmp4`` or ``dash``;
+        """``stream``: ``mp4`` (progressive, Range), ``hls``, ``hls-fmp4``, ``hls-single``, ``dash``;
         ``package`` its files when already made (:func:`~crawler.simulated.streams.package`)."""
         self._seq += 1
         video = SimVideo(

@@ -3,7 +3,8 @@
 :func:`package` turns an upload's MP4 into a stream package (file name → bytes) with FFmpeg's own
 ``hls`` and ``dash`` muxers through PyAV, stream-copied (no re-encode), 1-second segments at the
 upload's keyframes: HLS as MPEG-TS segments under a master playlist with one video variant,
-``hls-fmp4`` as fMP4 (CMAF) segments with an ``EXT-X-MAP`` init, DASH as a ``SegmentTemplate`` +
+``hls-fmp4`` as fMP4 (CMAF) segments with an ``EXT-X-MAP`` init, ``hls-single`` as one MPEG-TS
+file addressed by ``EXT-X-BYTERANGE``, DASH as a ``SegmentTemplate`` +
 ``SegmentTimeline`` manifest with separate video and audio adaptation sets.
 
 :class:`StreamServing` is the platform's mixin serving ``GET /hls/{id}/{name}`` and
@@ -20,7 +21,8 @@ import av
 from aiohttp import web
 
 #: what each kind's entry file is called
-ENTRY = {"hls": "master.m3u8", "hls-fmp4": "master.m3u8", "dash": "manifest.mpd"}
+ENTRY = {"hls": "master.m3u8", "hls-fmp4": "master.m3u8", "hls-single": "master.m3u8",
+         "dash": "manifest.mpd"}
 TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
     ".mpd": "application/dash+xml",
@@ -44,7 +46,10 @@ def package(data: bytes, kind: str, segment_s: float = 1.0) -> dict[str, bytes]:
         else:
             target, fmt = out / "index.m3u8", "hls"
             options = {"hls_time": str(segment_s), "hls_playlist_type": "vod"}
-            if kind == "hls-fmp4":
+            if kind == "hls-single":  # one .ts file, segments as EXT-X-BYTERANGE
+                options |= {"hls_flags": "single_file",
+                            "hls_segment_filename": str(out / "all.ts")}
+            elif kind == "hls-fmp4":
                 options |= {"hls_segment_type": "fmp4", "hls_fmp4_init_filename": "init.mp4",
                             "hls_segment_filename": str(out / "seg%05d.m4s")}
             else:

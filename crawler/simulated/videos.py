@@ -18,7 +18,7 @@ class SimVideo:
     duration_s: float | None
     views: int = 0
     state: Literal["live", "deleted", "taken_down"] = "live"
-    stream: str = "mp4"  # how it is served: mp4, hls, hls-fmp4, dash
+    stream: str = "mp4"  # how it is served: mp4, hls, hls-fmp4, hls-single, dash
     package: dict[str, bytes] | None = None  # the stream's files, by name
 
     @property

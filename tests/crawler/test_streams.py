@@ -19,7 +19,7 @@ from tests.crawler.conftest import SAMPLING
 from tests.crawler.test_sampling import candidate_for, decoded_times
 
 pytestmark = pytest.mark.asyncio
-KINDS = ["hls", "hls-fmp4", "dash"]
+KINDS = ["hls", "hls-fmp4", "hls-single", "dash"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -41,7 +41,7 @@ async def test_stream_upload_is_sampled_by_segment_at_real_times(
         r[1] for r in sim.requests
         if r[1].startswith(("/hls/", "/dash/")) and not r[1].endswith((".m3u8", ".mpd"))
     ]
-    inits = {"hls": 0, "hls-fmp4": 1, "dash": 2}[kind]  # DASH: video and audio
+    inits = {"hls": 0, "hls-fmp4": 1, "hls-single": 0, "dash": 2}[kind]  # DASH: video, audio
     assert len(fetched) == len(sample.segments) + inits
 
     times = decoded_times(sample.path)
@@ -113,3 +113,44 @@ async def test_ytdlp_formats_prefer_progressive_then_hls_then_dash() -> None:
     assert pick_format({"formats": [dash, audio]}, "p")[0] == dash["manifest_url"]
     with pytest.raises(MediaError, match="no HTTP, HLS or DASH format with video"):
         pick_format({"formats": [audio, {**mp4, "protocol": "rtmp"}]}, "p")
+
+
+async def test_mpd_periods_templates_lists_and_base_urls() -> None:
+    from crawler.mpd import parse_mpd
+
+    text = """<?xml version="1.0"?>
+<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT12S">
+  <BaseURL>https://cdn.example/show/</BaseURL>
+  <Period id="a" start="PT0S">
+    <AdaptationSet mimeType="video/mp4">
+      <SegmentTemplate timescale="10" duration="20" startNumber="0"
+                       initialization="$RepresentationID$/init.mp4"
+                       media="$RepresentationID$/$Number%03d$.m4s"/>
+      <Representation id="hi" bandwidth="900000" width="1280" height="720"/>
+      <Representation id="lo" bandwidth="200000" width="426" height="240"/>
+    </AdaptationSet>
+  </Period>
+  <Period id="b" start="PT6S">
+    <BaseURL>ad/</BaseURL>
+    <AdaptationSet mimeType="video/mp4">
+      <Representation id="v" bandwidth="1" width="320" height="240">
+        <SegmentList timescale="1" duration="3">
+          <Initialization sourceURL="v.mp4" range="0-99"/>
+          <SegmentURL media="v.mp4" mediaRange="100-199"/>
+          <SegmentURL media="v.mp4" mediaRange="200-299"/>
+        </SegmentList>
+      </Representation>
+    </AdaptationSet>
+  </Period>
+</MPD>"""
+    tracks, ended = parse_mpd(text, "https://site/m.mpd", max_segments=100, min_side=256)
+    assert ended and [t.kind for t in tracks] == ["video"]
+    segments = tracks[0].segments
+    assert [s.resource.url for s in segments[:2]] == [
+        "https://cdn.example/show/lo/000.m4s", "https://cdn.example/show/lo/001.m4s"]
+    assert segments[0].init.url == "https://cdn.example/show/lo/init.mp4"
+    assert [(s.start_s, s.duration_s, s.epoch) for s in segments] == [
+        (0.0, 2.0, 0), (2.0, 2.0, 0), (4.0, 2.0, 0), (6.0, 3.0, 1), (9.0, 3.0, 1)]
+    assert segments[3].resource.url == "https://cdn.example/show/ad/v.mp4"
+    assert segments[3].resource.byterange == (100, 200)
+    assert segments[3].init.byterange == (0, 100)
