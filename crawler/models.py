@@ -62,6 +62,11 @@ class Sample:
     ``"ranged"`` (only the byte ranges in ``ranges`` were fetched, and ``path`` is a stream-copy
     remux of the complete packets inside them, with the original timestamps). ``sha256`` is the
     digest of ``path``; ``fetched_sha256`` the digest of the fetched bytes in offset order.
+
+    ``stream`` is ``"hls"`` or ``"dash"`` for an adaptive stream (``media_url`` its playlist):
+    ``segments`` are the segment URLs fetched, ``mode`` is ``"ranged"`` when only the windows'
+    segments were, ``fetched_sha256`` digests the playlists then the segments in playlist order,
+    ``total_size`` is None (a stream has no one size) and ``ranges`` is empty.
     """
 
     candidate: Candidate
@@ -74,3 +79,5 @@ class Sample:
     captured_at: datetime
     media_url: str
     ranges: list[tuple[int, int]] = field(default_factory=list)
+    stream: Literal["hls", "dash"] | None = None
+    segments: list[str] = field(default_factory=list)

@@ -1,7 +1,8 @@
 """Fetch just enough of a video for matching, and record it as evidence.
 
 MP4/MOV served with Range support is sampled (see crawler/mp4.py): the first seconds plus spaced
-windows. Anything else — another container, a server that ignores Range, a plan that would fetch
+windows. HLS and DASH playlists (known by extension, content type or first bytes) are sampled by
+segment, over the same windows (see crawler/streaming.py). Anything else — another container, a server that ignores Range, a plan that would fetch
 most of the file anyway — is downloaded whole, never past the size cap. Files are written under a
 temporary name and renamed, so a failure leaves nothing half-written.
 """
@@ -24,19 +25,10 @@ from crawler import mp4
 from crawler.errors import MediaError
 from crawler.http import HttpClient
 from crawler.models import Candidate, Sample
+from crawler.policy import SamplingPolicy
+from crawler.streaming import StreamSampler, stream_kind
 
 CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
-
-
-@dataclass(frozen=True)
-class SamplingPolicy:
-    sample_seconds: float = 20.0
-    windows: int = 3
-    window_seconds: float = 4.0
-    size_cap: int = 64 * 1024 * 1024
-    probe_bytes: int = 256 * 1024
-    full_ratio: float = 0.8  # fetch the whole file when the plan would cover more than this
-    merge_gap: int = 32 * 1024  # ranges closer than this are fetched as one request
 
 
 @dataclass
@@ -45,12 +37,14 @@ class _Chunk:
     start: int
     data: bytes
     total: int | None
+    content_type: str = ""
 
 
 class MediaSampler:
     def __init__(self, http: HttpClient, policy: SamplingPolicy):
         self.http = http
         self.policy = policy
+        self.streams = StreamSampler(http, policy)
 
     async def sample(
         self,
@@ -72,8 +66,16 @@ class MediaSampler:
 
     async def _sample(self, candidate, url, headers, work: Path, final: Path) -> Sample:
         cap = self.policy.size_cap
+        if stream_kind(url) is not None:
+            return await self.streams.sample(candidate, url, headers, work, final)
         sparse = work / "source.mp4"
         probe = await self._range(url, headers, 0, self.policy.probe_bytes, whole_to=sparse)
+        head = probe.data[:1024]
+        if probe.status == 200:
+            with open(sparse, "rb") as handle:
+                head = handle.read(1024)
+        if stream_kind("", head, probe.content_type) is not None:  # a playlist under another name
+            return await self.streams.sample(candidate, url, headers, work, final)
         if probe.status == 200:  # Range ignored: _range streamed the whole body into ``sparse``
             size = probe.total or 0
             return self._finish(candidate, url, sparse, final, "full", [(0, size)], size)
@@ -169,13 +171,13 @@ class MediaSampler:
                 if len(data) != int(match[2]) - start + 1:
                     raise MediaError(f"{url}: range {start}-{end} truncated", url=url)
                 total = None if match[3] == "*" else int(match[3])
-                return _Chunk(206, start, data, total)
+                return _Chunk(206, start, data, total, response.headers.get("Content-Type", ""))
             if whole_to is None:
                 raise MediaError(f"{url}: server ignored Range (HTTP {response.status})", url=url)
             size = await _stream_to(response, whole_to, cap)
             if response.content_length is not None and size != response.content_length:
                 raise MediaError(f"{url}: download truncated ({size} bytes)", url=url)
-            return _Chunk(200, 0, b"", size)
+            return _Chunk(200, 0, b"", size, response.headers.get("Content-Type", ""))
 
         return await self.http.request(
             url, read, headers={**headers, "Range": f"bytes={start}-{end - 1}"}

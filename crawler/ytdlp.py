@@ -12,8 +12,9 @@ Options: ``search_prefix`` (e.g. ``"ytsearch"``; without it search is unsupporte
 
 SSRF: the first URL passes the address guard, and every socket yt-dlp connects during extraction
 (pages, APIs, redirects) is vetted at the address it connects to (:func:`guard_sockets`); trusted
-hosts pass as the addresses they resolved to. HLS/DASH-only videos are refused with a clear error
-instead of being downloaded.
+hosts pass as the addresses they resolved to. The media is never fetched by yt-dlp: a progressive
+format goes to the MP4 sampler, an HLS or DASH one (its playlist or manifest URL) to the stream
+sampler (``crawler/streaming.py``), both over our guarded client, segment by segment.
 """
 
 from __future__ import annotations
@@ -149,8 +150,19 @@ def _extract_sync(url: str, options: dict[str, Any]) -> dict[str, Any]:
         return ydl.sanitize_info(info)
 
 
+#: yt-dlp protocols we sample, cheapest first: progressive, then HLS, then DASH
+PROTOCOLS = {
+    "http": 0,
+    "https": 0,
+    "m3u8_native": 1,
+    "m3u8": 1,
+    "http_dash_segments": 2,
+}
+
+
 def pick_format(info: dict[str, Any], page_url: str) -> tuple[str, dict[str, str]]:
-    """The cheapest progressive HTTP format with video (and audio if any has it), plus headers."""
+    """The cheapest format with video (and audio if any has it) we can sample, plus headers:
+    progressive HTTP, else HLS (the variant's media playlist), else DASH (the manifest)."""
     if info.get("entries"):
         info = next((e for e in info["entries"] if e), info)
     formats = info.get("formats") or ([info] if info.get("url") else [])
@@ -158,20 +170,24 @@ def pick_format(info: dict[str, Any], page_url: str) -> tuple[str, dict[str, str
         f
         for f in formats
         if f.get("url")
-        and f.get("protocol", "https") in ("http", "https")
+        and f.get("protocol", "https") in PROTOCOLS
         and f.get("vcodec") != "none"
     ]
     if not usable:
-        raise MediaError(f"{page_url}: no progressive HTTP format (HLS/DASH only)", url=page_url)
+        raise MediaError(f"{page_url}: no HTTP, HLS or DASH format with video", url=page_url)
 
     def cost(f: dict[str, Any]) -> tuple:
         height = f.get("height") or 480
         return (
             f.get("acodec") == "none",  # muxed audio+video first
+            PROTOCOLS[f.get("protocol", "https")],  # progressive, then HLS, then DASH
             f.get("ext") != "mp4",  # MP4 can be range-sampled
             abs(height - 480),  # enough detail for matching, not more
             f.get("filesize") or f.get("filesize_approx") or 0,
         )
 
     best = min(usable, key=cost)
-    return best["url"], dict(best.get("http_headers") or {})
+    url = best["url"]
+    if best.get("protocol") == "http_dash_segments":
+        url = best.get("manifest_url") or url  # our sampler picks the representation itself
+    return url, dict(best.get("http_headers") or {})

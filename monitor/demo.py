@@ -33,6 +33,7 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crawler.simulated.streams import package as stream_package
 from crawler.simulated.server import PlatformSim
 from monitor import samples
 from monitor.casework_adapter import NoticesCasework
@@ -60,6 +61,7 @@ class Upload:
     description: str
     kind: str  # pirated | innocent | licensed
     uploader: str = "user_{n}"
+    stream: str = "mp4"  # how the platform serves it: mp4, hls, hls-fmp4, dash
 
 
 def uploads_for(episodes: int) -> list[Upload]:
@@ -67,11 +69,14 @@ def uploads_for(episodes: int) -> list[Upload]:
     return [
         Upload("copy_flip_crop.mp4", f"{TITLE} 第1集", "flip+crop ep1", "pirated"),
         Upload("innocent_1.mp4", "我的周末vlog", "unrelated", "innocent"),
-        Upload("copy_pad_speed.mp4", f"{TITLE} 第{last}集 高清", f"pad+1.25× ep{last}", "pirated"),
+        Upload("copy_pad_speed.mp4", f"{TITLE} 第{last}集 高清", f"pad+1.25× ep{last}, HLS",
+               "pirated", stream="hls"),
         Upload("licensed.mp4", f"{TITLE} 第{last}集 官方", f"ep{last}, licensee", "licensed",
                LICENSED_ACCOUNT),
-        Upload("innocent_2.mp4", "另一部短剧 第3集", "other drama", "innocent"),
-        Upload("compilation.mp4", f"{TITLE} 全集", f"全集 ep1–{episodes}", "pirated"),
+        Upload("innocent_2.mp4", "另一部短剧 第3集", "other drama, fMP4 HLS", "innocent",
+               stream="hls-fmp4"),
+        Upload("compilation.mp4", f"{TITLE} 全集", f"全集 ep1–{episodes}, DASH", "pirated",
+               stream="dash"),
     ]
 
 
@@ -263,8 +268,11 @@ async def run_scenario(settings: Settings, *, episodes: int, scale: float, conso
     try:
         for n, upload in enumerate(uploads_for(episodes), start=1):
             await asyncio.sleep(1.0 * scale)
-            video = sim.add_video(files[upload.name].read_bytes(), title=upload.title,
-                                  uploader_id=upload.uploader.format(n=n))
+            data = files[upload.name].read_bytes()
+            served = None if upload.stream == "mp4" else await asyncio.to_thread(
+                stream_package, data, upload.stream)  # segmenting is FFmpeg work: off the loop
+            video = sim.add_video(data, title=upload.title, uploader_id=upload.uploader.format(n=n),
+                                  stream=upload.stream, package=served)
             uploaded[video.id] = (upload, video.uploaded_at)
             console.print(f"  upload {video.id}: {upload.title} ({upload.description}) by {video.uploader_id}")
         deadline = time.monotonic() + timeout_s

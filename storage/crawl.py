@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from storage.base import Base, UTCDateTime, utcnow
@@ -73,13 +74,23 @@ class SqlCrawlState:
             return wanted - set(seen)
 
     def mark_seen(self, platform: str, video_id: str, *, url: str, status: str) -> None:
-        with transaction(self.sessions) as session:
-            row = session.scalar(
-                select(SeenVideo).where(
-                    SeenVideo.platform == platform, SeenVideo.video_id == video_id
-                )
-            )
-            if row is None:
-                session.add(SeenVideo(platform=platform, video_id=video_id, url=url, status=status))
-            else:
-                row.status, row.url = status, url
+        # two discovery jobs (new uploads, a title search) may see one video at once: the loser
+        # of the insert race finds the winner's row on its second try and updates it
+        for attempt in range(2):
+            try:
+                with transaction(self.sessions) as session:
+                    row = session.scalar(
+                        select(SeenVideo).where(
+                            SeenVideo.platform == platform, SeenVideo.video_id == video_id
+                        )
+                    )
+                    if row is None:
+                        session.add(
+                            SeenVideo(platform=platform, video_id=video_id, url=url, status=status)
+                        )
+                    else:
+                        row.status, row.url = status, url
+                return
+            except IntegrityError:
+                if attempt:
+                    raise

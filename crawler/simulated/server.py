@@ -6,7 +6,9 @@ Endpoints (all JSON unless said):
 - ``GET /api/videos?cursor=&limit=``: uploads after ``cursor``, oldest first;
   ``{"items", "next_cursor", "has_more"}``. ``GET /api/users/{uid}/videos`` likewise per uploader.
 - ``GET /api/videos/{id}``, ``GET /v/{id}`` (HTML page with ``<video>`` and og:video),
-  ``GET /media/{id}.mp4`` (Range support): 404 once deleted, 410 once taken down.
+  ``GET /media/{id}.mp4`` (Range support): 404 once deleted, 410 once taken down. Uploads added
+  with ``stream="hls"``/``"hls-fmp4"``/``"hls-single"``/``"dash"`` are served as such instead (``streams.py``):
+  ``GET /hls/{id}/master.m3u8``, ``GET /dash/{id}/manifest.mpd`` and their segments.
 - ``POST /api/videos`` (multipart: file, title, uploader_id, uploader_name): an upload.
 - ``POST /api/complaints`` / ``GET /api/complaints``: the takedown protocol shared with notices/.
 - ``GET /feed.rss``, ``/feed.atom``, ``/feed.json``: the newest uploads as feeds.
@@ -27,7 +29,6 @@ import html
 import json
 import logging
 import random
-import re
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,12 +39,14 @@ from crawler.simulated.complaints import Complaint, ComplaintDesk
 from crawler.simulated.faults import TRUNCATE, FaultInjection, Faults, Injection
 from crawler.simulated.feeds import Feeds
 from crawler.simulated.media import probe_duration
+from crawler.simulated.streams import StreamServing, parse_range
+from crawler.simulated.streams import package as make_package
 from crawler.simulated.videos import SimVideo
 
 log = logging.getLogger(__name__)
 
 
-class PlatformSim(FaultInjection, ComplaintDesk, Feeds):
+class PlatformSim(FaultInjection, ComplaintDesk, Feeds, StreamServing):
     """State and behaviour of the platform; :meth:`make_app` serves it, :meth:`start` runs it.
 
     The app carries its platform as ``app[SIM]``, so code holding only the app can seed it.
@@ -78,7 +81,11 @@ class PlatformSim(FaultInjection, ComplaintDesk, Feeds):
         uploaded_at: datetime | None = None,
         video_id: str | None = None,
         views: int = 0,
+        stream: str = "mp4",
+        package: dict[str, bytes] | None = None,
     ) -> SimVideo:
+        """``stream``: ``mp4`` (progressive, Range), ``hls``, ``hls-fmp4``, ``hls-single``, ``dash``;
+        ``package`` its files when already made (:func:`~crawler.simulated.streams.package`)."""
         self._seq += 1
         video = SimVideo(
             id=video_id or f"v{self._seq:05d}",
@@ -90,12 +97,15 @@ class PlatformSim(FaultInjection, ComplaintDesk, Feeds):
             data=data,
             duration_s=probe_duration(data),
             views=views,
+            stream=stream,
+            package=package or (None if stream == "mp4" else make_package(data, stream)),
         )
         self.videos[video.id] = video
         return video
 
     def seed_dir(self, directory: Path) -> list[SimVideo]:
-        """Upload every video in ``directory``; a ``NAME.json`` beside ``NAME.mp4`` gives fields."""
+        """Upload every video in ``directory``; a ``NAME.json`` beside ``NAME.mp4`` gives fields
+        (``title``, ``uploader_id``, ``uploader_name``, ``stream``)."""
         added = []
         for path in sorted(directory.iterdir()):
             if path.suffix.lower() not in (".mp4", ".mov", ".m4v", ".webm", ".mkv"):
@@ -108,6 +118,7 @@ class PlatformSim(FaultInjection, ComplaintDesk, Feeds):
                     title=fields.get("title", path.stem),
                     uploader_id=fields.get("uploader_id", "seed"),
                     uploader_name=fields.get("uploader_name"),
+                    stream=fields.get("stream", "mp4"),
                 )
             )
         return added
@@ -126,6 +137,8 @@ class PlatformSim(FaultInjection, ComplaintDesk, Feeds):
         return f"{self.base_url}/v/{video.id}"
 
     def media_url(self, video: SimVideo) -> str:
+        if video.stream != "mp4":
+            return self.stream_url(video)
         return f"{self.base_url}/media/{video.id}.mp4"
 
     # ---- serving ----
@@ -142,6 +155,8 @@ class PlatformSim(FaultInjection, ComplaintDesk, Feeds):
                 web.get("/api/users/{uid}/videos", self._list_user),
                 web.get("/v/{id}", self._video_page),
                 web.get("/media/{name}", self._media),
+                web.get("/hls/{id}/{name}", self._stream_file),
+                web.get("/dash/{id}/{name}", self._stream_file),
                 web.post("/api/complaints", self._complain),
                 web.get("/api/complaints", self._complaints),
                 web.get("/feed.rss", self._feed_rss),
@@ -231,14 +246,17 @@ class PlatformSim(FaultInjection, ComplaintDesk, Feeds):
     async def _video_page(self, request: web.Request) -> web.Response:
         video = self._get(request, request.match_info["id"])
         title, media = html.escape(video.title), html.escape(self.media_url(video))
+        kind = {"mp4": "video/mp4", "dash": "application/dash+xml"}.get(
+            video.stream, "application/vnd.apple.mpegurl"
+        )
         body = f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{title}</title>
 <meta property="og:title" content="{title}">
 <meta property="og:type" content="video.other">
 <meta property="og:video" content="{media}">
-<meta property="og:video:type" content="video/mp4">
+<meta property="og:video:type" content="{kind}">
 </head><body><h1>{title}</h1><p class="uploader">{html.escape(video.uploader_name)}</p>
-<video controls src="{media}"><source src="{media}" type="video/mp4"></video>
+<video controls src="{media}"><source src="{media}" type="{kind}"></video>
 </body></html>"""
         return web.Response(text=body, content_type="text/html")
 
@@ -248,7 +266,7 @@ class PlatformSim(FaultInjection, ComplaintDesk, Feeds):
         start, end, status = 0, size - 1, 200
         header = request.headers.get("Range")
         if header:
-            parsed = _parse_range(header, size)
+            parsed = parse_range(header, size)
             if parsed is None:
                 raise web.HTTPRequestRangeNotSatisfiable(
                     headers={"Content-Range": f"bytes */{size}"}
@@ -305,25 +323,11 @@ class PlatformSim(FaultInjection, ComplaintDesk, Feeds):
         return web.json_response(self._json(video), status=201)
 
 
-
 def _int(request: web.Request, key: str, default: int) -> int:
     try:
         return max(0, int(request.query.get(key, default)))
     except ValueError:
         raise web.HTTPBadRequest(text=f"{key} must be an integer") from None
-
-
-def _parse_range(header: str, size: int) -> tuple[int, int] | None:
-    """A single ``bytes=`` range as inclusive (start, end), or None when unsatisfiable."""
-    match = re.fullmatch(r"bytes=(\d*)-(\d*)", header.strip())
-    if not match or (not match[1] and not match[2]):
-        return None
-    if not match[1]:
-        length = int(match[2])
-        return (max(0, size - length), size - 1) if length else None
-    start = int(match[1])
-    end = min(int(match[2]), size - 1) if match[2] else size - 1
-    return (start, end) if start <= end else None
 
 
 SIM = web.AppKey("sim", PlatformSim)

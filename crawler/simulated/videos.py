@@ -18,3 +18,10 @@ class SimVideo:
     duration_s: float | None
     views: int = 0
     state: Literal["live", "deleted", "taken_down"] = "live"
+    stream: str = "mp4"  # how it is served: mp4, hls, hls-fmp4, hls-single, dash
+    package: dict[str, bytes] | None = None  # the stream's files, by name
+
+    @property
+    def stream_bytes(self) -> int:
+        """What the whole upload weighs as served (all segments and playlists of a stream)."""
+        return sum(map(len, self.package.values())) if self.package else len(self.data)
