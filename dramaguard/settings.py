@@ -27,6 +27,10 @@ class FingerprintSettings(BaseModel):
         description="registered episodes also get 4 windows of side 1-shift against each edge (off-centre "
                     "crops of copies meet them); 0 turns them off: 3x fewer stored rows per frame",
     )
+    caption_band: bool = Field(
+        True, description="scanned copies with a burned-in caption bar (10-35 % of the height, bottom or top) "
+                          "also describe the picture beside it (fingerprint/borders.py:caption_band)",
+    )
 
 
 class MatcherSettings(BaseModel):
