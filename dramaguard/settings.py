@@ -53,7 +53,7 @@ class MatcherSettings(BaseModel):
         0.3, ge=0.0, le=1.0,
         description="claims from here up to notify_score are the review band: they open a case waiting for "
                     "review (pending_review), never an automatic notice; below it no case opens "
-                    "(benchmarks/calibrate.py derives both thresholds; docs/matching.md)",
+                    "(benchmarks/calibrate.py; docs/matching.md says how both were chosen)",
     )
     audio_confirm_score: float = Field(
         0.8, ge=0.0, le=1.0, description="audio landmark score that confirms a copy on its own"
