@@ -89,3 +89,13 @@ def test_below_the_review_floor_no_case_opens_unless_held():
     assert opens_case(0.3, held=None, review_score=0.3) and opens_case(0.49, held=None, review_score=0.3)
     assert not opens_case(0.29, held=None, review_score=0.3)
     assert opens_case(0.1, held="audio only", review_score=0.3)
+
+
+def test_a_review_floor_above_the_notify_threshold_is_refused():
+    import pydantic
+    import pytest
+
+    from dramaguard.settings import MatcherSettings
+
+    with pytest.raises(pydantic.ValidationError, match="review_score 0.6 is above notify_score 0.5"):
+        MatcherSettings(review_score=0.6, notify_score=0.5)
