@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr
+from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from crawler.terms import PIRATE_WORDS
@@ -26,6 +26,10 @@ class FingerprintSettings(BaseModel):
         0.15, ge=0.0, le=0.4,
         description="registered episodes also get 4 windows of side 1-shift against each edge (off-centre "
                     "crops of copies meet them); 0 turns them off: 3x fewer stored rows per frame",
+    )
+    caption_band: bool = Field(
+        True, description="scanned copies with a burned-in caption bar (10-35 % of the height, bottom or top) "
+                          "also describe the picture beside it (fingerprint/borders.py:caption_band)",
     )
 
 
@@ -47,8 +51,9 @@ class MatcherSettings(BaseModel):
     notify_score: float = Field(0.5, ge=0.0, le=1.0, description="operating threshold for notices")
     review_score: float = Field(
         0.3, ge=0.0, le=1.0,
-        description="claims from here up to notify_score are the review band: shown as 'review', never notified "
-                    "(benchmarks/RESULTS.md, issue 23: every claim seen in [0.3, 0.5) was a true copy)",
+        description="claims from here up to notify_score are the review band: they open a case waiting for "
+                    "review (pending_review), never an automatic notice; below it no case opens "
+                    "(benchmarks/calibrate.py; docs/matching.md says how both were chosen)",
     )
     audio_confirm_score: float = Field(
         0.8, ge=0.0, le=1.0, description="audio landmark score that confirms a copy on its own"
@@ -56,6 +61,12 @@ class MatcherSettings(BaseModel):
     audio_min_dialogue_s: float = Field(
         4.0, ge=0.0, description="sound alone claims only on dialogue aligned over this many seconds"
     )
+
+    @model_validator(mode="after")
+    def _band(self) -> MatcherSettings:
+        if self.review_score > self.notify_score:
+            raise ValueError(f"review_score {self.review_score} is above notify_score {self.notify_score}")
+        return self
 
 
 class WebSettings(BaseModel):

@@ -81,3 +81,44 @@ def content_box(frames: list[np.ndarray], *, ratio: float = 0.25, min_keep: floa
         return FULL
     box = Box(x0 / w, y0 / h, x1 / w, y1 / h)
     return box if box.area < 0.97 else FULL
+
+
+BAND_MIN, BAND_MAX = 0.1, 0.35  # a caption bar covers this share of the picture's height
+BAND_COVER = 0.7  # share of the width along which the bar's edge must stand still
+
+
+def caption_band(frames: list[np.ndarray], box: Box = FULL) -> Box | None:
+    """The picture above a caption bar burned over its bottom (or below one over its top), or
+    ``None``: a bar's inner edge is a horizontal step that stays put along most of the width
+    while the picture under and beside it moves (grey uint8 frames of one size)."""
+    if len(frames) < 2:
+        return None
+    picked = [box.crop(f).astype(np.float32) for f in frames[:: max(1, len(frames) // 16)]]
+    h = picked[0].shape[0]
+    gy = [np.abs(cv2.Sobel(f, cv2.CV_32F, 0, 1, ksize=3)) for f in picked]
+    typical = float(np.median(gy[len(gy) // 2]))
+    threshold = max(40.0, 4.0 * typical)
+    count = np.zeros(gy[0].shape, np.int32)
+    for g in gy:
+        count += g > threshold
+    steady = count * 10 >= 8 * len(gy)  # edge in 80 % of the frames
+    # the row and its neighbours (the step may straddle two rows after scaling)
+    rows = np.maximum.reduce([steady[:-2], steady[1:-1], steady[2:]]).mean(axis=1)
+    best: tuple[float, Box] | None = None
+    for y in range(1, h - 1):
+        cover, at = float(rows[y - 1]), y / h
+        if cover < BAND_COVER:
+            continue
+        if BAND_MIN <= 1 - at <= BAND_MAX:  # a bar at the bottom: keep what is above
+            band = Box(0.0, 0.0, 1.0, at - 1.5 / h)
+        elif BAND_MIN <= at <= BAND_MAX:  # a bar at the top: keep what is below
+            band = Box(0.0, at + 1.5 / h, 1.0, 1.0)
+        else:
+            continue
+        if best is None or cover > best[0]:
+            best = (cover, band)
+    if best is None:
+        return None
+    inner = best[1]
+    height = box.bottom - box.top
+    return Box(box.left, box.top + inner.top * height, box.right, box.top + inner.bottom * height)

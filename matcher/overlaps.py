@@ -61,6 +61,7 @@ def find_overlaps(
         if flipped:
             continue  # a mirrored reuse inside a series is a copy to review, not shared footage
         arr = np.asarray(pairs, np.float64).reshape(-1, 3)
+        every = arr
         for _ in range(params.max_lines):
             if len(arr) == 0:
                 break
@@ -72,7 +73,7 @@ def find_overlaps(
             score = score_alignment(line, matcher.params)
             if score < params.min_score:
                 break
-            for s in line.segments:
+            for s in (_grown(seg, every, step_ms, tolerance) for seg in line.segments):
                 if s.query_end_ms - s.query_start_ms >= params.min_ms:
                     overlaps.append(Overlap(other, s.query_start_ms, s.query_end_ms, s.ref_start_ms,
                                             s.ref_end_ms, round(s.similarity, 4), round(score, 4)))
@@ -81,3 +82,26 @@ def find_overlaps(
                 taken |= (arr[:, 0] >= s.query_start_ms - tolerance) & (arr[:, 0] < s.query_end_ms + tolerance)
             arr = arr[~taken]
     return overlaps
+
+
+def _grown(segment, pairs: np.ndarray, step_ms: int, tolerance: float):
+    """The segment lengthened along its own offset over every pair (query ms, ref ms, sim) that
+    continues it, including query time an earlier line took: scrolling credits also look alike
+    at the intro's offset, and the intro's line taking their last second cut the outro's own
+    overlap short — that second then counted as an episode's own footage in claims (a false
+    claim on benchmarks.series_set seed 25, issue 23)."""
+    offset = segment.ref_start_ms - segment.query_start_ms
+    on = pairs[np.abs(pairs[:, 1] - pairs[:, 0] - offset) <= tolerance]
+    times = np.unique(on[:, 0])
+    start, end = segment.query_start_ms, segment.query_end_ms
+    gap = 2 * step_ms
+    for t in times:  # forwards from the end
+        if end - step_ms < t <= end + gap:
+            end = max(end, int(t) + step_ms)
+    for t in times[::-1]:  # backwards from the start
+        if start - gap <= t < start:
+            start = min(start, int(t))
+    if (start, end) == (segment.query_start_ms, segment.query_end_ms):
+        return segment
+    return replace(segment, query_start_ms=start, query_end_ms=end,
+                   ref_start_ms=start + offset, ref_end_ms=end + offset)

@@ -130,9 +130,11 @@ def _ingest_work(session: Session, work_id: int, candidate: CandidateInfo,
     if not matches:
         return Outcome(work_id, "excluded_only", existing.id if existing else None)
 
+    thresholds = settings.matcher
     rules = repo.policy_rules(session, work_id=work_id) or list(
-        default_rules(settings.matcher.notify_score))
-    decided = [(decide(rules, m, candidate.platform), m) for m in matches]
+        default_rules(thresholds.notify_score, thresholds.review_score))
+    decided = [(decide(rules, m, candidate.platform, notify_score=thresholds.notify_score), m)
+               for m in matches]
     decision, best = strongest(decided)
 
     if existing is None:

@@ -30,6 +30,7 @@ from indexing.reports import LeakReport, MatchReport
 from monitor.stages import make_stages
 from monitor.workqueue import DeadlineQueue
 from fingerprint import DecodeError
+from notices.policy import opens_case
 from storage import daemon as store
 from storage.base import utcnow
 from storage.crawl import SqlCrawlState
@@ -202,7 +203,7 @@ class Pipeline:
             return await self._finish(candidate_id, "failed", error=str(prints), sample=sample)
         report = await self.stages.match(sample.path, prints.video, min_score=self.settings.matcher.min_score)
         matches = report.matches
-        outcome = "matched" if any(_opens_case(m, self.settings.matcher.notify_score) for m in matches) else "no_match"
+        outcome = "matched" if any(self._opens_case(m) for m in matches) else "no_match"
         log.info("%s: %s %s", where, outcome, ", ".join(f"ep{m.episode_id}={m.score:.2f}" for m in matches))
         # whose distributed copy leaked, read by Services.report when the copy is worth a notice
         return await self._finish(candidate_id, outcome, sample=sample, matches=matches, leak=report.watermark)
@@ -235,8 +236,8 @@ class Pipeline:
                 row.sample_path, row.sample_sha256 = str(sample.path), sample.sha256
                 row.captured_at = sample.captured_at
             if outcome == "matched":
-                notify = [m for m in matches if _opens_case(m, self.settings.matcher.notify_score)]
-                self.casework.open_cases(row, notify, session=session, watermark=leak)
+                cased = [m for m in matches if self._opens_case(m)]
+                self.casework.open_cases(row, cased, session=session, watermark=leak)
             return outcome
 
         result = await asyncio.to_thread(self._db, record)
@@ -247,10 +248,8 @@ class Pipeline:
         with transaction(self.services.sessions) as session:
             return fn(session)
 
-
-def _opens_case(match: MatchReport, notify_score: float) -> bool:
-    """At the notice point, or held just below it for review (sound alone: "audio only")."""
-    return match.score >= notify_score or match.review is not None
+    def _opens_case(self, match: MatchReport) -> bool:
+        return opens_case(match.score, held=match.review, review_score=self.settings.matcher.review_score)
 
 
 def _as_candidate(row: store.QueuedCandidate) -> Candidate:

@@ -48,8 +48,9 @@ class Decision:
         return f"{reason}; held for review: {self.held}" if self.held else reason
 
 
-def default_rules(notify_score: float = 0.5) -> tuple[PolicyRule, ...]:
-    """A long, high-score match notifies; a short or partial one goes to review.
+def default_rules(notify_score: float = 0.5, review_score: float = 0.0) -> tuple[PolicyRule, ...]:
+    """A long, high-score match notifies; a short or partial one, or one scoring in the review
+    band [``review_score``, ``notify_score``), goes to review; below the band, track only.
 
     Episodes last 1–3 minutes, so 30 s and half the episode is a substantial copy.
     """
@@ -58,19 +59,32 @@ def default_rules(notify_score: float = 0.5) -> tuple[PolicyRule, ...]:
             Action.NOTIFY, priority=10, min_matched_s=30.0, min_ref_share=0.5,
             min_score=notify_score, name="default: long high-score match",
         ),
-        PolicyRule(Action.REVIEW, priority=20, min_matched_s=5.0, name="default: partial match"),
+        PolicyRule(Action.REVIEW, priority=20, min_matched_s=5.0, min_score=review_score,
+                   name="default: partial match"),
         PolicyRule(Action.TRACK, priority=30, name="default: fragment"),
     )
 
 
 def decide(rules: tuple[PolicyRule, ...] | list[PolicyRule], match: EpisodeMatch,
-           platform: str) -> Decision:
+           platform: str, *, notify_score: float = 0.0) -> Decision:
     """Apply the rules by ascending priority; nothing applies means track only. Whatever a rule
     says, a match that may not claim (the sound alone, not dialogue) is reviewed, never notified:
-    a desk rejects a notice that rests on the music."""
+    a desk rejects a notice that rests on the music. Nor does a match below the documented
+    operating point (``notify_score``) notify, even where a work's own rule would let it: the
+    review band is for people to decide."""
     for rule in sorted(rules, key=lambda r: r.priority):
         if rule.applies(match, platform):
             if rule.action is Action.NOTIFY and not match.claimable:
                 return Decision(Action.REVIEW, rule, held=match.review or "no signal that may claim")
+            if rule.action is Action.NOTIFY and match.score < notify_score:
+                return Decision(Action.REVIEW, rule,
+                                held=f"score {match.score:.2f} is below the notify threshold {notify_score:.2f}")
             return Decision(rule.action, rule, held=match.review if rule.action is Action.REVIEW else None)
     return Decision(Action.TRACK, None)
+
+
+def opens_case(score: float, *, held: str | None, review_score: float) -> bool:
+    """Does a scan's match open (or update) a case? From the review floor up — the review band
+    opens cases for people to decide, the policy says which — or whenever the match was held for
+    review whatever its score (the sound alone: "audio only")."""
+    return score >= review_score or held is not None

@@ -3,8 +3,8 @@ says why; a dialogue-carried match notifies as a picture one does (real migrated
 from __future__ import annotations
 
 from monitor import casework
-from monitor.pipeline import _opens_case
 from dramaguard.settings import NoticeSettings
+from notices.policy import opens_case
 from storage.cases import Case
 from storage.db import transaction
 from tests.monitor.casework_fixtures import candidate, make_world
@@ -27,7 +27,8 @@ def test_music_alone_is_reviewed_and_says_so(tmp_path):
     w = world(tmp_path)
     held = w.report(score=0.49)
     held.signals, held.carried_by, held.review = ["music"], [], "audio only"
-    assert _opens_case(held, 0.5) and not _opens_case(w.report(score=0.49), 0.5)
+    assert opens_case(held.score, held=held.review, review_score=0.5)
+    assert not opens_case(0.49, held=None, review_score=0.5)
     outcome, action, reason, carried = ingest(w, held, "bgm")
     assert (outcome.status, action) == ("opened", "review")
     assert "held for review: audio only" in reason and carried == []

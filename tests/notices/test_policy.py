@@ -80,3 +80,15 @@ def test_a_match_that_may_not_claim_is_reviewed_whatever_the_rule_says() -> None
     assert decide(default_rules(0.5), music_only, "douyin").action is Action.REVIEW
     for carried in [("dialogue",), ("picture",), None]:
         assert decide(lenient, dataclasses.replace(music_only, carried_by=carried), "douyin").action is Action.NOTIFY
+
+
+def test_the_review_band_is_reviewed_and_below_it_tracked_whatever_a_rule_says() -> None:
+    """[review_score, notify_score) is for people: the defaults review it, a work's lenient NOTIFY
+    rule is held for review there, and below the floor the defaults only track."""
+    rules = default_rules(0.5, 0.3)
+    assert decide(rules, match(90, score=0.4), "douyin", notify_score=0.5).action is Action.REVIEW
+    assert decide(rules, match(90, score=0.2), "douyin", notify_score=0.5).action is Action.TRACK
+    lenient = [PolicyRule(Action.NOTIFY, priority=1, name="anything")]
+    held = decide(lenient, match(90, score=0.4), "douyin", notify_score=0.5)
+    assert held.action is Action.REVIEW and "below the notify threshold 0.50" in held.reason
+    assert decide(lenient, match(90, score=0.5), "douyin", notify_score=0.5).action is Action.NOTIFY
