@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
+from markupsafe import Markup
 from pydantic import AfterValidator
 
 from notices.render import CONTROL_CHARS
@@ -27,6 +28,20 @@ def plain_line(text: str) -> str:
 def plain_text(text: str) -> str:
     """Typed text with its line breaks (as ``\n``); every other control or bidi character → space."""
     return "\n".join(CONTROL_CHARS.sub(" ", line).rstrip() for line in LINE_BREAKS.split(text)).strip()
+
+
+#: what a page never shows as is: C0/C1 controls but tab and line feed; bidi overrides/isolates
+UNSHOWN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(value: object) -> object:
+    """The UI's Jinja ``finalize``: every ``{{ value }}`` shows a control or bidi character as
+    U+FFFD, visibly — text stored as the uploader set it (titles, names: evidence) can then
+    neither reorder what a reviewer reads (Trojan Source) nor put a NUL in a page."""
+    if isinstance(value, str) and UNSHOWN.search(value):
+        cleaned = UNSHOWN.sub("\ufffd", value.replace("\r\n", "\n"))
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
 
 
 Line = Annotated[str, AfterValidator(plain_line)]

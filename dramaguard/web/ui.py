@@ -21,7 +21,7 @@ from dramaguard.web.casefiles import keyframes, timelines
 from dramaguard.web.review import decide, send_due_notices
 from dramaguard.web.onboarding import case_notice_context
 from dramaguard.web.deps import DB, SESSION_COOKIE, Principal, allow, check_form_csrf, get_services, not_found
-from dramaguard.web.forms import Line, Text, split_names
+from dramaguard.web.forms import shown, Line, Text, split_names
 from dramaguard.web.dispute_view import dispute_context
 from dramaguard.web.works_edit import update_work
 from dramaguard.web.formatting import episode_label, state_label, when_in, zone_for
@@ -41,6 +41,7 @@ from storage.uploads import jobs_for_work
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
+templates.env.finalize = shown  # crawler text (titles, uploader names) can hold NUL or U+202E
 LOGIN_CSRF_COOKIE = "dg_login_csrf"
 
 AnyUser = Annotated[Principal, Depends(allow(Cap.READ, ui=True))]

@@ -171,6 +171,10 @@ def _hostile_case(world: World, name: str, tag: str = "") -> int:
 def test_notice_preview_e_mail_and_pdfs_of_a_hostile_case(world: World, name: str) -> None:
     case_id = _hostile_case(world, name)
     rh = world.actor(Role.RIGHTS_HOLDER).bearer
+    # the crawler's text is stored as the uploader set it (evidence); pages show controls as U+FFFD
+    assert "\ufffd" in _page_is_inert(world, f"/cases/{case_id}") or not BAD.search(CORPUS[name])
+    _page_is_inert(world, f"/cases?q={name}")
+    _page_is_inert(world, "/queue", Role.LEGAL)
     preview = world.client.get(f"{API}/cases/{case_id}/preview", headers=rh, params={"lang": "zh"})
     assert preview.status_code == 200, preview.text[:300]
     body = preview.json()
