@@ -20,11 +20,17 @@ from storage.lease import StoreBusy
 
 
 class ServePortInUse(Exception):
-    """``dramaguard serve``'s address is taken (another server, or an old one still running)."""
+    """``dramaguard serve``'s address is taken (another server, or an old one still running), not
+    allowed (a port below 1024 without the privilege) or not on this machine."""
 
-    def __init__(self, host: str, port: int):
-        super().__init__(f"port {port} on {host} is in use — stop the other server there, or pass "
-                         "--port N / set DRAMAGUARD_WEB__PORT (and --host for another interface)")
+    def __init__(self, host: str, port: int, code: int = errno.EADDRINUSE):
+        what = {errno.EACCES: f"port {port} on {host} needs privileges this user lacks — pass "
+                              "--port N (1024 or above)",
+                errno.EADDRNOTAVAIL: f"{host} is not an address of this machine — pass --host "
+                                     "127.0.0.1 (or the interface's address)"}
+        super().__init__(what.get(code) or (
+            f"port {port} on {host} is in use — stop the other server there, or pass --port N / "
+            "set DRAMAGUARD_WEB__PORT (and --host for another interface)"))
 
 
 def _walk(exc: BaseException):

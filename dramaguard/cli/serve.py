@@ -45,7 +45,10 @@ def serve(
         # The size cap is enforced while streaming; this bounds how long a client may dawdle.
         timeout_keep_alive=10,
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+    if not server.started:  # the app's start-up failed (uvicorn has logged why), as uvicorn.run exits
+        raise typer.Exit(3)
 
 
 def listen_socket(host: str, port: int) -> socket.socket:
@@ -57,8 +60,8 @@ def listen_socket(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        if exc.errno == errno.EADDRINUSE:
-            raise ServePortInUse(host, port) from exc
+        if exc.errno in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise ServePortInUse(host, port, exc.errno) from exc
         raise
     sock.set_inheritable(True)
     return sock

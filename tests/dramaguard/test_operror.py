@@ -92,6 +92,9 @@ def test_serve_port_in_use(tmp_path) -> None:
         assert len(err.strip().splitlines()) == 1, err  # the app never started: no uvicorn lines
         code, err = _run(tmp_path / "h", "serve", "--host", "127.0.0.1", "--port", str(port), debug=True)
     assert code != 0 and "Traceback" in err and "ServePortInUse" in err
+    code, err = _run(tmp_path / "h", "serve", "--host", "192.0.2.7", "--port", str(port))  # TEST-NET-1
+    assert code == 2
+    _one_line(err, "192.0.2.7 is not an address of this machine", "--host")
 
 
 def test_database_locked_by_another_process(tmp_path) -> None:
