@@ -130,7 +130,7 @@ class Campaign(ApiTraffic):
         run = run.model_copy(update={"daemon": run.daemon.model_copy(update={"workers": 1})})
         env = {**os.environ, **settings_env(run), "DRAMAGUARD_HOME": str(self.home)}
         if self.settings.database_url:
-            env["DRAMAGUARD_DATABASE_URL"] = self.settings.database_url
+            env["DRAMAGUARD_DATABASE_URL"] = self.settings.resolved_database_url  # a SecretStr
         self.api_port = free_port()
         self.api_url = f"http://127.0.0.1:{self.api_port}"
         cmd = [sys.executable, "-m", "dramaguard", "--home", str(self.home)]
