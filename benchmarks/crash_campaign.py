@@ -130,7 +130,7 @@ class Campaign(ApiTraffic):
         run = run.model_copy(update={"daemon": run.daemon.model_copy(update={"workers": 1})})
         env = {**os.environ, **settings_env(run), "DRAMAGUARD_HOME": str(self.home)}
         if self.settings.database_url:
-            env["DRAMAGUARD_DATABASE_URL"] = self.settings.database_url
+            env["DRAMAGUARD_DATABASE_URL"] = self.settings.resolved_database_url  # a SecretStr
         self.api_port = free_port()
         self.api_url = f"http://127.0.0.1:{self.api_port}"
         cmd = [sys.executable, "-m", "dramaguard", "--home", str(self.home)]
@@ -313,6 +313,9 @@ class Campaign(ApiTraffic):
                 else:
                     self.summary.notices_sent = self.mailbox.received
                     self.summary.notices_distinct = len(self.mailbox.listed)
+                    self.summary.unmarked_resends = len(self.mailbox.unmarked_resends)
+                    self.summary.violations += [f"{mid}: re-sent without the resend marks"
+                                                for mid in self.mailbox.unmarked_resends]
                 await self.sim.close()
                 self.mailbox.controller.stop()
         self.summary.wall_s = time.monotonic() - started
@@ -345,7 +348,8 @@ def print_summary(summary: Summary, echo=print) -> None:
          f"({summary.re_uploads} cut off by a crash and uploaded again); approvals {summary.approvals}")
     echo(f"notices received at the platform: {summary.notices_distinct} distinct, "
          f"{summary.notices_sent} deliveries ({summary.notices_sent - summary.notices_distinct} "
-         f"re-sends with the same idempotency key / Message-ID)")
+         f"re-sends with the same idempotency key / Message-ID"
+         + (f", {summary.unmarked_resends} of them unmarked)" if summary.unmarked_resends else ")"))
     echo(f"daemon workers checked after its SIGKILL: {summary.orphan_workers_checked}")
     echo(f"crash debris found by check and removed by --repair: {dict(summary.drift_repaired) or 'none'}")
     echo(f"violations: {len(summary.violations)}")

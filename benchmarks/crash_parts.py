@@ -110,9 +110,13 @@ class CountingMailbox(CopyrightMailbox):
     def __init__(self, *args) -> None:
         super().__init__(*args)
         self.listed: dict[str, set[str]] = {}
+        self.unmarked_resends: list[str] = []  # a Message-ID seen again without the resend marks
 
     async def handle_DATA(self, server, session, envelope) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        if message["Message-ID"] in self.listed and not (
+                message["X-DramaGuard-Resend"] == "yes" and "RESEND" in str(message["Subject"])):
+            self.unmarked_resends.append(str(message["Message-ID"]))
         body = message.get_body(preferencelist=("plain", "html"))
         text = body.get_content() if body is not None else ""
         self.listed[message["Message-ID"]] = {
@@ -245,6 +249,7 @@ class Summary:
     orphan_workers_checked: int = 0
     notices_sent: int = 0  # as the platform received them, re-sends included
     notices_distinct: int = 0  # distinct complaints (idempotency keys) or e-mails (Message-IDs)
+    unmarked_resends: int = 0  # e-mail: a second copy of a Message-ID not marked as a re-send
     violations: list[str] = field(default_factory=list)
     wall_s: float = 0.0
     cpu_s: float = 0.0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import calendar
+import html
 import json
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -73,8 +74,8 @@ class FeedPlatform(Platform):
             platform=self.name,
             video_id=str(video_id),
             url=link or media or "",
-            title=entry.get("title", ""),
-            uploader_name=entry.get("author"),
+            title=_text(entry.get("title", "")),
+            uploader_name=_text(entry.get("author")),
             uploaded_at=(
                 datetime.fromtimestamp(calendar.timegm(published), UTC) if published else None
             ),
@@ -115,3 +116,10 @@ class FeedPlatform(Platform):
 
 def _stamp(candidate: Candidate) -> float:
     return candidate.uploaded_at.timestamp() if candidate.uploaded_at else 0.0
+
+
+def _text(value: str | None) -> str | None:
+    """feedparser hands plain-text fields back with entities it added (``&amp;``, and ``&lt;``
+    where the text looks like markup): the uploader's text is the unescaped string. It is data
+    from here on — every output escapes it for its own format."""
+    return html.unescape(value) if value else value

@@ -19,6 +19,20 @@ from monitor.health import HealthPortInUse
 from storage.lease import StoreBusy
 
 
+class ServePortInUse(Exception):
+    """``dramaguard serve``'s address is taken (another server, or an old one still running), not
+    allowed (a port below 1024 without the privilege) or not on this machine."""
+
+    def __init__(self, host: str, port: int, code: int = errno.EADDRINUSE):
+        what = {errno.EACCES: f"port {port} on {host} needs privileges this user lacks — pass "
+                              "--port N (1024 or above)",
+                errno.EADDRNOTAVAIL: f"{host} is not an address of this machine — pass --host "
+                                     "127.0.0.1 (or the interface's address)"}
+        super().__init__(what.get(code) or (
+            f"port {port} on {host} is in use — stop the other server there, or pass --port N / "
+            "set DRAMAGUARD_WEB__PORT (and --host for another interface)"))
+
+
 def _walk(exc: BaseException):
     seen = set()
     while exc is not None and id(exc) not in seen:
@@ -34,7 +48,7 @@ def _setting_name(loc: tuple) -> str:
 def explain(exc: BaseException) -> tuple[str, int] | None:
     """(one line, exit code) for a known operational cause; None for a bug (keep the traceback)."""
     for cause in _walk(exc):
-        if isinstance(cause, (StoreBusy, HealthPortInUse)):
+        if isinstance(cause, (StoreBusy, HealthPortInUse, ServePortInUse)):
             return str(cause), 2
         if isinstance(cause, ValidationError) and cause.title == "Settings":
             first = cause.errors()[0]

@@ -5,12 +5,15 @@ a prompt or from stdin with ``--password-stdin``, never from the command line (s
 """
 from __future__ import annotations
 
+import errno
+import socket
 import sys
 from typing import Annotated
 
 import typer
 
 from dramaguard.cli import users as cli_users
+from dramaguard.operror import ServePortInUse
 from dramaguard.settings import Settings
 from storage.auth import Role
 
@@ -35,14 +38,33 @@ def serve(
     from dramaguard.web import create_app
 
     settings: Settings = ctx.obj
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.web.host,
-        port=settings.web.port if port is None else port,
-        log_level="info",
+    host, port = host or settings.web.host, settings.web.port if port is None else port
+    sock = listen_socket(host, port)  # before the app starts: a taken port is one line, not a traceback
+    config = uvicorn.Config(
+        create_app(settings), host=host, port=sock.getsockname()[1], log_level="info",
         # The size cap is enforced while streaming; this bounds how long a client may dawdle.
         timeout_keep_alive=10,
     )
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+    if not server.started:  # the app's start-up failed (uvicorn has logged why), as uvicorn.run exits
+        raise typer.Exit(3)
+
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """The bound server socket (as uvicorn would bind it); a taken address raises
+    :class:`ServePortInUse`, which the CLI prints as one line with the fix."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise ServePortInUse(host, port, exc.errno) from exc
+        raise
+    sock.set_inheritable(True)
+    return sock
 
 
 def users_add(

@@ -6,13 +6,18 @@ court file is unambiguous.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from fastapi import Request
 
+from notices.render import CONTROL_CHARS
+
 TZ_COOKIE = "dg_tz"
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV injection").
+FORMULA_START = re.compile(r"^\s*[=+\-@\t\r]")
 COMMON_ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo",
                 "Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles", "UTC")
 
@@ -60,3 +65,13 @@ def state_label(translate: Callable[[str], str]) -> Callable[[str], str]:
         return name if text == key else text
 
     return label
+
+
+def csv_cell(value: object) -> object:
+    """An exported cell that stays data in Excel/LibreOffice: uploader-controlled text
+    (``=HYPERLINK(...)``, ``@SUM``, ``+cmd|...``) is prefixed with ``'`` so no formula runs, and
+    control and bidi characters (NUL, CR/LF, U+202E) become spaces, so one case is one line."""
+    if not isinstance(value, str):
+        return "" if value is None else value
+    text = CONTROL_CHARS.sub(" ", value)
+    return "'" + text if FORMULA_START.match(value) or FORMULA_START.match(text) else text

@@ -13,11 +13,12 @@ from sqlalchemy import select
 
 from dramaguard.web.case_pdf import case_pdf
 from dramaguard.web.deps import DB, Principal, allow, not_found
-from dramaguard.web.formatting import episode_label, state_label, when_in, zone_for
+from dramaguard.web.formatting import csv_cell, episode_label, state_label, when_in, zone_for
 from dramaguard.web.i18n import pick_language, translator
 from dramaguard.web.review import decide, send_due_notices
 from dramaguard.web.roles import Cap
 from dramaguard.web.ui import AnyUser, Csrf, ReviewerUser, render
+from dramaguard.web.forms import Text
 from notices.lifecycle import CaseState
 from storage import scoped
 from storage.base import utcnow
@@ -81,10 +82,11 @@ def cases_csv(request: Request, principal: ExportUser, session: DB, flt: Filter)
                      _("ws.uploader_id"), _("views"), _("state"), _("score"), _("ws.matched_s"),
                      _("detected_at"), _("ws.notice_deadline"), _("ws.notified_at"), _("ws.removed_at")])
     for c in rows:
-        writer.writerow([c.id, c.work.title, ep(c.episode.number) if c.episode else "", c.platform, c.url, c.title,
-                         c.uploader_name or "", c.uploader_id or "", c.view_count if c.view_count is not None else "",
-                         label(c.state), f"{c.score:.2f}", f"{c.matched_ms / 1000:.1f}", when(c.detected_at),
-                         when(c.notice_deadline), when(c.notified_at), when(c.removed_at)])
+        cells = [c.id, c.work.title, ep(c.episode.number) if c.episode else "", c.platform, c.url, c.title,
+                 c.uploader_name, c.uploader_id, c.view_count, label(c.state), f"{c.score:.2f}",
+                 f"{c.matched_ms / 1000:.1f}", when(c.detected_at), when(c.notice_deadline),
+                 when(c.notified_at), when(c.removed_at)]
+        writer.writerow([csv_cell(cell) for cell in cells])  # uploader text: never a formula
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="dramaguard-cases-{stamp}.csv"'})
@@ -98,7 +100,7 @@ def bulk_review_form(
     session: DB,
     decision: Annotated[str, Form(pattern="^(approve|reject)$")],
     case_id: Annotated[list[int], Form(max_length=500)],
-    note: Annotated[str, Form(max_length=2000)] = "",
+    note: Annotated[Text, Form(max_length=2000)] = "",
     back: Annotated[str, Form(max_length=2000)] = "",
 ) -> RedirectResponse:
     """Decide every ticked case waiting for review; others (decided meanwhile, foreign) are skipped."""

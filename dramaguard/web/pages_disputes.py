@@ -14,6 +14,7 @@ from dramaguard.web.disputes import decide_dispute, record_counter_notice, repea
 from dramaguard.web.roles import Cap
 from dramaguard.web.schemas import CaseOut
 from dramaguard.web.ui import AnyUser, Csrf, render
+from dramaguard.web.forms import Line, Text
 from storage import scoped
 from storage.base import utcnow
 
@@ -72,9 +73,9 @@ def dispute_decision_api(case_id: int, body: DisputeDecisionIn, principal: Dispu
 def counter_notice_form(
     case_id: int, request: Request, principal: DisputeUser, session: DB,
     notice_id: Annotated[int, Form()],
-    sender: Annotated[str, Form(min_length=1, max_length=300)],
-    contact: Annotated[str, Form(max_length=500)] = "",
-    statement: Annotated[str, Form(max_length=5000)] = "",
+    sender: Annotated[Line, Form(min_length=1, max_length=300)],
+    contact: Annotated[Line, Form(max_length=500)] = "",
+    statement: Annotated[Text, Form(max_length=5000)] = "",
     received_on: Annotated[str, Form(max_length=10, pattern=r"^(\d{4}-\d{2}-\d{2})?$")] = "",
 ) -> RedirectResponse:
     case = _case(case_id, principal, session)
@@ -93,7 +94,7 @@ def counter_notice_form(
 def dispute_decision_form(
     case_id: int, request: Request, principal: DisputeUser, session: DB,
     decision: Annotated[str, Form(pattern="^(withdraw|court)$")],
-    note: Annotated[str, Form(max_length=2000)] = "",
+    note: Annotated[Text, Form(max_length=2000)] = "",
 ) -> RedirectResponse:
     case = _case(case_id, principal, session)
     decide_dispute(case, court=decision == "court", note=note.strip(), actor=principal.email, now=utcnow(),

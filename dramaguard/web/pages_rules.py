@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from dramaguard.web.deps import DB, not_found
 from dramaguard.web.exclusions import add_exclusion
-from dramaguard.web.forms import split_names
+from dramaguard.web.forms import Line, Text, split_names
 from dramaguard.web.schemas import ExclusionIn, PolicyIn
 from dramaguard.web.ui import AnyUser, Csrf, RuleUser, render
 from notices.allowlist import AllowEntry, AllowKind
@@ -37,9 +37,9 @@ def allowlist_page(request: Request, principal: AnyUser, session: DB) -> HTMLRes
 def allowlist_add(
     request: Request, principal: RuleUser, session: DB,
     kind: Annotated[AllowKind, Form()],
-    value: Annotated[str, Form(min_length=1, max_length=500)],
-    platform: Annotated[str, Form(max_length=50)] = "",
-    note: Annotated[str, Form(max_length=500)] = "",
+    value: Annotated[Line, Form(min_length=1, max_length=500)],
+    platform: Annotated[Line, Form(max_length=50)] = "",
+    note: Annotated[Text, Form(max_length=500)] = "",
     work_id: Annotated[str, Form(max_length=20)] = "",
     holder_id: Annotated[str, Form(max_length=20)] = "",
 ) -> RedirectResponse:
@@ -99,8 +99,8 @@ def policy_add(
     min_query_pct: Annotated[float, Form(ge=0, le=100)] = 0.0,
     min_ref_pct: Annotated[float, Form(ge=0, le=100)] = 0.0,
     min_score: Annotated[float, Form(ge=0, le=1)] = 0.0,
-    platforms: Annotated[str, Form(max_length=1000)] = "",
-    name: Annotated[str, Form(max_length=200)] = "",
+    platforms: Annotated[Line, Form(max_length=1000)] = "",
+    name: Annotated[Line, Form(max_length=200)] = "",
 ) -> RedirectResponse:
     work = _work(work_id, principal, session)
     try:
@@ -133,7 +133,7 @@ def exclusion_add(
     start_s: Annotated[float, Form(ge=0, le=86_400)] = 0.0,
     end_s: Annotated[str, Form(max_length=20)] = "",
     whole: Annotated[bool, Form()] = False,
-    reason: Annotated[str, Form(max_length=200)] = "",
+    reason: Annotated[Line, Form(max_length=200)] = "",
 ) -> RedirectResponse:
     work = _work(work_id, principal, session)
     try:

@@ -16,6 +16,7 @@ from dramaguard.security import hash_password, verify_password
 from dramaguard.web.deps import DB, not_found
 from dramaguard.web.formatting import COMMON_ZONES, TZ_COOKIE, valid_zone
 from dramaguard.web.ui import AdminUser, AnyUser, Csrf, render
+from dramaguard.web.forms import Line
 from storage import scoped
 from storage.auth import Role, User, WebSession
 from storage.models import RightsHolder
@@ -54,7 +55,7 @@ def user_create(
     email: Annotated[str, Form(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")],
     role: Annotated[Role, Form()],
     password: Annotated[str, Form(min_length=MIN_PASSWORD, max_length=1024)],
-    display_name: Annotated[str, Form(max_length=200)] = "",
+    display_name: Annotated[Line, Form(max_length=200)] = "",
     holder_id: Annotated[str, Form(max_length=20)] = "",
 ) -> RedirectResponse:
     try:
@@ -68,7 +69,7 @@ def user_create(
 @router.post("/holders", dependencies=[Csrf], name="holder_create")
 def holder_create(
     request: Request, principal: AdminUser, session: DB,
-    name: Annotated[str, Form(min_length=1, max_length=200)],
+    name: Annotated[Line, Form(min_length=1, max_length=200)],
     contact_email: Annotated[str, Form(max_length=320)] = "",
 ) -> RedirectResponse:
     """A new tenant (rights holder) for users and works to belong to."""

@@ -6,11 +6,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from dramaguard.web.forms import Line, Text
 from notices.allowlist import AllowKind
 from notices.policy import Action
 from storage.auth import Role
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Email = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)
 ]
@@ -114,9 +115,9 @@ class UserOut(ORM):
 
 
 class WorkIn(BaseModel):
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    title: Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     aliases: list[Name] = Field(default_factory=list, max_length=50)
-    registration_number: Annotated[str, StringConstraints(max_length=100)] | None = None
+    registration_number: Annotated[Line, StringConstraints(max_length=100)] | None = None
     licensed_accounts: list[Name] = Field(
         default_factory=list, max_length=200, description="uploader accounts allowed to post it"
     )
@@ -126,9 +127,9 @@ class WorkIn(BaseModel):
 class WorkPatch(BaseModel):
     """Fields left out stay as they are."""
 
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)] | None = None
+    title: Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)] | None = None
     aliases: list[Name] | None = Field(None, max_length=50)
-    registration_number: Annotated[str, StringConstraints(max_length=100)] | None = None
+    registration_number: Annotated[Line, StringConstraints(max_length=100)] | None = None
 
 
 class WorkOut(ORM):
@@ -181,7 +182,7 @@ class UploadOut(ORM):
 
 
 class Note(BaseModel):
-    note: Annotated[str, StringConstraints(max_length=2000)] = ""
+    note: Annotated[Text, StringConstraints(max_length=2000)] = ""
 
 
 class RejectIn(Note):
@@ -263,7 +264,7 @@ class AllowIn(BaseModel):
     kind: AllowKind
     value: Name
     platform: Name | None = Field(None, description="None: every platform")
-    note: Annotated[str, StringConstraints(max_length=500)] = ""
+    note: Annotated[Text, StringConstraints(max_length=500)] = ""
     work_id: int | None = Field(None, description="one work; None: every work of the tenant")
     holder_id: int | None = Field(None, description="admins only, for a tenant-wide entry")
 
@@ -286,7 +287,7 @@ class PolicyIn(BaseModel):
     min_ref_share: Annotated[float, Field(ge=0, le=1)] = 0.0
     min_score: Annotated[float, Field(ge=0, le=1)] = 0.0
     platforms: list[Name] = Field(default_factory=list, max_length=50)
-    name: Annotated[str, StringConstraints(max_length=200)] = ""
+    name: Annotated[Line, StringConstraints(max_length=200)] = ""
 
 
 class PolicyOut(ORM):
@@ -310,7 +311,7 @@ class ExclusionIn(BaseModel):
     start_s: Annotated[float, Field(ge=0, le=86_400)] = 0.0
     end_s: Annotated[float, Field(gt=0, le=86_400)] | None = None
     whole: bool = False
-    reason: Annotated[str, StringConstraints(max_length=200)] = ""
+    reason: Annotated[Line, StringConstraints(max_length=200)] = ""
 
 
 class ExclusionOut(ORM):

@@ -21,7 +21,7 @@ from dramaguard.web.casefiles import keyframes, timelines
 from dramaguard.web.review import decide, send_due_notices, send_notice_again
 from dramaguard.web.onboarding import case_notice_context
 from dramaguard.web.deps import DB, SESSION_COOKIE, Principal, allow, check_form_csrf, get_services, not_found
-from dramaguard.web.forms import split_names
+from dramaguard.web.forms import shown, Line, Text, split_names
 from dramaguard.web.dispute_view import dispute_context
 from dramaguard.web.works_edit import update_work
 from dramaguard.web.formatting import episode_label, state_label, when_in, zone_for
@@ -41,6 +41,7 @@ from storage.uploads import jobs_for_work
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
+templates.env.finalize = shown  # crawler text (titles, uploader names) can hold NUL or U+202E
 LOGIN_CSRF_COOKIE = "dg_login_csrf"
 
 AnyUser = Annotated[Principal, Depends(allow(Cap.READ, ui=True))]
@@ -158,9 +159,9 @@ def create_work_form(
     request: Request,
     principal: OwnerUser,
     session: DB,
-    title: Annotated[str, Form(min_length=1, max_length=300)],
-    aliases: Annotated[str, Form(max_length=2000)] = "",
-    registration_number: Annotated[str, Form(max_length=100)] = "",
+    title: Annotated[Line, Form(min_length=1, max_length=300)],
+    aliases: Annotated[Text, Form(max_length=2000)] = "",
+    registration_number: Annotated[Line, Form(max_length=100)] = "",
     holder_id: Annotated[int | None, Form()] = None,
 ) -> RedirectResponse:
     owner = holder_id if principal.role == Role.ADMIN else principal.holder_id
@@ -182,9 +183,9 @@ def edit_work_form(
     request: Request,
     principal: OwnerUser,
     session: DB,
-    title: Annotated[str, Form(min_length=1, max_length=300)],
-    aliases: Annotated[str, Form(max_length=2000)] = "",
-    registration_number: Annotated[str, Form(max_length=100)] = "",
+    title: Annotated[Line, Form(min_length=1, max_length=300)],
+    aliases: Annotated[Text, Form(max_length=2000)] = "",
+    registration_number: Annotated[Line, Form(max_length=100)] = "",
 ) -> RedirectResponse:
     work = scoped.get_work(work_id, holder_id=principal.scope, session=session)
     if work is None:
@@ -255,7 +256,7 @@ def review_form(
     principal: ReviewerUser,
     session: DB,
     decision: Annotated[str, Form(pattern="^(approve|reject)$")],
-    note: Annotated[str, Form(max_length=2000)] = "",
+    note: Annotated[Text, Form(max_length=2000)] = "",
     allowlist_uploader: Annotated[bool, Form()] = False,
 ) -> RedirectResponse:
     case = scoped.get_case(case_id, holder_id=principal.scope, session=session)

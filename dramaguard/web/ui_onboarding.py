@@ -14,6 +14,7 @@ from dramaguard.web import onboarding
 from dramaguard.web.deps import DB, Principal, allow, check_form_csrf, not_found
 from dramaguard.web.roles import Cap
 from dramaguard.web.ui import render, templates
+from dramaguard.web.forms import Line
 from notices.proofs import ProofKind
 from notices.completeness import ELEMENTS
 from storage import cases as repo
@@ -149,8 +150,8 @@ def work_docs_page(work_id: int, request: Request, principal: AnyUser, session: 
 
 @router.post("/works/{work_id}/registration", dependencies=[Csrf], name="registration_form")
 def registration_form(work_id: int, request: Request, principal: OwnerUser, session: DB,
-                      registration_number: Annotated[str, Form(max_length=100)] = "",
-                      english_title: Annotated[str, Form(max_length=300)] = "") -> RedirectResponse:
+                      registration_number: Annotated[Line, Form(max_length=100)] = "",
+                      english_title: Annotated[Line, Form(max_length=300)] = "") -> RedirectResponse:
     work = scoped.get_work(work_id, holder_id=principal.scope, session=session)
     if work is None:
         raise not_found("work")

@@ -81,6 +81,22 @@ def test_health_port_in_use(tmp_path) -> None:
     _one_line(err, f"health port 127.0.0.1:{port} is in use", "--health-port")
 
 
+def test_serve_port_in_use(tmp_path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, err = _run(tmp_path / "h", "serve", "--host", "127.0.0.1", "--port", str(port))
+        assert code == 2
+        _one_line(err, f"port {port} on 127.0.0.1 is in use", "--port")
+        assert len(err.strip().splitlines()) == 1, err  # the app never started: no uvicorn lines
+        code, err = _run(tmp_path / "h", "serve", "--host", "127.0.0.1", "--port", str(port), debug=True)
+    assert code != 0 and "Traceback" in err and "ServePortInUse" in err
+    code, err = _run(tmp_path / "h", "serve", "--host", "192.0.2.7", "--port", str(port))  # TEST-NET-1
+    assert code == 2
+    _one_line(err, "192.0.2.7 is not an address of this machine", "--host")
+
+
 def test_database_locked_by_another_process(tmp_path) -> None:
     home = tmp_path / "h"
     assert _run(home, "works", "list")[0] == 0

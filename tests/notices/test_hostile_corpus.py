@@ -12,7 +12,6 @@ import asyncio
 import dataclasses
 import email
 import io
-import re
 from email import policy as email_policy
 
 import pypdf
@@ -22,19 +21,10 @@ from notices.channels import EmailChannel
 from notices.document import render_notice
 from tests.notices.servers import SmtpSink, start_smtp
 from tests.notices.test_channels import with_recipient
+from tests.hostile_corpus import BAD, CORPUS
 from tests.notices.test_injection import hostile
 from tests.notices.test_render import notice, pdf_text, squeeze
 
-CORPUS = {
-    "html_js": '<script>alert(1)</script><svg onload=alert(2)>"\'><img src=x onerror=alert(3)>',
-    "crlf": "盗版\r\nBcc: victim@evil.example\r\n\r\n<b>x</b>",
-    "nul": "盗\x00版\x00\x1b[31m红\x7f\x9b",
-    "bidi": "invoice\u202egpj.exe\u202c \u2066evil\u2069 \u202dLTR\u202c \u202bRTL",
-    "long": "长" * 100_000,
-    "header_syntax": ('=?utf-8?b?QmNjOiB2aWN0aW1AZXZpbC5leGFtcGxl?= "Legal" <legal@evil.example>,'
-                      " victim@evil.example; Bcc: v@evil.example"),
-}
-BAD = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 FIELDS = ("work_title", "item_title", "uploader", "holder_name")
 
 

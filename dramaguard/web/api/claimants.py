@@ -16,6 +16,7 @@ from dramaguard.web import onboarding
 from dramaguard.web.deps import DB, Anyone, Owners, get_services, not_found
 from dramaguard.web.schemas import UNPROCESSABLE, Error
 from notices.platforms import build_registry
+from dramaguard.web.forms import Line
 from notices.render import CONTROL_CHARS
 from notices.proofs import ProofKind
 from storage import cases as repo
@@ -83,8 +84,8 @@ class ProofOut(BaseModel):
 
 
 class RegistrationIn(BaseModel):
-    registration_number: Annotated[str, Field(max_length=100)] = ""
-    english_title: Annotated[str, Field(max_length=300)] = ""
+    registration_number: Annotated[Line, Field(max_length=100)] = ""
+    english_title: Annotated[Line, Field(max_length=300)] = ""
 
 
 def _claimant_out(profile, holder_id: int) -> dict:

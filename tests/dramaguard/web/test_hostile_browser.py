@@ -13,6 +13,7 @@ import pytest
 from storage.auth import Role
 from storage.cases import Case
 from storage.db import transaction
+from tests.hostile_corpus import CORPUS
 
 from .conftest import add_case
 from .test_browser import browser, log_in, site  # noqa: F401 (fixtures)
@@ -55,3 +56,56 @@ def test_hostile_titles_are_inert_in_the_api_and_the_browser(browser, site) -> N
     page.close()
     assert dialogs == [], "a script from a title ran"
     assert "<script>alert(1)</script>" in shown and '"><svg onload=' in shown
+
+
+def test_hostile_text_typed_into_the_forms_runs_nothing_anywhere(browser, site) -> None:  # noqa: F811
+    """The corpus typed by chromium into the work, allowlist and review forms, then every page
+    that shows it: no dialog, no handler fired, no script refused by the CSP (which would mean
+    the text reached the DOM as markup), no page error; the text is shown literally."""
+    server, app, actors, works = site
+    payloads = {**CORPUS, **{f"title{i}": title for i, title in enumerate(TITLES)}}
+    page = browser.new_page()
+    dialogs: list[str] = []
+    console: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("console", lambda message: console.append(message.text))
+    page.on("pageerror", lambda error: console.append(f"page error: {error}"))
+    page.set_default_timeout(30_000)
+
+    def submit(path: str, form: str, **fields: str) -> None:
+        page.goto(f"{server.url}{path}")
+        for field, value in fields.items():
+            page.fill(f"{form} [name={field}]", value)
+        page.click(f"{form} button[type=submit]")
+        page.wait_for_load_state("load")
+
+    log_in(page, server, actors[(Role.RIGHTS_HOLDER, "A")].email, "/works?lang=en")
+    page.wait_for_url("**/works*")
+    for name, payload in payloads.items():
+        submit("/works", "form.card", title=f"{name} {payload}"[:300], aliases=payload[:2000])
+        submit("/allowlist", "form.add-entry", value=payload[:500], note=payload[:500])
+    page.context.clear_cookies()
+    log_in(page, server, actors[(Role.LEGAL, "A")].email, "/queue?lang=en")
+    page.wait_for_url("**/queue*")
+    cases = []
+    for payload in payloads.values():
+        cases.append(add_case(app, works["A"]))
+        page.goto(f"{server.url}/cases/{cases[-1]}")
+        page.fill("textarea[name=note]", payload[:2000])
+        page.click("button.reject")
+        page.wait_for_load_state("load")
+    shown = ""
+    page.context.clear_cookies()
+    log_in(page, server, actors[(Role.RIGHTS_HOLDER, "A")].email, "/works?lang=en")
+    page.wait_for_url("**/works*")
+    work_links = page.eval_on_selector_all("table a[href*='/works/']", "links => links.map(a => a.href)")
+    for url in [f"{server.url}/works", f"{server.url}/allowlist", f"{server.url}/cases", *work_links,
+                *(f"{server.url}/cases/{c}" for c in cases)]:
+        page.goto(url)
+        page.wait_for_load_state("load")
+        shown += page.inner_text("body")
+        assert page.evaluate("window.__pwned") is None, url
+    page.close()
+    assert dialogs == [], "a script from typed text ran"
+    assert not [m for m in console if "Content Security Policy" in m or "page error" in m or "pwned" in m], console
+    assert "<script>alert(1)</script>" in shown and "=HYPERLINK(" in shown and len(work_links) >= len(payloads) - 1
