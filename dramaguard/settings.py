@@ -27,6 +27,12 @@ class FingerprintSettings(BaseModel):
         description="registered episodes also get 4 windows of side 1-shift against each edge (off-centre "
                     "crops of copies meet them); 0 turns them off: 3x fewer stored rows per frame",
     )
+    decode: Literal["fast", "full"] = Field(
+        "fast",
+        description="fast: decode only what the sampling grid needs (no B-frames, one thread, luma plane scaled "
+                    "by OpenCV); full: every frame, as before issue 24 (for comparison). Same grid, near-identical "
+                    "vectors, so not stored with the rows",
+    )
 
 
 class MatcherSettings(BaseModel):
