@@ -2,8 +2,6 @@
 a file with PyAV behind the checks that refuse decoder bombs before any frame is allocated."""
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -12,7 +10,6 @@ import numpy as np
 
 from fingerprint.errors import DecodeError
 
-log = logging.getLogger(__name__)
 
 MAX_DAMAGED_PACKETS = 200
 
@@ -93,20 +90,6 @@ def open_video(path: Path, limits: DecodeLimits):
         container.close()
         raise
     return container, stream
-
-
-def decoded_frames(container, stream, path: Path) -> Iterator:
-    """Decoded frames, with ``None`` in place of each packet the decoder rejects."""
-    import av
-
-    try:
-        for packet in container.demux(stream):
-            try:
-                yield from packet.decode()
-            except av.FFmpegError:
-                yield None
-    except av.FFmpegError as exc:  # the container itself breaks off (truncation)
-        log.info("%s: container ends early: %s", path, reason(exc))
 
 
 def scaled_size(width: int, height: int, max_side: int) -> tuple[int, int]:

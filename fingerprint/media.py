@@ -29,7 +29,6 @@ from fingerprint.decoding import (
     Grid,
     SampledFrame,
     check_file,
-    decoded_frames,
     open_video,
     reason,
     scaled_size,
@@ -255,7 +254,7 @@ def frames_at(
                 raise DecodeError(str(path), f"cannot seek ({reason(exc)})") from exc
             context.flush_buffers()
             best = None
-            for frame in decoded_frames(container, stream, Path(path)):
+            for frame in _Reader(container, stream, Path(path)):
                 if time.monotonic() > deadline:
                     raise DecodeError(str(path), f"decoding took longer than {limits.max_decode_s:.0f} s")
                 if frame is None or frame.time is None:
