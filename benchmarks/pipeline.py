@@ -287,9 +287,10 @@ def main() -> None:
     parser.add_argument("--latency-ms", default="20-80", help="platform latency per request")
     parser.add_argument("--decode", nargs="+", default=["fast"], choices=["fast", "full"],
                         help="fingerprint decode modes, one run each in this order (full: before issue 24)")
+    parser.add_argument("--only", nargs="+", help="these candidates only (names in pipeline_media.py)")
     parser.add_argument("--home", type=Path)
     args = parser.parse_args()
-    media = make_media(args.bench, args.media)
+    media = make_media(args.bench, args.media, set(args.only) if args.only else None)
     runs = []
     for decode in args.decode:
         runs.append(run_once(args, media, decode))
