@@ -16,7 +16,7 @@ alone on the same candidates, and correctness (pirated copies matched to the rig
 innocent uploads not matched).
 
     nice -n 10 .venv/bin/python -m benchmarks.pipeline [--media /tmp/dg-pipeline-media]
-        [--repeat 2] [--fill 1000000] [--latency-ms 20-80] [--backend faiss-ivf]
+        [--repeat 2] [--fill 1000000] [--latency-ms 20-80] [--backend faiss-ivf] [--decode full fast]
 """
 from __future__ import annotations
 
@@ -229,26 +229,20 @@ def correctness(services: Services, truth: dict[str, tuple[str, str | None]]) ->
     return {"pirated_found": found, "pirated_missed": missed, "innocent_matched": false}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--media", type=Path, default=Path(tempfile.gettempdir()) / "dg-pipeline-media")
-    parser.add_argument("--bench", type=Path, default=Path(os.environ.get("DRAMAGUARD_BENCH_DIR", REPO.parent / "shared" / "bench")))
-    parser.add_argument("--repeat", type=int, default=2, help="uploads of each candidate file")
-    parser.add_argument("--fill", type=int, default=1_000_000, help="synthetic descriptors in the index")
-    parser.add_argument("--backend", default="faiss-ivf", choices=["faiss-ivf", "faiss-flat"])
-    parser.add_argument("--latency-ms", default="20-80", help="platform latency per request")
-    parser.add_argument("--home", type=Path)
-    args = parser.parse_args()
-    home = args.home or Path(tempfile.mkdtemp(prefix="dg-pipeline-"))
-    media = make_media(args.bench, args.media)
+def run_once(args: argparse.Namespace, media: Media, decode: str) -> dict:
+    """One full run (fresh home, platform, database and index) with ``decode`` as the
+    fingerprint decode mode."""
+    home = (args.home / decode) if args.home else Path(tempfile.mkdtemp(prefix=f"dg-pipeline-{decode}-"))
     truth = stage_uploads(media, args.repeat, home / "uploads")
     low, high = (float(x) / 1000 for x in args.latency_ms.split("-"))
     platform, url = start_platform(home / "uploads", (low, high))
     try:
-        settings = demo_settings(Settings(home=home, index={"backend": args.backend, "train_size": 200_000}),
+        settings = demo_settings(Settings(home=home, index={"backend": args.backend, "train_size": 200_000},
+                                          fingerprint={"decode": decode}),
                                  platform_url=url)
         settings = settings.model_copy(update={"daemon": settings.daemon.model_copy(update={"queue_size": 64})})
-        figures: dict = {"cores": os.cpu_count(), "candidates": len(truth), "load_before": os.getloadavg()[0]}
+        figures: dict = {"decode": decode, "cores": os.cpu_count(), "candidates": len(truth),
+                         "load_before": os.getloadavg()[0]}
         with Services.open(settings) as services:
             figures |= register(services, media)
             if args.fill:
@@ -259,8 +253,13 @@ def main() -> None:
     finally:
         platform.terminate()
         platform.join()
+    return figures
+
+
+def report(figures: dict, media: Media, args: argparse.Namespace) -> None:
     n = figures["candidates"]
     per = figures["cpu_s"] / n
+    print(f"== decode={figures['decode']}")
     print(f"candidates: {n} ({len(media.pirated) * args.repeat} pirated, {len(media.innocent) * args.repeat} innocent), "
           f"index {figures.get('index_descriptors', 'registered only')} descriptors ({args.backend})")
     print(f"wall: {figures['wall_s']:.1f} s → {n / figures['wall_s'] * 60:.1f} candidates/min on this machine "
@@ -275,7 +274,34 @@ def main() -> None:
     print(f"correct: {figures['pirated_found']} pirated found, {figures['pirated_missed']} missed, "
           f"{figures['innocent_matched']} innocent matched")
     print(f"registration of {figures['registered_episodes']} episodes: {figures['register_wall_s']} s wall; "
-          f"filling the index: {figures.get('fill_cpu_s')} CPU s")
+          f"filling the index: {figures.get('fill_cpu_s')} CPU s", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--media", type=Path, default=Path(tempfile.gettempdir()) / "dg-pipeline-media")
+    parser.add_argument("--bench", type=Path, default=Path(os.environ.get("DRAMAGUARD_BENCH_DIR", REPO.parent / "shared" / "bench")))
+    parser.add_argument("--repeat", type=int, default=2, help="uploads of each candidate file")
+    parser.add_argument("--fill", type=int, default=1_000_000, help="synthetic descriptors in the index")
+    parser.add_argument("--backend", default="faiss-ivf", choices=["faiss-ivf", "faiss-flat"])
+    parser.add_argument("--latency-ms", default="20-80", help="platform latency per request")
+    parser.add_argument("--decode", nargs="+", default=["fast"], choices=["fast", "full"],
+                        help="fingerprint decode modes, one run each in this order (full: before issue 24)")
+    parser.add_argument("--only", nargs="+", help="these candidates only (names in pipeline_media.py)")
+    parser.add_argument("--home", type=Path)
+    args = parser.parse_args()
+    media = make_media(args.bench, args.media, set(args.only) if args.only else None)
+    runs = []
+    for decode in args.decode:
+        runs.append(run_once(args, media, decode))
+        report(runs[-1], media, args)
+    if len(runs) > 1:
+        per = {r["decode"]: r["cpu_s"] / r["candidates"] for r in runs}
+        rate = {r["decode"]: r["candidates"] / r["wall_s"] * 60 for r in runs}
+        base = args.decode[0]
+        print("ratios against decode=%s: " % base + ", ".join(
+            f"{d}: CPU s per candidate ×{per[d] / per[base]:.2f}, candidates/min (CPU-derived) ×{per[base] / per[d]:.2f}, "
+            f"wall candidates/min ×{rate[d] / rate[base]:.2f}" for d in args.decode[1:]))
 
 
 if __name__ == "__main__":

@@ -77,12 +77,15 @@ def _episode(bench: Path, clips: list[str], seconds: int, out: Path) -> Path:
     return out
 
 
-def make_media(bench: Path, root: Path) -> Media:
-    """Build (or reuse) every file under ``root``."""
+def make_media(bench: Path, root: Path, only: set[str] | None = None) -> Media:
+    """Build (or reuse) every file under ``root`` (the references, and of the candidates only
+    those named in ``only`` when given)."""
     root.mkdir(parents=True, exist_ok=True)
     refs = {name: _episode(bench, clips, secs, root / f"{name}.mp4") for name, (clips, secs) in REFERENCES.items()}
     pirated = {}
     for name, (ref, vf, extra) in PIRATED.items():
+        if only is not None and name not in only:
+            continue
         out = root / f"{name}.mp4"
         if not out.exists():
             seek = extra[:2] if extra[:1] == ["-ss"] else []
@@ -90,5 +93,6 @@ def make_media(bench: Path, root: Path) -> Media:
             flags = [] if "-movflags" in rest else ["-movflags", "+faststart"]
             _ffmpeg([*seek, "-i", str(refs[ref]), "-vf", vf, *X264, *rest, *flags, str(out)])
         pirated[name] = (out, ref)
-    innocent = [_episode(bench, clips, secs, root / f"{name}.mp4") for name, (clips, secs) in INNOCENT.items()]
+    innocent = [_episode(bench, clips, secs, root / f"{name}.mp4") for name, (clips, secs) in INNOCENT.items()
+                if only is None or name in only]
     return Media(list(refs.values()), pirated, innocent)

@@ -31,6 +31,12 @@ class FingerprintSettings(BaseModel):
         True, description="scanned copies with a burned-in caption bar (10-35 % of the height, bottom or top) "
                           "also describe the picture beside it (fingerprint/borders.py:caption_band)",
     )
+    decode: Literal["fast", "full"] = Field(
+        "fast",
+        description="fast: decode only what the sampling grid needs (no B-frames, one thread, luma plane scaled "
+                    "by OpenCV); full: every frame, as before issue 24 (for comparison). Same grid, near-identical "
+                    "vectors, so not stored with the rows",
+    )
 
 
 class MatcherSettings(BaseModel):

@@ -20,7 +20,7 @@ import numpy as np
 
 from fingerprint import descriptor
 from fingerprint.borders import Box, caption_band, content_box
-from fingerprint.media import DecodeLimits, duration_ms, sample_frames
+from fingerprint.media import DecodeLimits, SampledFrame, duration_ms, sample_frames
 from fingerprint.windows import find_window
 
 ALGORITHM = "dct-grey"
@@ -38,6 +38,9 @@ class FingerprintParams:
     zoom: float = 0.8  # side of the centre-crop view, share of the picture
     shift: float = 0.15  # references: windows of side 1 - shift against each edge (0: none)
     caption: bool = True  # queries: the picture beside a burned-in caption bar as one more view
+    # how frames are decoded, not what a vector means: "fast" and "full" sample the same grid and
+    # give near-identical vectors (tests/fingerprint/test_fast_decode.py), so it is not stored
+    decode: str = "fast"
 
     def as_dict(self) -> dict:
         return {
@@ -113,8 +116,16 @@ def fingerprint_video(
     """Fingerprint a file; raises :class:`fingerprint.errors.DecodeError` naming the file.
     ``reference``: a file being registered (adds the shifted windows)."""
     frames = sample_frames(
-        Path(path), interval_ms=params.interval_ms, max_side=params.max_side, limits=limits
+        Path(path), interval_ms=params.interval_ms, max_side=params.max_side, limits=limits, decode=params.decode
     )
+    return fingerprint_frames(frames, params, reference=reference)
+
+
+def fingerprint_frames(
+    frames: list[SampledFrame], params: FingerprintParams = FingerprintParams(), *, reference: bool = False
+) -> VideoFingerprint:
+    """Fingerprint frames already sampled on ``params``' grid (a decode that also kept the
+    evidence keyframes: :func:`fingerprint.media.sample_grids`)."""
     greys = [f.grey for f in frames]
     box = content_box(greys)
     window = find_window(greys, min_cover=params.window_cover)

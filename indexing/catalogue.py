@@ -65,7 +65,8 @@ class Services(Scanning):
         self.index = make_index(settings.index, DIM, settings.index_dir)
         self.fp_params = FingerprintParams(interval_ms=settings.fingerprint.interval_ms,
                                            shift=settings.fingerprint.reference_shift,
-                                           caption=settings.fingerprint.caption_band)
+                                           caption=settings.fingerprint.caption_band,
+                                           decode=settings.fingerprint.decode)
         self.limits = DecodeLimits(
             max_pixels=settings.fingerprint.max_pixels,
             max_duration_ms=int(settings.fingerprint.max_duration_s * 1000),

@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from fingerprint import DecodeError, FingerprintParams, VideoFingerprint, fingerprint_video
+from fingerprint.extract import fingerprint_frames
 from fingerprint.audio import AudioFingerprint, fingerprint_audio
 from fingerprint.speech import SpeechParams
-from fingerprint.media import DecodeLimits, sample_frames
+from fingerprint.media import DecodeLimits, Grid, sample_grids
 from storage import references
 
 log = logging.getLogger(__name__)
@@ -44,11 +45,17 @@ class EpisodePrints:
 def _fingerprint_job(path: str, params: FingerprintParams, limits: DecodeLimits, keyframes: bool = False):
     """Process-pool entry point: returns the fingerprints or the decode error, never raises it.
 
-    ``keyframes`` (registration) samples the evidence keyframes here too, so that this decode
-    runs in the pool with the rest instead of serially in the registering process.
+    ``keyframes`` (registration) keeps the evidence keyframes from the same decode as the
+    fingerprint's frames (a second grid: colour, one a second), inside the pool.
     """
-    try:  # ``keyframes`` means a registration: a reference gets its shifted views too
-        video = fingerprint_video(Path(path), params, limits, reference=keyframes)
+    try:
+        if keyframes:  # a registration: a reference gets its shifted views too
+            grids = [Grid(params.interval_ms, params.max_side),
+                     Grid(references.INTERVAL_MS, references.MAX_SIDE, colour=True)]
+            frames, evidence = sample_grids(Path(path), grids, limits=limits, decode=params.decode)
+            video = fingerprint_frames(frames, params, reference=True)
+        else:
+            video = fingerprint_video(Path(path), params, limits)
     except DecodeError as exc:
         return exc
     try:
@@ -59,9 +66,4 @@ def _fingerprint_job(path: str, params: FingerprintParams, limits: DecodeLimits,
         audio = AudioFingerprint(np.zeros(0, np.int64), np.zeros(0, np.int64), 0)
     if not keyframes:
         return EpisodePrints(video, audio)
-    try:
-        frames = sample_frames(Path(path), interval_ms=references.INTERVAL_MS,
-                               max_side=references.MAX_SIDE, limits=limits, colour=True)
-    except (DecodeError, OSError) as exc:  # poorer evidence only: the registration goes on
-        return EpisodePrints(video, audio, keyframes_error=str(exc))
-    return EpisodePrints(video, audio, [(f.time_ms, f.rgb if f.rgb is not None else f.grey) for f in frames])
+    return EpisodePrints(video, audio, [(f.time_ms, f.rgb if f.rgb is not None else f.grey) for f in evidence])

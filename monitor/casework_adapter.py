@@ -30,7 +30,7 @@ from monitor.casework import (
 from indexing.catalogue import Services
 from indexing.reports import LeakReport, MatchReport
 from fingerprint import DecodeError
-from fingerprint.media import DecodeLimits, SampledFrame, sample_frames
+from fingerprint.media import DecodeLimits, SampledFrame, frames_at, sample_frames
 from notices.clock import SystemClock
 from notices.evidence import KeyframePair
 from notices.lifecycle import NOTICE_DUE, CaseState
@@ -60,34 +60,51 @@ def candidate_info(row: QueuedCandidate) -> CandidateInfo:
 
 
 def keyframe_pairs(home: Path, sample: Path | None, matches: list[MatchReport],
-                   limits: DecodeLimits) -> dict[int, list[KeyframePair]]:
+                   limits: DecodeLimits, decode: str = "fast") -> dict[int, list[KeyframePair]]:
     """Episode id → the copy's frame at each segment's midpoint next to the nearest stored
     reference keyframe. Undecodable samples or missing references give fewer pictures."""
     if sample is None or not matches:
         return {}
-    try:
-        frames = sample_frames(sample, interval_ms=QUERY_FRAME_STEP_MS,
-                               max_side=QUERY_FRAME_SIDE, limits=limits, colour=True)
-    except DecodeError as exc:
-        log.warning("no evidence keyframes from %s: %s", sample, exc)
-        return {}
-    if not frames:
-        return {}
-    pairs: dict[int, list[KeyframePair]] = {}
+    wanted: list[tuple[int, int, int]] = []  # (episode, query ms, reference ms)
     for match in matches:
         spans = [(s["query"], s["ref"]) for s in match.segments] or [
             ((match.query_start, match.query_end), (match.ref_start, match.ref_end))]
-        for query, ref in spans[:MAX_PAIRS_PER_EPISODE]:
-            query_ms = round((query[0] + query[1]) * 500)
-            reference = references.nearest_keyframe(home, match.episode_id,
-                                                     round((ref[0] + ref[1]) * 500))
-            if reference is None:
-                break
-            frame = _nearest(frames, query_ms)
-            pairs.setdefault(match.episode_id, []).append(
-                KeyframePair(frame.time_ms, reference[0], frame.rgb if frame.rgb is not None else frame.grey,
-                             reference[1]))
+        wanted += [(match.episode_id, round((q[0] + q[1]) * 500), round((r[0] + r[1]) * 500))
+                   for q, r in spans[:MAX_PAIRS_PER_EPISODE]]
+    try:
+        frames = _query_frames(sample, [q for _, q, _ in wanted], limits, decode)
+    except DecodeError as exc:
+        log.warning("no evidence keyframes from %s: %s", sample, exc)
+        return {}
+    pairs: dict[int, list[KeyframePair]] = {}
+    stopped: set[int] = set()
+    for episode, query_ms, ref_ms in wanted:
+        if episode in stopped:
+            continue
+        reference = references.nearest_keyframe(home, episode, ref_ms)
+        frame = frames.get(query_ms)
+        if reference is None:
+            stopped.add(episode)
+            continue
+        if frame is None:
+            continue
+        pairs.setdefault(episode, []).append(
+            KeyframePair(frame.time_ms, reference[0], frame.rgb if frame.rgb is not None else frame.grey,
+                         reference[1]))
     return pairs
+
+
+def _query_frames(sample: Path, times_ms: list[int], limits: DecodeLimits, decode: str) -> dict[int, SampledFrame]:
+    """Query time → the copy's frame there. Fast: seek to each time (a GOP or two decoded per
+    picture); full, or a file PyAV cannot seek: the whole sample on the 250 ms grid, as before."""
+    if decode == "fast":
+        try:
+            return frames_at(sample, times_ms, max_side=QUERY_FRAME_SIDE, limits=limits)
+        except DecodeError as exc:
+            log.info("seeking %s for keyframes failed (%s); decoding it whole", sample, exc.reason)
+    frames = sample_frames(sample, interval_ms=QUERY_FRAME_STEP_MS, max_side=QUERY_FRAME_SIDE,
+                           limits=limits, colour=True, decode="fast" if decode == "fast" else "full")
+    return {t: _nearest(frames, t) for t in times_ms} if frames else {}
 
 
 def _nearest(frames: list[SampledFrame], time_ms: int) -> SampledFrame:
@@ -107,7 +124,8 @@ class NoticesCasework:
     def open_cases(self, candidate: QueuedCandidate, matches: list[MatchReport], *,
                    session: Session, watermark: LeakReport | None = None) -> list[int]:
         sample = Path(candidate.sample_path) if candidate.sample_path else None
-        pairs = keyframe_pairs(self.settings.home, sample, matches, self.services.limits)
+        pairs = keyframe_pairs(self.settings.home, sample, matches, self.services.limits,
+                               self.settings.fingerprint.decode)
         outcomes = ingest_matches(
             session, candidate=candidate_info(candidate), reports=matches, clock=self.clock,
             settings=self.settings, keyframes=pairs,
