@@ -292,14 +292,10 @@ class Services(Scanning):
 
         Missing keyframes only make evidence poorer, so a failure here is a warning.
         """
-        error = prints.keyframes_error
-        if error is None:
-            try:
-                references.save_keyframes(self.settings.home, episode_id, prints.keyframes)
-            except OSError as exc:
-                error = str(exc)
-        if error is not None:
-            log.warning("episode %d: no reference keyframes kept: %s", episode_id, error)
+        try:
+            references.save_keyframes(self.settings.home, episode_id, prints.keyframes)
+        except OSError as exc:
+            log.warning("episode %d: no reference keyframes kept: %s", episode_id, exc)
 
     def _register_audio(self, episode_id: int, fp: AudioFingerprint) -> None:
         """Store the episode's sound landmarks; an episode without sound is matched by picture only."""

@@ -38,8 +38,7 @@ class EpisodePrints:
 
     video: VideoFingerprint
     audio: AudioFingerprint
-    keyframes: list[tuple[int, np.ndarray]] = field(default_factory=list)  # (time ms, grey image)
-    keyframes_error: str | None = None
+    keyframes: list[tuple[int, np.ndarray]] = field(default_factory=list)  # (time ms, colour image)
 
 
 def _fingerprint_job(path: str, params: FingerprintParams, limits: DecodeLimits, keyframes: bool = False):
