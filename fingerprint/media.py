@@ -4,13 +4,13 @@ PyAV is the default backend (FFmpeg, exact presentation times); OpenCV is the fa
 PyAV refuses. Both sit behind the :class:`VideoSource` protocol, and both serve several grids
 from one decode (the fingerprint's grey frames and the evidence's colour keyframes).
 
-``decode="fast"`` (the default, issue 24) decodes only what the grids need: one thread (the
-process pool is the parallelism), no B-frames for H.264 (``skip_frame="BIDIR"``: x264 never
-predicts a P-frame from a B-frame; if a stream does — a corrupt frame — or its I/P-frames lie
-further apart than the grid step, the rest is decoded with ``"NONREF"``, which drops only frames
-nothing references), the decoded frame nearest each grid point, and the luma plane shrunk by
-OpenCV instead of a full-size swscale (:mod:`fingerprint.grid`). ``decode="full"`` is the path
-before it: every frame, frame threads, the first frame at or after each grid point, swscale.
+``decode="fast"`` (issue 24; opt-in, see ``FingerprintSettings.decode``) decodes only what the
+grids need: one thread (the process pool is the parallelism), no frame that nothing references
+(``skip_frame="NONREF"``; ``"BIDIR"`` was faster but decoded wrong pictures where P-frames
+reference B-frames), the decoded frame nearest each grid point, and the luma plane shrunk by
+OpenCV instead of a full-size swscale (:mod:`fingerprint.grid`). ``decode="full"`` (the
+settings' default): every frame, frame threads, the first frame at or after each grid point,
+swscale.
 """
 from __future__ import annotations
 
