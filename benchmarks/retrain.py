@@ -24,6 +24,7 @@ from dramaguard.settings import Settings
 from fingerprint.descriptor import DIM
 from storage import registry
 from storage.db import make_engine, session_factory, transaction, upgrade
+from fingerprint.extract import ALGORITHM, VERSION  # synthetic vectors stand in for today's prints
 
 FRAMES, VIEWS = 480, 2
 
@@ -50,7 +51,7 @@ def fill_database(settings: Settings, descriptors: int) -> int:
             for number in range(first, min(first + 50, count)):
                 times, vectors = episode(rng)
                 registry.add_episode(work, number=number, source_name=f"{number}.mp4", duration_s=120.0,
-                                     sha256=f"{number:064x}", size_bytes=1, algorithm="synthetic", version=1,
+                                     sha256=f"{number:064x}", size_bytes=1, algorithm=ALGORITHM, version=VERSION,
                                      params={}, times_ms=times, vectors=vectors, session=session)
     engine.dispose()
     return count

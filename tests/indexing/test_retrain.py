@@ -27,6 +27,7 @@ from matcher.index import IndexRebuilt
 from storage import registry
 from storage.daemon import JobRun
 from storage.db import transaction
+from fingerprint.extract import ALGORITHM, VERSION  # synthetic vectors stand in for today's prints
 
 FRAMES = 200
 IVF = {"backend": "faiss-ivf", "nlist": 64, "nprobe": 8, "train_size": 1000, "train_iterations": 4}
@@ -50,7 +51,7 @@ def plant(services: Services, work: str, number: int) -> int:
         episode = registry.add_episode(
             row, number=number, source_name=f"{work}-{number}.mp4", duration_s=FRAMES / 4,
             sha256=hashlib.sha256(f"{work}/{number}".encode()).hexdigest(), size_bytes=1,
-            algorithm="synthetic", version=1, params={}, times_ms=np.arange(FRAMES) * 250,
+            algorithm=ALGORITHM, version=VERSION, params={}, times_ms=np.arange(FRAMES) * 250,
             vectors=vectors(seed), session=session,
         )
         return episode.id
