@@ -14,6 +14,7 @@ PACKAGES = (
     "monitor",
     "indexing",
     "plugins",
+    "workspace",
     "dramaguard",
     "benchmarks",
 )

@@ -13,12 +13,14 @@ FORBIDDEN = {
     "crawler": {"storage", "dramaguard"},
     "matcher": {"storage", "dramaguard", "crawler", "notices"},
     "notices": {"storage", "dramaguard", "crawler"},
-    "storage": {"dramaguard", "monitor", "indexing"},
+    "storage": {"dramaguard", "monitor", "indexing", "workspace"},
     # the pipeline and the index's engine sit between storage and the composition root
-    "indexing": {"dramaguard", "monitor"},
-    "monitor": {"dramaguard"},
+    "indexing": {"dramaguard", "monitor", "workspace"},
+    "monitor": {"dramaguard", "workspace"},
+    # what people do with works and cases: over storage and the pipeline's casework, under the web
+    "workspace": {"dramaguard"},
     # the shared plugin-registry helper imports nothing of the project
-    "plugins": {"fingerprint", "crawler", "matcher", "notices", "storage", "indexing", "monitor", "dramaguard"},
+    "plugins": {"fingerprint", "crawler", "matcher", "notices", "storage", "indexing", "monitor", "workspace", "dramaguard"},
 }
 # the one module of the composition root the layers below it may read: its configuration types
 # (pydantic models that import no project module but ``crawler.terms``)

@@ -1,24 +1,12 @@
-"""Turning case rows into what the API and pages show: evidence keyframes, timelines, notices.
-
-Keyframes are read from the case's evidence package (``evidence.json`` lists them with their
-SHA-256); a file whose bytes no longer match the manifest is refused, never shown as evidence.
-"""
+"""Turning case rows into the API's bodies: a case, its notices and its evidence keyframes' links
+(the evidence itself is read by ``workspace.evidence``, against its sealed manifest)."""
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass
 from pathlib import Path
 
 from dramaguard.web.schemas import CaseDetail, CaseOut, Keyframe, NoticeOut
 from storage.cases import Case, Notice
-from storage.evidence_store import case_package_dir
-
-
-class EvidenceError(Exception):
-    """The evidence package is missing or was changed after it was sealed."""
-
-    expected = True
+from workspace.evidence import manifest
 
 
 def case_out(case: Case) -> CaseOut:
@@ -45,42 +33,12 @@ def notice_out(notice: Notice) -> NoticeOut:
     )
 
 
-def manifest(case: Case, home: Path) -> dict | None:
-    if not case.evidence_dir:
-        return None
-    path = case_package_dir(home, case) / "evidence.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
 def keyframes(case: Case, home: Path, url_for) -> list[Keyframe]:
     data = manifest(case, home) or {}
     return [
         Keyframe(index=i, query_ms=k.get("query_ms", 0), ref_ms=k.get("ref_ms", 0), url=url_for(case.id, i))
         for i, k in enumerate(data.get("keyframes", []), start=1)
     ]
-
-
-def keyframe_bytes(case: Case, home: Path, index: int) -> bytes:
-    """The PNG of keyframe ``index`` (1-based), verified against the sealed manifest."""
-    data = manifest(case, home)
-    frames = (data or {}).get("keyframes", [])
-    if not 1 <= index <= len(frames):
-        raise LookupError(f"case {case.id} has no keyframe {index}")
-    entry = frames[index - 1]
-    root = case_package_dir(home, case).resolve()
-    path = (root / entry["file"]).resolve()
-    if not path.is_relative_to(root):
-        raise EvidenceError(f"case {case.id}: keyframe path leaves the evidence folder")
-    try:
-        body = path.read_bytes()
-    except OSError as exc:
-        raise EvidenceError(f"case {case.id}: keyframe {index} is missing") from exc
-    if hashlib.sha256(body).hexdigest() != entry.get("sha256"):
-        raise EvidenceError(f"case {case.id}: keyframe {index} does not match the evidence manifest")
-    return body
 
 
 def case_detail(case: Case, notices: list[Notice], home: Path, url_for) -> CaseDetail:
@@ -92,33 +50,3 @@ def case_detail(case: Case, notices: list[Notice], home: Path, url_for) -> CaseD
         keyframes=keyframes(case, home, url_for),
         evidence_sha256=case.evidence_sha256,
     )
-
-
-@dataclass(frozen=True)
-class Bar:
-    """One matched segment drawn on a timeline, as percentages of the video's length."""
-
-    left: float
-    width: float
-    label: str
-
-
-def timelines(case: Case) -> tuple[list[Bar], list[Bar], float, float]:
-    """Segments on the copy and on the original, and the two lengths (s) they are drawn against.
-
-    The original's length is the registered episode's; the copy's is not stored, so its bar
-    spans at least to the last matched second.
-    """
-    segments = [s for m in case.matches or [] for s in m.get("segments", [])]
-    ref_s = case.episode.duration_s if case.episode else 0.0
-    ref_s = max([ref_s] + [s["ref_end_ms"] / 1000 for s in segments] + [0.001])
-    query_s = max([s["query_end_ms"] / 1000 for s in segments] + [0.001])
-
-    def bars(side: str, length: float) -> list[Bar]:
-        out = []
-        for s in segments:
-            start, end = s[f"{side}_start_ms"] / 1000, s[f"{side}_end_ms"] / 1000
-            out.append(Bar(100 * start / length, max(0.5, 100 * (end - start) / length), f"{start:.1f}–{end:.1f} s"))
-        return out
-
-    return bars("query", query_s), bars("ref", ref_s), query_s, ref_s

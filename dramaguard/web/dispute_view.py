@@ -6,10 +6,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from dramaguard.web.deps import Principal
-from dramaguard.web.disputes import DECIDABLE, DISPUTABLE, dispute_of, same_uploader_count, uploader_key
 from dramaguard.web.roles import Cap, can
 from notices.lifecycle import CaseState
 from storage.cases import Case
+from workspace.disputes import DECIDABLE, DISPUTABLE, dispute_of, same_uploader_count, uploader_key
 
 
 def dispute_context(case: Case, principal: Principal, session: Session) -> dict:

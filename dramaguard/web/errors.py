@@ -14,6 +14,10 @@ from starlette.responses import Response
 
 from dramaguard.web.deps import _from_cookie
 from dramaguard.web.ui import render
+from workspace.errors import Conflict, Invalid, NotFound, WorkspaceError
+
+STATUS_OF = {NotFound: 404, Conflict: 409, Invalid: 422}
+"""The one place a workspace refusal becomes an HTTP status."""
 
 
 def _is_api(request: Request) -> bool:
@@ -40,6 +44,11 @@ def install(app: FastAPI) -> None:
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response
+
+    @app.exception_handler(WorkspaceError)
+    async def _refused(request: Request, exc: WorkspaceError) -> Response:
+        code = next((c for kind, c in STATUS_OF.items() if isinstance(exc, kind)), 400)
+        return await _http(request, StarletteHTTPException(code, str(exc)))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -11,11 +11,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sqlalchemy import select
 
-from dramaguard.web.case_pdf import case_pdf
 from dramaguard.web.deps import DB, Principal, allow, not_found
 from dramaguard.web.formatting import csv_cell, episode_label, state_label, when_in, zone_for
 from dramaguard.web.i18n import pick_language, translator
-from dramaguard.web.review import decide, send_due_notices
+from dramaguard.web.review import send_due_notices
 from dramaguard.web.roles import Cap
 from dramaguard.web.ui import AnyUser, Csrf, ReviewerUser, render
 from dramaguard.web.forms import Text
@@ -24,6 +23,8 @@ from storage import scoped
 from storage.base import utcnow
 from storage.cases import RegistrationReceiptRow
 from storage.case_search import DEADLINES, FIGURES, CaseFilter, case_platforms, search_cases
+from workspace.case_pdf import case_pdf
+from workspace.review import decide
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 50
@@ -110,7 +111,7 @@ def bulk_review_form(
         if case is None or case.state != CaseState.PENDING_REVIEW:
             skipped += 1
             continue
-        decide(case, approve=decision == "approve", note=note, principal=principal, session=session)
+        decide(case, approve=decision == "approve", note=note, actor=principal, session=session)
         done += 1
     if decision == "approve" and done:
         background.add_task(send_due_notices, request.app)

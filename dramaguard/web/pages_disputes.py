@@ -10,13 +10,13 @@ from pydantic import BaseModel, Field
 
 from dramaguard.web.casefiles import case_out
 from dramaguard.web.deps import DB, Disputers, Principal, allow, not_found
-from dramaguard.web.disputes import decide_dispute, record_counter_notice, repeat_infringers
 from dramaguard.web.roles import Cap
 from dramaguard.web.schemas import CaseOut
 from dramaguard.web.ui import AnyUser, Csrf, render
 from dramaguard.web.forms import Line, Text
 from storage import scoped
 from storage.base import utcnow
+from workspace.disputes import decide_dispute, record_counter_notice, repeat_infringers
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["disputes"])

@@ -9,7 +9,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from dramaguard.web.deps import DB, not_found
-from dramaguard.web.exclusions import add_exclusion
 from dramaguard.web.forms import Line, Text, split_names
 from dramaguard.web.schemas import ExclusionIn, PolicyIn
 from dramaguard.web.ui import AnyUser, Csrf, RuleUser, render
@@ -19,6 +18,7 @@ from storage import cases as repo
 from storage import scoped
 from storage.auth import Role
 from storage.models import RightsHolder
+from workspace.works import add_exclusion
 
 router = APIRouter(include_in_schema=False)
 
@@ -143,7 +143,7 @@ def exclusion_add(
         raise _form_error(exc) from None
     except ValueError:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "end_s") from None
-    add_exclusion(work, body, session=session)
+    add_exclusion(work, **body.model_dump(), session=session)
     return _back(request, work.id)
 
 

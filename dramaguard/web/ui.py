@@ -17,13 +17,12 @@ from starlette.concurrency import run_in_threadpool
 from sqlalchemy import select
 
 from dramaguard.web import dashboard
-from dramaguard.web.casefiles import keyframes, timelines
-from dramaguard.web.review import decide, send_due_notices, send_notice_again
+from dramaguard.web.casefiles import keyframes
+from dramaguard.web.review import send_due_notices
 from dramaguard.web.onboarding import case_notice_context
 from dramaguard.web.deps import DB, SESSION_COOKIE, Principal, allow, check_form_csrf, get_services, not_found
 from dramaguard.web.forms import shown, Line, Text, split_names
 from dramaguard.web.dispute_view import dispute_context
-from dramaguard.web.works_edit import update_work
 from dramaguard.web.formatting import episode_label, state_label, when_in, zone_for
 from dramaguard.web.roles import Cap, can
 from dramaguard.web.i18n import LANG_COOKIE, LANGUAGES, pick_language, translator
@@ -38,6 +37,9 @@ from storage.base import utcnow
 from storage.db import transaction
 from storage.models import RightsHolder, Work
 from storage.uploads import jobs_for_work
+from workspace.evidence import timelines
+from workspace.review import decide, send_notice_again
+from workspace.works import update_work
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
@@ -263,7 +265,7 @@ def review_form(
     if case is None:
         raise not_found("case")
     approve = decision == "approve"
-    decide(case, approve=approve, note=note, principal=principal, session=session,
+    decide(case, approve=approve, note=note, actor=principal, session=session,
            allowlist_uploader=allowlist_uploader)
     if approve:
         background.add_task(send_due_notices, request.app)
@@ -275,7 +277,7 @@ def review_form(
 def send_again_form(notice_id: int, request: Request, background: BackgroundTasks, principal: ReviewerUser,
                     session: DB) -> RedirectResponse:
     """A refused notice goes out again (its cause fixed); back to its case, whose panel polls."""
-    notice = send_notice_again(notice_id, principal=principal, session=session)
+    notice = send_notice_again(notice_id, actor=principal, session=session)
     background.add_task(send_due_notices, request.app)
     case_id = notice.items[0].case_id
     return RedirectResponse(request.url_for("case_page", case_id=case_id), status.HTTP_303_SEE_OTHER)

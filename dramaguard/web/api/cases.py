@@ -6,14 +6,16 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Query, Request, status
 from fastapi.responses import Response
 
-from dramaguard.web.casefiles import EvidenceError, case_detail, case_out, keyframe_bytes, notice_out
+from dramaguard.web.casefiles import case_detail, case_out, notice_out
 from dramaguard.web.deps import DB, Anyone, Principal, Reviewers, not_found
-from dramaguard.web.review import decide, send_due_notices, send_notice_again
+from dramaguard.web.review import send_due_notices
 from dramaguard.web.schemas import CaseDetail, CaseOut, Error, Note, NoticeDetail, NoticeOut, RejectIn
 from notices.lifecycle import CaseState
 from storage import scoped
 from storage.base import utcnow
 from storage.case_search import CaseFilter, search_cases
+from workspace.evidence import EvidenceError, keyframe_bytes
+from workspace.review import decide, send_notice_again
 
 router = APIRouter(tags=["cases"])
 CONFLICT = {409: {"model": Error, "description": "the case is not waiting for review"}}
@@ -88,7 +90,7 @@ def approve_case(case_id: int, body: Note, request: Request, background: Backgro
                  principal: Reviewers, session: DB) -> CaseOut:
     """Approve: the notice is due at once and is sent in the background (see the case's notices)."""
     case = _case_or_404(case_id, principal, session)
-    decide(case, approve=True, note=body.note, principal=principal, session=session)
+    decide(case, approve=True, note=body.note, actor=principal, session=session)
     background.add_task(send_due_notices, request.app)
     return case_out(case)
 
@@ -98,7 +100,7 @@ def reject_case(case_id: int, body: RejectIn, principal: Reviewers, session: DB)
     """Reject: remembered as a false positive, so the same upload is never raised again."""
     case = _case_or_404(case_id, principal, session)
     decide(case, approve=False, note=body.note, allowlist_uploader=body.allowlist_uploader,
-           principal=principal, session=session)
+           actor=principal, session=session)
     return case_out(case)
 
 
@@ -126,6 +128,6 @@ def get_notice(notice_id: int, principal: Anyone, session: DB) -> NoticeDetail:
 def send_notice_again_api(notice_id: int, request: Request, background: BackgroundTasks, principal: Reviewers,
                           session: DB) -> NoticeOut:
     """Send a notice refused for good again, once its cause is fixed (same notice number and key)."""
-    notice = send_notice_again(notice_id, principal=principal, session=session)
+    notice = send_notice_again(notice_id, actor=principal, session=session)
     background.add_task(send_due_notices, request.app)
     return notice_out(notice)

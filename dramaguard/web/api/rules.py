@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, status
 
 from dramaguard.web.deps import DB, Anyone, RuleEditors, not_found
-from dramaguard.web.exclusions import add_exclusion
 from dramaguard.web.schemas import AllowIn, AllowOut, ExclusionIn, ExclusionOut, PolicyIn, PolicyOut
 from notices.allowlist import AllowEntry
 from notices.policy import PolicyRule
@@ -13,6 +12,7 @@ from storage import cases as repo
 from storage import scoped
 from storage.auth import Role
 from storage.models import RightsHolder
+from workspace.works import add_exclusion
 
 router = APIRouter(tags=["rules"])
 
@@ -90,7 +90,7 @@ def create_exclusion(work_id: int, body: ExclusionIn, principal: RuleEditors, se
     work = scoped.get_work(work_id, holder_id=principal.scope, session=session)
     if work is None:
         raise not_found("work")
-    return add_exclusion(work, body, session=session)
+    return add_exclusion(work, **body.model_dump(), session=session)
 
 
 @router.delete("/exclusions/{exclusion_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -8,13 +8,13 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from dramaguard.web.deps import DB, Anyone, Owners, get_services, not_found
-from dramaguard.web.works_edit import update_work
 from dramaguard.web.schemas import UNPROCESSABLE, Error, EpisodeOut, Receipt, UploadOut, WorkDetail, WorkIn, WorkOut, WorkPatch
 from storage import scoped
 from storage.auth import Role
 from storage.db import transaction
 from storage.models import RightsHolder, Work
 from storage.uploads import UploadJob, get_job, jobs_for_work
+from workspace.works import update_work
 
 router = APIRouter(tags=["works"])
 

@@ -1,4 +1,4 @@
-"""Disputes and repeat infringers, wired to the case state machine and its audit log.
+"""Disputes and repeat infringers, over the case state machine and its audit log.
 
 A counter-notice against a sent notice moves the case to ``counter_noticed`` and, as the legal
 user recording it works for the rights holder, straight on to ``forwarded``, with the restore
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import HTTPException, status
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -20,6 +19,7 @@ from notices.lifecycle import CaseEvent, CaseState
 from storage import cases as repo
 from storage import scoped
 from storage.cases import Case
+from workspace.errors import Conflict, NotFound
 
 DISPUTABLE = frozenset({CaseState.NOTIFIED, CaseState.NOT_REMOVED, CaseState.ESCALATED, CaseState.REMOVED})
 DECIDABLE = frozenset({CaseState.FORWARDED})
@@ -29,9 +29,9 @@ def record_counter_notice(case: Case, *, notice_id: int, sender: str, contact: s
                           received_at: datetime, actor: str, now: datetime, session: Session) -> CaseState:
     notice = next((n for n in scoped.notices_for_case(case.id, session=session) if n.id == notice_id), None)
     if notice is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "notice not found for this case")
+        raise NotFound("notice not found for this case")
     if CaseState(case.state) not in DISPUTABLE:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"case {case.id} is {case.state}: no notice to dispute")
+        raise Conflict(f"case {case.id} is {case.state}: no notice to dispute")
     window = restore_window(received_at)
     detail = {"notice": notice.public_id, "sender": sender, "contact": contact, "statement": statement,
               "received_at": received_at.isoformat(), "restore_from": window.restore_from.isoformat(),
@@ -48,7 +48,7 @@ def decide_dispute(case: Case, *, court: bool, note: str, actor: str, now: datet
     try:
         state = repo.transition(session, case, event, actor=actor, at=now, detail={"note": note})
     except IllegalTransition:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"case {case.id} is {case.state}: no dispute to decide") from None
+        raise Conflict(f"case {case.id} is {case.state}: no dispute to decide") from None
     case.legal_action = court
     return state
 

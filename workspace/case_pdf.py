@@ -19,9 +19,9 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from dramaguard.web.casefiles import EvidenceError, keyframe_bytes, manifest, timelines
 from notices.pdf import _register_font  # the embedded CJK font the notices use
 from storage.cases import Case, Notice, RegistrationReceiptRow
+from workspace.evidence import EvidenceError, keyframe_bytes, manifest, timelines
 
 
 def _styles() -> dict[str, ParagraphStyle]:
