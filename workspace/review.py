@@ -64,3 +64,17 @@ def send_notice_again(notice_id: int, *, actor: Actor, session: Session) -> Noti
         raise Conflict(str(exc)) from exc
     log.info("notice %s sent again by user %s", notice.public_id, actor.user_id)
     return notice
+
+
+def decide_many(case_ids: list[int], *, approve: bool, note: str, actor: Actor, session: Session) -> tuple[int, int]:
+    """Bulk review: every case of ``case_ids`` the actor may see that still waits for review is
+    decided; the others (decided meanwhile, another tenant's, unknown) are skipped. (done, skipped)."""
+    done = skipped = 0
+    for case_id in dict.fromkeys(case_ids):
+        case = scoped.get_case(case_id, holder_id=actor.scope, session=session)
+        if case is None or case.state != CaseState.PENDING_REVIEW:
+            skipped += 1
+            continue
+        decide(case, approve=approve, note=note, actor=actor, session=session)
+        done += 1
+    return done, skipped

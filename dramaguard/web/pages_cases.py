@@ -24,7 +24,7 @@ from storage.base import utcnow
 from storage.cases import RegistrationReceiptRow
 from storage.case_search import DEADLINES, FIGURES, CaseFilter, case_platforms, search_cases
 from workspace.case_pdf import case_pdf
-from workspace.review import decide
+from workspace.review import decide_many
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 50
@@ -105,14 +105,7 @@ def bulk_review_form(
     back: Annotated[str, Form(max_length=2000)] = "",
 ) -> RedirectResponse:
     """Decide every ticked case waiting for review; others (decided meanwhile, foreign) are skipped."""
-    done = skipped = 0
-    for cid in dict.fromkeys(case_id):
-        case = scoped.get_case(cid, holder_id=principal.scope, session=session)
-        if case is None or case.state != CaseState.PENDING_REVIEW:
-            skipped += 1
-            continue
-        decide(case, approve=decision == "approve", note=note, actor=principal, session=session)
-        done += 1
+    done, skipped = decide_many(case_id, approve=decision == "approve", note=note, actor=principal, session=session)
     if decision == "approve" and done:
         background.add_task(send_due_notices, request.app)
     query = back if back.startswith("?") else "?"
