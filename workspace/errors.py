@@ -19,5 +19,9 @@ class Conflict(WorkspaceError):
     """The record is in a state that does not allow the request (a decided case, a sent notice)."""
 
 
+class Unnamed(WorkspaceError):
+    """The request does not name what it must (an admin acting for a tenant names the tenant)."""
+
+
 class Invalid(WorkspaceError):
     """The input itself is wrong (an interval that ends before it starts, an empty title)."""

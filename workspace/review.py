@@ -19,6 +19,7 @@ from notices.clock import SystemClock
 from notices.lifecycle import CaseState
 from storage import cases as repo
 from storage import scoped
+from storage.auth import Role
 from storage.base import utcnow
 from storage.cases import Case, Notice
 from workspace.errors import Conflict, NotFound
@@ -27,10 +28,13 @@ log = logging.getLogger(__name__)
 
 
 class Actor(Protocol):
-    """Who decides: their e-mail goes into the audit log, ``scope`` limits what they reach."""
+    """Who acts (the web's ``Principal``): their e-mail goes into the audit log, ``scope`` limits
+    what they reach (``None``: every tenant, admins only)."""
 
     user_id: int
     email: str
+    role: Role
+    holder_id: int | None
 
     @property
     def scope(self) -> int | None: ...

@@ -14,10 +14,14 @@ from starlette.responses import Response
 
 from dramaguard.web.deps import _from_cookie
 from dramaguard.web.ui import render
-from workspace.errors import Conflict, Invalid, NotFound, WorkspaceError
+from workspace.errors import Conflict, Invalid, NotFound, Unnamed, WorkspaceError
 
-STATUS_OF = {NotFound: 404, Conflict: 409, Invalid: 422}
-"""The one place a workspace refusal becomes an HTTP status."""
+STATUS_OF = {Unnamed: 400, NotFound: 404, Conflict: 409, Invalid: 422}
+
+
+def status_of(exc: WorkspaceError) -> int:
+    """The one place a workspace refusal becomes an HTTP status."""
+    return next((code for kind, code in STATUS_OF.items() if isinstance(exc, kind)), 400)
 
 
 def _is_api(request: Request) -> bool:
@@ -47,8 +51,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(WorkspaceError)
     async def _refused(request: Request, exc: WorkspaceError) -> Response:
-        code = next((c for kind, c in STATUS_OF.items() if isinstance(exc, kind)), 400)
-        return await _http(request, StarletteHTTPException(code, str(exc)))
+        return await _http(request, StarletteHTTPException(status_of(exc), str(exc)))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

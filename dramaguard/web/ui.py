@@ -19,7 +19,6 @@ from sqlalchemy import select
 from dramaguard.web import dashboard
 from dramaguard.web.casefiles import keyframes
 from dramaguard.web.review import send_due_notices
-from dramaguard.web.onboarding import case_notice_context
 from dramaguard.web.deps import DB, SESSION_COOKIE, Principal, allow, check_form_csrf, get_services, not_found
 from dramaguard.web.forms import shown, Line, Text, split_names
 from dramaguard.web.dispute_view import dispute_context
@@ -38,6 +37,7 @@ from storage.db import transaction
 from storage.models import RightsHolder, Work
 from storage.uploads import jobs_for_work
 from workspace.evidence import timelines
+from workspace.onboarding import case_notice_context
 from workspace.review import decide, send_notice_again
 from workspace.works import update_work
 
@@ -235,7 +235,7 @@ def _case_page_context(request: Request, principal: Principal, case_id: int, ses
         "notices": scoped.notices_for_case(case.id, session=session),
         "can_review": can(principal.role, Cap.REVIEW) and case.state == CaseState.PENDING_REVIEW,
         **dispute_context(case, principal, session),
-        **case_notice_context(request, principal, case, session),
+        **case_notice_context(session, request.app.state.settings, case),
     }
 
 

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from dramaguard.web import onboarding
+from dramaguard.web.errors import status_of
 from dramaguard.web.deps import DB, Principal, allow, check_form_csrf, not_found
 from dramaguard.web.roles import Cap
 from dramaguard.web.ui import render, templates
@@ -29,6 +29,8 @@ from storage.claimants import (
     proofs_for,
     save_profile,
 )
+from workspace import onboarding
+from workspace.errors import WorkspaceError
 
 router = APIRouter(include_in_schema=False)
 AnyUser = Annotated[Principal, Depends(allow(Cap.READ, ui=True))]
@@ -107,11 +109,10 @@ async def proof_upload_form(
     try:
         onboarding.save_proof(session, principal, home=settings.home, holder_id=holder, work_id=work, kind=kind,
                               filename=file.filename or "proof", data=data, cap=cap)
-    except HTTPException as exc:
+    except WorkspaceError as exc:
         if work is not None:
-            return _work_docs(request, principal, session, work, error=str(exc.detail), status_code=exc.status_code)
-        return _claimant_page(request, principal, session, holder, error=str(exc.detail),
-                              status_code=exc.status_code)
+            return _work_docs(request, principal, session, work, error=str(exc), status_code=status_of(exc))
+        return _claimant_page(request, principal, session, holder, error=str(exc), status_code=status_of(exc))
     if work is not None:
         return RedirectResponse(request.url_for("work_docs_page", work_id=work), status.HTTP_303_SEE_OTHER)
     return RedirectResponse(request.url_for("claimant_page").include_query_params(holder_id=holder),
@@ -171,14 +172,14 @@ def readiness_fragment(work_id: int, request: Request, principal: AnyUser, sessi
 
 @router.get("/alerts", response_class=HTMLResponse, name="alerts_page")
 def alerts_page(request: Request, principal: AnyUser, session: DB) -> HTMLResponse:
-    found = onboarding.case_problems(session, request, holder_id=principal.scope)
+    found = onboarding.case_problems(session, request.app.state.settings, holder_id=principal.scope)
     return _render(request, "alerts.html", principal, problems=found)
 
 
 @router.get("/problems", response_class=HTMLResponse, name="problems_fragment")
 def problems_fragment(request: Request, principal: AnyUser, session: DB) -> HTMLResponse:
     """The problems panel alone (the review queue loads it)."""
-    found = onboarding.case_problems(session, request, holder_id=principal.scope)
+    found = onboarding.case_problems(session, request.app.state.settings, holder_id=principal.scope)
     return _render(request, "_problems.html", principal, problems=found)
 
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from monitor.notice_content import desk_for
-from dramaguard.web import onboarding
+from dramaguard.web.onboarding import read_capped
 from dramaguard.web.deps import DB, Anyone, Owners, get_services, not_found
 from dramaguard.web.schemas import UNPROCESSABLE, Error
 from notices.platforms import build_registry
@@ -23,6 +23,7 @@ from storage import cases as repo
 from storage import scoped
 from storage.claimants import ProofInUse, cited_proof_ids, delete_proof, profile_gaps, proofs_for, save_profile
 from storage.db import transaction
+from workspace import onboarding
 
 router = APIRouter(tags=["claimants"])
 Text = Annotated[str, Field(max_length=500)]
@@ -143,7 +144,7 @@ async def upload_proof(
     """Upload a registration certificate, licence chain, authorisation letter, business licence
     or the seal image; judged by content, hashed, kept in the data home."""
     services = get_services(request)
-    data = await onboarding.read_capped(request, services.settings.notices.max_proof_bytes)
+    data = await read_capped(request, services.settings.notices.max_proof_bytes)
 
     def save() -> ProofOut:
         with transaction(services.sessions) as session:
@@ -213,7 +214,7 @@ def _preview(case_id: int, request: Request, principal, session, lang: str | Non
     case = scoped.get_case(case_id, holder_id=principal.scope, session=session)
     if case is None:
         raise not_found("case")
-    rendered, gaps = onboarding.preview_or_gaps(session, case, request, lang)
+    rendered, gaps = onboarding.preview_or_gaps(session, case, request.app.state.settings, lang)
     if rendered is None:
         raise HTTPException(status.HTTP_409_CONFLICT, {"blocked": True, "missing": gaps})
     return rendered
@@ -251,4 +252,4 @@ def notice_file(notice_id: int, kind: Annotated[str, Path(pattern="^(notice|evid
 @router.get("/problems")
 def list_problems(request: Request, principal: Anyone, session: DB) -> list[dict]:
     """Blocked notices, deliveries given up or retrying, deadlines at risk — each with what to do."""
-    return [p.as_dict() for p in onboarding.case_problems(session, request, holder_id=principal.scope)]
+    return [p.as_dict() for p in onboarding.case_problems(session, request.app.state.settings, holder_id=principal.scope)]
