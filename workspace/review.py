@@ -8,6 +8,7 @@ sent exactly once.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -38,6 +39,20 @@ class Actor(Protocol):
 
     @property
     def scope(self) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class Operator:
+    """The server's operator at its shell (the CLI): every tenant, recorded as ``cli``."""
+
+    user_id: int = 0
+    email: str = "cli"
+    role: Role = Role.ADMIN
+    holder_id: int | None = None
+    scope: int | None = None
+
+
+OPERATOR = Operator()
 
 
 def decide(case: Case, *, approve: bool, note: str, actor: Actor, session: Session,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -12,8 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dramaguard.settings import Settings
-from notices.completeness import ELEMENTS
-from notices.proofs import ProofKind, ProofRefused
+from notices.proofs import ProofKind
 from storage import cases as repo
 from storage.claimants import (
     PROFILE_FIELDS,
@@ -25,11 +23,13 @@ from storage.claimants import (
     proofs_for,
     readiness,
     save_profile,
-    store_proof,
 )
 from storage.db import transaction
 from dramaguard.cli.console import fail, open_store, out
 from storage.models import RightsHolder, Work
+from workspace.errors import WorkspaceError
+from workspace.onboarding import element, save_proof
+from workspace.review import OPERATOR
 
 claimant_app = typer.Typer(help="Who signs a rights holder's notices (claimant profile).", no_args_is_help=True)
 proofs_app = typer.Typer(help="Ownership proofs (registration certificates, licences, seal).", no_args_is_help=True)
@@ -52,7 +52,7 @@ def _holder(session: Session, name: str) -> RightsHolder:
 
 
 def _describe(codes: list[str]) -> list[str]:
-    return [f"{ELEMENTS[c].en} ({ELEMENTS[c].law})" if c in ELEMENTS else c for c in codes]
+    return [f"{e['en']} ({e['law']})" if e["law"] else e["en"] for e in map(element, codes)]
 
 
 @claimant_app.command("show")
@@ -114,13 +114,13 @@ def add_command(
             if found is None:
                 raise fail(f"{holder} has no work titled {work!r}")
             work_id = found.id
-        if file.stat().st_size > settings.notices.max_proof_bytes:
-            raise fail(f"{file} is larger than {settings.notices.max_proof_bytes} bytes")
+        cap = settings.notices.max_proof_bytes
+        if file.stat().st_size > cap:
+            raise fail(f"{file} is larger than {cap} bytes")
         try:
-            proof = store_proof(session, home=settings.home, holder_id=row.id, work_id=work_id, kind=kind,
-                                filename=file.name, data=file.read_bytes(), uploaded_by="cli",
-                                at=datetime.now(UTC), max_bytes=settings.notices.max_proof_bytes)
-        except ProofRefused as exc:
+            proof = save_proof(session, OPERATOR, home=settings.home, holder_id=row.id, work_id=work_id, kind=kind,
+                               filename=file.name, data=file.read_bytes(), cap=cap)
+        except WorkspaceError as exc:
             raise fail(f"{file}: {exc}") from exc
         out.print(f"proof {proof.id}: {proof.kind} {proof.filename} sha256 {proof.sha256}", highlight=False)
 
