@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from dramaguard.cli.console import err, out
 from dramaguard.logs import configure_logging
 from indexing.catalogue import Services
 from indexing.reports import RegisterResult
@@ -40,8 +40,6 @@ app.add_typer(works_app, name="works")
 index_app = typer.Typer(help="The frame index.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 
 @app.callback()
