@@ -83,7 +83,7 @@ def counter_notice_form(
         received = (datetime.combine(datetime.strptime(received_on, "%Y-%m-%d").date(), time(12), UTC)
                     if received_on else utcnow())
     except ValueError:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "received_on") from None
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "received_on") from None
     record_counter_notice(case, notice_id=notice_id, sender=sender.strip(), contact=contact.strip(),
                           statement=statement.strip(), received_at=received, actor=principal.email,
                           now=utcnow(), session=session)

@@ -87,7 +87,7 @@ def _back(request: Request, work_id: int) -> RedirectResponse:
 
 def _form_error(exc: ValidationError) -> HTTPException:
     fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, fields)
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, fields)
 
 
 @router.post("/works/{work_id}/policy", dependencies=[Csrf], name="policy_add")
@@ -142,7 +142,7 @@ def exclusion_add(
     except ValidationError as exc:
         raise _form_error(exc) from None
     except ValueError:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "end_s") from None
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "end_s") from None
     add_exclusion(work, **body.model_dump(), session=session)
     return _back(request, work.id)
 

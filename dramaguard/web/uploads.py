@@ -70,7 +70,7 @@ class UploadWorker:
         """
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.limit_bytes:
-            raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, self._too_large())
+            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, self._too_large())
         if declared and declared.isdigit() and int(declared) > shutil.disk_usage(self.root).free:
             raise HTTPException(status.HTTP_507_INSUFFICIENT_STORAGE, self._disk_full())
         self._take_place()
@@ -83,7 +83,7 @@ class UploadWorker:
                 async for chunk in request.stream():
                     size += len(chunk)
                     if size > self.limit_bytes:
-                        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, self._too_large())
+                        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, self._too_large())
                     handle.write(chunk)
             if size == 0:
                 raise HTTPException(status.HTTP_400_BAD_REQUEST, "the request body (the video file) is empty")

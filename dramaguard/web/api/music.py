@@ -88,7 +88,7 @@ async def add_music(
                 async for chunk in request.stream():
                     size += len(chunk)
                     if size > MAX_TRACK_BYTES:
-                        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "a music track is at most 64 MiB")
+                        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "a music track is at most 64 MiB")
                     handle.write(chunk)
         except ClientDisconnect:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, "the upload ended before its body was complete") from None
