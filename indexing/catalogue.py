@@ -15,11 +15,11 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
-from dramaguard.settings import Settings
 from fingerprint import DecodeError, FingerprintParams
 from fingerprint.audio import AudioFingerprint
 from matcher.music import Owner
@@ -27,6 +27,7 @@ from fingerprint.descriptor import DIM
 from fingerprint.media import DecodeLimits
 from indexing import claiming, retrain
 from indexing.audio import AudioLibrary
+from indexing.config import CatalogueConfig
 from indexing.fingerprinting import EpisodePrints, _fingerprint_job, sha256_file
 from indexing.procs import die_with_parent
 from indexing.reports import (RegisterResult)
@@ -44,6 +45,7 @@ from storage.db import make_engine, session_factory, transaction, upgrade
 
 log = logging.getLogger(__name__)
 
+ConfigT = TypeVar("ConfigT", bound=CatalogueConfig)  # the caller's settings come back as given
 POOL_MIN_FILES = 3  # below this, starting worker processes costs more than it saves
 
 
@@ -53,11 +55,11 @@ class RegistrationError(Exception):
     expected = True
 
 
-class Services(Scanning):
+class Services(Scanning, Generic[ConfigT]):
     """Engine, sessions, index and matcher built from one ``Settings``; a context manager."""
 
-    def __init__(self, settings: Settings, *, reconcile: bool = True) -> None:
-        self.settings = settings
+    def __init__(self, settings: ConfigT, *, reconcile: bool = True) -> None:
+        self.settings: ConfigT = settings
         settings.home.mkdir(parents=True, exist_ok=True)
         self.engine = make_engine(settings.resolved_database_url)
         upgrade(self.engine)
@@ -90,10 +92,10 @@ class Services(Scanning):
                 self._catalogue = registry.episode_catalogue(session=session)
 
     @classmethod
-    def open(cls, settings: Settings) -> Services:
+    def open(cls, settings: ConfigT) -> Services[ConfigT]:
         return cls(settings)
 
-    def __enter__(self) -> Services:
+    def __enter__(self) -> Services[ConfigT]:
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -329,7 +331,7 @@ class Services(Scanning):
 
 
 @contextmanager
-def open_services(settings: Settings) -> Iterator[Services]:
+def open_services(settings: ConfigT) -> Iterator[Services[ConfigT]]:
     services = Services.open(settings)
     try:
         yield services

@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from indexing.catalogue import Services
 
 from indexing.fingerprinting import sha256_file
-from dramaguard.settings import Settings
+from indexing.config import CatalogueConfig
 from indexing.storecheck import StoreReport, check_store, remove_drift
 from sqlalchemy import select
 
@@ -67,7 +67,7 @@ class CheckReport:
                 "store": self.store.__dict__, "ok": self.ok}
 
 
-def check(settings: Settings, *, repair: bool = False, grace_s: float = 300.0) -> CheckReport:
+def check(settings: CatalogueConfig, *, repair: bool = False, grace_s: float = 300.0) -> CheckReport:
     """Compare the database with the index and the home's files (storecheck), and verify every
     stored fingerprint's digest; ``repair`` re-syncs the index and removes orphans and leftovers
     older than ``grace_s`` (younger ones may belong to a write still in progress)."""
@@ -96,12 +96,12 @@ def check(settings: Settings, *, repair: bool = False, grace_s: float = 300.0) -
         services.close()
 
 
-def _sqlite_path(settings: Settings) -> Path | None:
+def _sqlite_path(settings: CatalogueConfig) -> Path | None:
     url = settings.resolved_database_url
     return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
 
 
-def backup(settings: Settings, archive: Path) -> dict:
+def backup(settings: CatalogueConfig, archive: Path) -> dict:
     """Write a verified archive of the home; returns the manifest."""
     home = settings.home
     if not home.is_dir():
@@ -146,7 +146,7 @@ def backup(settings: Settings, archive: Path) -> dict:
     return manifest
 
 
-def restore(archive: Path, settings: Settings, *, force: bool = False) -> dict:
+def restore(archive: Path, settings: CatalogueConfig, *, force: bool = False) -> dict:
     """Unpack a backup into the home after verifying every file against the manifest."""
     home = settings.home
     if home.exists() and any(home.iterdir()) and not force:

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor import notice_blocks, notice_content
-from dramaguard.settings import NoticeSettings, Settings
+from monitor.config import MonitorConfig, NoticeSettings
 from indexing.reports import MatchReport
 from monitor.followup import casework_metrics, recheck_removals, run_watchdog
 from monitor.notice_claims import build_channels, claim_due_notices, notice_document, preview_notice
@@ -81,7 +81,7 @@ def ingest_matches(
     candidate: CandidateInfo,
     reports: Sequence[MatchReport],
     clock: Clock,
-    settings: Settings,
+    settings: MonitorConfig,
     keyframes: Mapping[int, list[KeyframePair]] | None = None,
     watermark: Mapping | None = None,
     actor: str = "matcher",
@@ -102,7 +102,7 @@ def ingest_matches(
 
 
 def _ingest_work(session: Session, work_id: int, candidate: CandidateInfo,
-                 reports: list[MatchReport], clock: Clock, settings: Settings,
+                 reports: list[MatchReport], clock: Clock, settings: MonitorConfig,
                  keyframes: Mapping[int, list[KeyframePair]], watermark: Mapping | None,
                  actor: str) -> Outcome:
     work = session.get(Work, work_id)
@@ -162,7 +162,7 @@ def _set_match_facts(case: Case, best: EpisodeMatch, matches: list[EpisodeMatch]
 
 def _open_case(session: Session, work: Work, candidate: CandidateInfo, action: Action,
                reason: str, best: EpisodeMatch, matches: list[EpisodeMatch], now,
-               settings: Settings) -> Case:
+               settings: MonitorConfig) -> Case:
     policy = deadline_policy(settings.notices)
     case = Case(
         holder_id=work.holder_id, work_id=work.id, platform=candidate.platform,
@@ -194,7 +194,7 @@ def _receipt_citations(session: Session, episode_ids: list[int], now) -> list[di
 
 def _attach_evidence(session: Session, case: Case, candidate: CandidateInfo,
                      matches: list[EpisodeMatch], keyframes: Mapping[int, list[KeyframePair]],
-                     watermark: Mapping | None, now, settings: Settings) -> None:
+                     watermark: Mapping | None, now, settings: MonitorConfig) -> None:
     package_id = evidence_id(case.id)
     directory = package_dir(settings.home, package_id)
     if directory.exists():

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dramaguard.settings import NoticeSettings
+from monitor.config import NoticeSettings
 from notices.casework import (
     deadline_policy,
     decide_check,

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dramaguard.settings import NoticeSettings
+from monitor.config import NoticeSettings
 from monitor import notice_blocks, notice_content
 from notices.allowlist import allowed_by
 from notices.casework import (

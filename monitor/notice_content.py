@@ -16,7 +16,7 @@ from pypdf import PdfWriter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dramaguard.settings import NoticeSettings
+from monitor.config import NoticeSettings
 from notices.clock import Clock
 from notices.document import (
     Addressee,

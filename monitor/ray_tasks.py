@@ -32,7 +32,7 @@ from crawler.base import Platform, PlatformConfig
 from crawler.errors import CrawlError
 from crawler.models import Candidate, Sample
 from crawler.registry import platform_class
-from dramaguard.settings import Settings
+from monitor.config import MonitorConfig
 from fingerprint import DecodeError, VideoFingerprint
 from indexing import retrain
 from indexing.catalogue import Services
@@ -69,7 +69,7 @@ def _sample_job(name: str, config: PlatformConfig, candidate: Candidate, dest_di
 class IndexActor:
     """Holds one ``Services`` (index, catalogue, sound library) and matches fingerprints against it."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: MonitorConfig):
         self.services = Services(settings)
 
     def report(self, path: str, fp: VideoFingerprint, min_score: float) -> ScanReport:
