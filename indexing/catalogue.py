@@ -36,11 +36,11 @@ from matcher.backends import make_index
 from matcher.index import IndexRebuilt
 from matcher.match import MatchParams, QueryMatcher
 from storage import references, registry
+from storage.receipts import issue_receipt
 from storage.registry import Removal
 from storage.audio import add_audio_fingerprint
 from storage.models import Episode
 from storage.base import utcnow
-from storage.cases import issue_receipt
 from storage.db import make_engine, session_factory, transaction, upgrade
 
 log = logging.getLogger(__name__)

@@ -33,7 +33,8 @@ from sqlalchemy.orm import Session
 
 from indexing.fingerprinting import sha256_file
 from storage import references, registry
-from storage.cases import Case, RegistrationReceiptRow
+from storage.receipts import RegistrationReceiptRow
+from storage.cases import Case
 from storage.claimants import OwnershipProof
 from storage.daemon import QueuedCandidate
 from storage.evidence_store import case_package_dir, evidence_root

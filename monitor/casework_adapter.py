@@ -20,13 +20,9 @@ from sqlalchemy.orm import Session
 
 from crawler.base import Platform
 from crawler.errors import HttpStatusError
-from monitor.casework import (
-    build_channels,
-    dispatch_notices,
-    ingest_matches,
-    recheck_removals,
-    run_watchdog,
-)
+from monitor.casework import dispatch_notices, ingest_matches
+from monitor.followup import recheck_removals, run_watchdog
+from monitor.notice_claims import build_channels
 from indexing.catalogue import Services
 from indexing.reports import LeakReport, MatchReport
 from fingerprint import DecodeError

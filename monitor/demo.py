@@ -43,7 +43,7 @@ from indexing.catalogue import Services
 from monitor.demo_profile import register_example_claimant
 from monitor.config import MonitorConfig
 from notices.policy import Action, PolicyRule
-from storage import cases as repo
+from storage import work_rules
 from storage.cases import Case
 from storage.daemon import QueuedCandidate
 from storage.db import transaction
@@ -189,13 +189,13 @@ def prepare_work(session: Session, work: Work, *, notify_score: float, home: Pat
     registration certificate, all marked as example data), and a policy for episodes this short
     (the default policy wants 30 s of match; the demo's episodes last 8 s)."""
     register_example_claimant(session, work, home=home)
-    if not repo.policy_rules(session, work_id=work.id):
+    if not work_rules.policy_rules(session, work_id=work.id):
         for rule in (
             PolicyRule(Action.NOTIFY, priority=10, min_matched_s=3.0, min_ref_share=0.5,
                        min_score=notify_score, name="demo: short episodes, mostly copied"),
             PolicyRule(Action.REVIEW, priority=20, min_matched_s=1.0, name="demo: partial"),
         ):
-            repo.add_policy_rule(session, work_id=work.id, rule=rule)
+            work_rules.add_policy_rule(session, work_id=work.id, rule=rule)
 
 
 @dataclass

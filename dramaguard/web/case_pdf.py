@@ -21,7 +21,8 @@ from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Tabl
 
 from dramaguard.web.casefiles import EvidenceError, keyframe_bytes, manifest, timelines
 from notices.pdf import _register_font  # the embedded CJK font the notices use
-from storage.cases import Case, Notice, RegistrationReceiptRow
+from storage.cases import Case, Notice
+from storage.receipts import RegistrationReceiptRow
 
 
 def _styles() -> dict[str, ParagraphStyle]:

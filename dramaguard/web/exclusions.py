@@ -6,8 +6,8 @@ from sqlalchemy.orm import Session
 
 from dramaguard.web.deps import not_found
 from dramaguard.web.schemas import ExclusionIn
-from storage import cases as repo
-from storage.cases import ExcludedInterval
+from storage import work_rules
+from storage.work_rules import ExcludedInterval
 from storage.models import Work
 
 
@@ -29,5 +29,5 @@ def add_exclusion(work: Work, body: ExclusionIn, *, session: Session) -> Exclude
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
                                 f"start_s is past the episode's end ({episode.duration_s:.1f} s)")
         end_ms = min(end_ms, duration_ms)
-    return repo.add_excluded_interval(session, episode_id=episode.id, start_ms=start_ms, end_ms=end_ms,
+    return work_rules.add_excluded_interval(session, episode_id=episode.id, start_ms=start_ms, end_ms=end_ms,
                                       reason=body.reason)

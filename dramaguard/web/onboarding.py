@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import HTTPException, Request, status
 from sqlalchemy.orm import Session
 
-from monitor import casework
+from monitor.notice_claims import preview_notice
 from monitor.notice_content import languages_for
 from monitor.notice_blocks import Problem, problems
 from dramaguard.web.deps import Principal, not_found
@@ -87,7 +87,7 @@ def preview(session: Session, case: Case, request: Request, language: str | None
     """The exact notice approval would send now (IncompleteNotice: what blocks it)."""
     settings = request.app.state.settings
     languages = (language,) if language else None
-    return casework.preview_notice(session, case.id, settings=settings.notices, clock=SystemClock(),
+    return preview_notice(session, case.id, settings=settings.notices, clock=SystemClock(),
                                    home=settings.home, languages=languages)
 
 

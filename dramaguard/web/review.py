@@ -17,7 +17,7 @@ from dramaguard.web.deps import Principal
 from notices.allowlist import AllowEntry, AllowKind
 from notices.clock import SystemClock
 from notices.lifecycle import CaseState
-from storage import cases as repo
+from storage import work_rules
 from storage import scoped
 from storage.base import utcnow
 from storage.cases import Case, Notice
@@ -44,7 +44,7 @@ def decide(
         if not uploader:
             raise HTTPException(status.HTTP_409_CONFLICT, "the copy has no known uploader to allowlist")
         entry = AllowEntry(AllowKind.ACCOUNT, uploader, case.platform, note=f"case {case.id}: {note}"[:500])
-        repo.add_allow_entry(session, entry, work_id=case.work_id)
+        work_rules.add_allow_entry(session, entry, work_id=case.work_id)
     log.info("case %s %s by user %s", case.id, "approved" if approve else "rejected", principal.user_id)
     return state
 
