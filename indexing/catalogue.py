@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Generic, Self, TypeVar
 
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,7 +31,7 @@ from indexing.config import CatalogueConfig
 from indexing.fingerprinting import EpisodePrints, _fingerprint_job, sha256_file
 from indexing.procs import die_with_parent
 from indexing.reports import (RegisterResult)
-from indexing.scanning import Scanning
+from indexing.scanning import Matching, Scanning
 from matcher.backends import make_index
 from matcher.index import IndexRebuilt
 from matcher.match import MatchParams, QueryMatcher
@@ -55,8 +55,12 @@ class RegistrationError(Exception):
     expected = True
 
 
-class Services(Scanning, Generic[ConfigT]):
-    """Engine, sessions, index and matcher built from one ``Settings``; a context manager."""
+class CatalogueIndex(Matching, Generic[ConfigT]):
+    """Engine, sessions, index and matcher built from one ``Settings``; a context manager.
+
+    All that matching a fingerprint (``report``) and following the database (``reconcile``)
+    need: a process that only matches (the daemon's Ray actor) holds this, not :class:`Services`.
+    """
 
     def __init__(self, settings: ConfigT, *, reconcile: bool = True) -> None:
         self.settings: ConfigT = settings
@@ -92,10 +96,10 @@ class Services(Scanning, Generic[ConfigT]):
                 self._catalogue = registry.episode_catalogue(session=session)
 
     @classmethod
-    def open(cls, settings: ConfigT) -> Services[ConfigT]:
+    def open(cls, settings: ConfigT) -> Self:
         return cls(settings)
 
-    def __enter__(self) -> Services[ConfigT]:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -163,6 +167,12 @@ class Services(Scanning, Generic[ConfigT]):
         """Rebuild the IVF index from the stored descriptors with all ``nlist`` cells, swap it in,
         save it, reconcile; raises ``retrain.NothingToRetrain`` for backends without cells."""
         return retrain.retrain(self, progress)
+
+
+
+class Services(Scanning, CatalogueIndex[ConfigT]):
+    """The catalogue: its index (:class:`CatalogueIndex`) plus fingerprinting files on every core,
+    registering and removing episodes, and scanning files."""
 
     # -- registration ------------------------------------------------------------------------
     def fingerprint_many(

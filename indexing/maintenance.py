@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from indexing.catalogue import Services
+from indexing.catalogue import CatalogueIndex
 
 from indexing.fingerprinting import sha256_file
 from indexing.config import CatalogueConfig
@@ -71,29 +71,29 @@ def check(settings: CatalogueConfig, *, repair: bool = False, grace_s: float = 3
     """Compare the database with the index and the home's files (storecheck), and verify every
     stored fingerprint's digest; ``repair`` re-syncs the index and removes orphans and leftovers
     older than ``grace_s`` (younger ones may belong to a write still in progress)."""
-    services = Services(settings, reconcile=False)
+    catalogue = CatalogueIndex(settings, reconcile=False)
     try:
         report = CheckReport()
-        with transaction(services.sessions) as session:
+        with transaction(catalogue.sessions) as session:
             registered = registry.episode_ids(session=session)
             for row in session.scalars(select(Fingerprint).execution_options(yield_per=200)):
                 if not registry.digest_matches(row):
                     report.bad_digests.append(row.episode_id)
             report.stale_fingerprints = [episode for episode, _, _ in registry.stale_episodes(session=session)]
             report.store = check_store(session, settings.home, settings.index_dir, grace_s=grace_s)
-        indexed = services.index.episode_ids()
+        indexed = catalogue.index.episode_ids()
         report.episodes, report.indexed = len(registered), len(indexed)
         report.missing_from_index = sorted(registered - indexed)
         report.orphans_in_index = sorted(indexed - registered)
         if repair and (report.missing_from_index or report.orphans_in_index):
-            services.reconcile()
+            catalogue.reconcile()
             report.repaired = True
         if repair and report.store.drift:
             remove_drift(settings.home, report.store)
             report.repaired = True
         return report
     finally:
-        services.close()
+        catalogue.close()
 
 
 def _sqlite_path(settings: CatalogueConfig) -> Path | None:
