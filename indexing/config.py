@@ -128,26 +128,15 @@ class RaySettings(BaseModel):
 class CatalogueConfig(Protocol):
     """What ``Services``, its maintenance and watermarking read (``dramaguard.settings.Settings`` has it)."""
 
-    @property
-    def home(self) -> Path: ...
+    home: Path
+    fingerprint: FingerprintSettings
+    matcher: MatcherSettings
+    watermark: WatermarkSettings
+    index: IndexSettings
+    ray: RaySettings
 
     @property
     def resolved_database_url(self) -> str: ...
 
     @property
     def index_dir(self) -> Path: ...
-
-    @property
-    def fingerprint(self) -> FingerprintSettings: ...
-
-    @property
-    def matcher(self) -> MatcherSettings: ...
-
-    @property
-    def watermark(self) -> WatermarkSettings: ...
-
-    @property
-    def index(self) -> IndexSettings: ...
-
-    @property
-    def ray(self) -> RaySettings: ...

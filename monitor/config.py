@@ -120,11 +120,6 @@ class DaemonSettings(BaseModel):
 class MonitorConfig(CatalogueConfig, Protocol):
     """The catalogue's view plus the crawler, notices and daemon sections."""
 
-    @property
-    def crawler(self) -> CrawlerSettings: ...
-
-    @property
-    def notices(self) -> NoticeSettings: ...
-
-    @property
-    def daemon(self) -> DaemonSettings: ...
+    crawler: CrawlerSettings
+    notices: NoticeSettings
+    daemon: DaemonSettings
