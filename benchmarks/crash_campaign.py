@@ -49,7 +49,7 @@ from indexing.maintenance import check
 from indexing.catalogue import Services
 from dramaguard.settings import Settings
 from notices.policy import Action, PolicyRule
-from storage import cases as repo
+from storage import work_rules
 from storage.auth import Role
 from storage.cases import Case
 from storage.daemon import QueuedCandidate
@@ -103,7 +103,7 @@ class Campaign(ApiTraffic):
                 services.register_files(files, work=work, holder=HOLDER)
             with transaction(services.sessions) as session:
                 review = session.scalar(select(Work).where(Work.title == REVIEW_WORK))
-                repo.add_policy_rule(session, work_id=review.id, rule=PolicyRule(
+                work_rules.add_policy_rule(session, work_id=review.id, rule=PolicyRule(
                     Action.REVIEW, priority=10, min_matched_s=1.0, name="campaign: review all"))
                 for work in session.scalars(select(Work)):
                     prepare_work(session, work, notify_score=self.settings.matcher.notify_score,

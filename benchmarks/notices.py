@@ -22,6 +22,7 @@ import numpy as np
 
 from crawler.simulated.server import PlatformSim
 from monitor import casework
+from monitor import followup
 from indexing.reports import MatchReport
 from dramaguard.settings import NoticeSettings, Settings
 from notices.channels import HttpComplaintChannel
@@ -98,11 +99,11 @@ async def run(args: argparse.Namespace) -> None:
             pdf_sizes = [len(n.pdf) for n in s.query(Notice)]
         await asyncio.sleep(0.1)
         started = time.perf_counter()
-        checked = await casework.recheck_removals(sessions, url_is_down=page_is_gone,
+        checked = await followup.recheck_removals(sessions, url_is_down=page_is_gone,
                                                   clock=clock, settings=notices)
         recheck_s = time.perf_counter() - started
         with transaction(sessions) as s:
-            metrics = casework.casework_metrics(s, settings=notices)
+            metrics = followup.casework_metrics(s, settings=notices)
     finally:
         await sim.close()
         engine.dispose()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from dramaguard.settings import MatcherSettings
+from indexing.config import MatcherSettings
 from fingerprint.audio import AudioFingerprint, query_views
 from matcher.audio import AudioIndex, AudioMatch
 from matcher.fusion import FusedScore, FusionParams, fuse

@@ -15,11 +15,11 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Generic, Self, TypeVar
 
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
-from dramaguard.settings import Settings
 from fingerprint import DecodeError, FingerprintParams
 from fingerprint.audio import AudioFingerprint
 from matcher.music import Owner
@@ -27,23 +27,25 @@ from fingerprint.descriptor import DIM
 from fingerprint.media import DecodeLimits
 from indexing import claiming, retrain
 from indexing.audio import AudioLibrary
+from indexing.config import CatalogueConfig
 from indexing.fingerprinting import EpisodePrints, _fingerprint_job, sha256_file
 from indexing.procs import die_with_parent
 from indexing.reports import (RegisterResult)
-from indexing.scanning import Scanning
+from indexing.scanning import Matching, Scanning
 from matcher.backends import make_index
 from matcher.index import IndexRebuilt
 from matcher.match import MatchParams, QueryMatcher
 from storage import references, registry
+from storage.receipts import issue_receipt
 from storage.registry import Removal
 from storage.audio import add_audio_fingerprint
 from storage.models import Episode
 from storage.base import utcnow
-from storage.cases import issue_receipt
 from storage.db import make_engine, session_factory, transaction, upgrade
 
 log = logging.getLogger(__name__)
 
+ConfigT = TypeVar("ConfigT", bound=CatalogueConfig)  # the caller's settings come back as given
 POOL_MIN_FILES = 3  # below this, starting worker processes costs more than it saves
 
 
@@ -53,11 +55,15 @@ class RegistrationError(Exception):
     expected = True
 
 
-class Services(Scanning):
-    """Engine, sessions, index and matcher built from one ``Settings``; a context manager."""
+class CatalogueIndex(Matching, Generic[ConfigT]):
+    """Engine, sessions, index and matcher built from one ``Settings``; a context manager.
 
-    def __init__(self, settings: Settings, *, reconcile: bool = True) -> None:
-        self.settings = settings
+    All that matching a fingerprint (``report``) and following the database (``reconcile``)
+    need: a process that only matches (the daemon's Ray actor) holds this, not :class:`Services`.
+    """
+
+    def __init__(self, settings: ConfigT, *, reconcile: bool = True) -> None:
+        self.settings: ConfigT = settings
         settings.home.mkdir(parents=True, exist_ok=True)
         self.engine = make_engine(settings.resolved_database_url)
         upgrade(self.engine)
@@ -90,10 +96,10 @@ class Services(Scanning):
                 self._catalogue = registry.episode_catalogue(session=session)
 
     @classmethod
-    def open(cls, settings: Settings) -> Services:
+    def open(cls, settings: ConfigT) -> Self:
         return cls(settings)
 
-    def __enter__(self) -> Services:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -161,6 +167,12 @@ class Services(Scanning):
         """Rebuild the IVF index from the stored descriptors with all ``nlist`` cells, swap it in,
         save it, reconcile; raises ``retrain.NothingToRetrain`` for backends without cells."""
         return retrain.retrain(self, progress)
+
+
+
+class Services(Scanning, CatalogueIndex[ConfigT]):
+    """The catalogue: its index (:class:`CatalogueIndex`) plus fingerprinting files on every core,
+    registering and removing episodes, and scanning files."""
 
     # -- registration ------------------------------------------------------------------------
     def fingerprint_many(
@@ -329,7 +341,7 @@ class Services(Scanning):
 
 
 @contextmanager
-def open_services(settings: Settings) -> Iterator[Services]:
+def open_services(settings: ConfigT) -> Iterator[Services[ConfigT]]:
     services = Services.open(settings)
     try:
         yield services

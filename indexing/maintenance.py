@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from indexing.catalogue import Services
+from indexing.catalogue import CatalogueIndex
 
 from indexing.fingerprinting import sha256_file
-from dramaguard.settings import Settings
+from indexing.config import CatalogueConfig
 from indexing.storecheck import StoreReport, check_store, remove_drift
 from sqlalchemy import select
 
@@ -67,41 +67,41 @@ class CheckReport:
                 "store": self.store.__dict__, "ok": self.ok}
 
 
-def check(settings: Settings, *, repair: bool = False, grace_s: float = 300.0) -> CheckReport:
+def check(settings: CatalogueConfig, *, repair: bool = False, grace_s: float = 300.0) -> CheckReport:
     """Compare the database with the index and the home's files (storecheck), and verify every
     stored fingerprint's digest; ``repair`` re-syncs the index and removes orphans and leftovers
     older than ``grace_s`` (younger ones may belong to a write still in progress)."""
-    services = Services(settings, reconcile=False)
+    catalogue = CatalogueIndex(settings, reconcile=False)
     try:
         report = CheckReport()
-        with transaction(services.sessions) as session:
+        with transaction(catalogue.sessions) as session:
             registered = registry.episode_ids(session=session)
             for row in session.scalars(select(Fingerprint).execution_options(yield_per=200)):
                 if not registry.digest_matches(row):
                     report.bad_digests.append(row.episode_id)
             report.stale_fingerprints = [episode for episode, _, _ in registry.stale_episodes(session=session)]
             report.store = check_store(session, settings.home, settings.index_dir, grace_s=grace_s)
-        indexed = services.index.episode_ids()
+        indexed = catalogue.index.episode_ids()
         report.episodes, report.indexed = len(registered), len(indexed)
         report.missing_from_index = sorted(registered - indexed)
         report.orphans_in_index = sorted(indexed - registered)
         if repair and (report.missing_from_index or report.orphans_in_index):
-            services.reconcile()
+            catalogue.reconcile()
             report.repaired = True
         if repair and report.store.drift:
             remove_drift(settings.home, report.store)
             report.repaired = True
         return report
     finally:
-        services.close()
+        catalogue.close()
 
 
-def _sqlite_path(settings: Settings) -> Path | None:
+def _sqlite_path(settings: CatalogueConfig) -> Path | None:
     url = settings.resolved_database_url
     return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
 
 
-def backup(settings: Settings, archive: Path) -> dict:
+def backup(settings: CatalogueConfig, archive: Path) -> dict:
     """Write a verified archive of the home; returns the manifest."""
     home = settings.home
     if not home.is_dir():
@@ -146,7 +146,7 @@ def backup(settings: Settings, archive: Path) -> dict:
     return manifest
 
 
-def restore(archive: Path, settings: Settings, *, force: bool = False) -> dict:
+def restore(archive: Path, settings: CatalogueConfig, *, force: bool = False) -> dict:
     """Unpack a backup into the home after verifying every file against the manifest."""
     home = settings.home
     if home.exists() and any(home.iterdir()) and not force:

@@ -12,7 +12,7 @@ from pathlib import Path
 import ray
 from ray.exceptions import RayError
 
-from dramaguard.settings import RaySettings
+from indexing.config import RaySettings
 from fingerprint import DecodeError, FingerprintParams
 from fingerprint.media import DecodeLimits
 from indexing.fingerprinting import EpisodePrints, _fingerprint_job

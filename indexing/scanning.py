@@ -1,5 +1,6 @@
 """Scanning: is a file a copy of something registered, which seconds of it, and whose leaked
-copy (a mixin of ``catalogue.Services``): the picture's matches, the sound fused in or matching
+copy (mixins of the catalogue: ``Matching`` of ``catalogue.CatalogueIndex``, ``Scanning`` of
+``catalogue.Services``): the picture's matches, the sound fused in or matching
 alone, claims resolved over shared footage, then the forensic watermark over the best match."""
 from __future__ import annotations
 
@@ -18,18 +19,9 @@ from indexing.watermarking import leak_report
 log = logging.getLogger(__name__)
 
 
-class Scanning:
-    """Reads the catalogue's ``settings``, ``fp_params``, ``limits``, ``matcher``, ``audio``,
-    ``shared_footage``, ``_catalogue`` and its ``fingerprint_many``."""
-
-    def scan_file(self, path: Path, *, min_score: float | None = None) -> ScanReport:
-        """Is this file a copy of something registered? Decode errors come back in ``error``."""
-        threshold = self.settings.matcher.min_score if min_score is None else min_score
-        try:
-            fp = fingerprint_video(Path(path), self.fp_params, self.limits)
-        except DecodeError as exc:
-            return ScanReport(str(path), [], str(exc))
-        return self.report(Path(path), fp, min_score=threshold)
+class Matching:
+    """A fingerprint against the index: reads the catalogue's ``settings``, ``fp_params``,
+    ``matcher``, ``audio``, ``shared_footage`` and ``_catalogue``."""
 
     def report(self, path: Path, fp: VideoFingerprint, *, min_score: float) -> ScanReport:
         """Match an already fingerprinted file: picture, then sound fused in, then the watermark."""
@@ -64,15 +56,6 @@ class Scanning:
         fusion = fused_score(None, audio, self.settings.matcher)
         return fused(audio_only_report(audio, self._catalogue[audio.episode_id], query_ms, fusion.score), fusion)
 
-    def scan_files(self, paths: Iterable[Path], *, min_score: float | None = None) -> Iterator[ScanReport]:
-        """Scan many files: fingerprinted on every core (or on Ray), matched here, in order."""
-        threshold = self.settings.matcher.min_score if min_score is None else min_score
-        for path, outcome in self.fingerprint_many([Path(p) for p in paths]):
-            if isinstance(outcome, DecodeError):
-                yield ScanReport(str(path), [], str(outcome))
-            else:
-                yield self.report(path, outcome.video, min_score=threshold)
-
     def match_fingerprint(self, fp: VideoFingerprint, *, min_score: float,
                           inliers: dict[int, tuple] | None = None) -> list[MatchReport]:
         durations = {e: int(info[4] * 1000) for e, info in self._catalogue.items()}
@@ -84,3 +67,26 @@ class Scanning:
             if inliers is not None:
                 inliers[match.episode_id] = match.alignment.inliers
         return reports
+
+
+class Scanning:
+    """Files against the index: fingerprints them (the catalogue's ``fp_params``, ``limits`` and
+    ``fingerprint_many``), then matches them (:class:`Matching`)."""
+
+    def scan_file(self, path: Path, *, min_score: float | None = None) -> ScanReport:
+        """Is this file a copy of something registered? Decode errors come back in ``error``."""
+        threshold = self.settings.matcher.min_score if min_score is None else min_score
+        try:
+            fp = fingerprint_video(Path(path), self.fp_params, self.limits)
+        except DecodeError as exc:
+            return ScanReport(str(path), [], str(exc))
+        return self.report(Path(path), fp, min_score=threshold)
+
+    def scan_files(self, paths: Iterable[Path], *, min_score: float | None = None) -> Iterator[ScanReport]:
+        """Scan many files: fingerprinted on every core (or on Ray), matched here, in order."""
+        threshold = self.settings.matcher.min_score if min_score is None else min_score
+        for path, outcome in self.fingerprint_many([Path(p) for p in paths]):
+            if isinstance(outcome, DecodeError):
+                yield ScanReport(str(path), [], str(outcome))
+            else:
+                yield self.report(path, outcome.video, min_score=threshold)

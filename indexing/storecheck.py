@@ -33,7 +33,8 @@ from sqlalchemy.orm import Session
 
 from indexing.fingerprinting import sha256_file
 from storage import references, registry
-from storage.cases import Case, RegistrationReceiptRow
+from storage.receipts import RegistrationReceiptRow
+from storage.cases import Case
 from storage.claimants import OwnershipProof
 from storage.daemon import QueuedCandidate
 from storage.evidence_store import case_package_dir, evidence_root
@@ -92,6 +93,15 @@ def verify_package(directory: Path, sha256: str, receipts: dict[str, str]) -> li
     return problems
 
 
+def _file_problem(path: Path, sha256: str) -> str | None:
+    """What is wrong with a stored file the database holds the digest of (None: nothing)."""
+    if not path.is_file():
+        return f"{path} missing"
+    if sha256_file(path)[0] != sha256:
+        return f"{path} does not match its digest"
+    return None
+
+
 def _young(path: Path, grace_s: float, now: float) -> bool:
     try:
         return now - path.lstat().st_mtime < grace_s
@@ -130,18 +140,12 @@ def check_store(session: Session, home: Path, index_dir: Path, *, grace_s: float
                                       QueuedCandidate.sample_sha256)
                                .where(QueuedCandidate.sample_path.is_not(None))):
         report.samples += 1
-        path = Path(row.sample_path)
-        if not path.is_file():
-            report.bad_samples.append(f"candidate {row.id}: {path} missing")
-        elif sha256_file(path)[0] != row.sample_sha256:
-            report.bad_samples.append(f"candidate {row.id}: {path} does not match its digest")
+        if problem := _file_problem(Path(row.sample_path), row.sample_sha256):
+            report.bad_samples.append(f"candidate {row.id}: {problem}")
     for proof in session.scalars(select(OwnershipProof)):
         report.proofs += 1
-        path = proof.path(home)
-        if not path.is_file():
-            report.bad_proofs.append(f"proof {proof.id} ({proof.filename}): {path} missing")
-        elif sha256_file(path)[0] != proof.sha256:
-            report.bad_proofs.append(f"proof {proof.id} ({proof.filename}): {path} does not match its digest")
+        if problem := _file_problem(proof.path(home), proof.sha256):
+            report.bad_proofs.append(f"proof {proof.id} ({proof.filename}): {problem}")
     episodes = {str(e) for e in registry.all_episode_ids(session=session)}
     report.without_keyframes = sorted(int(e) for e in episodes
                                       if not (references.root(home) / e).is_dir())

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from dramaguard.settings import Settings
+from indexing.config import CatalogueConfig
 from indexing.reports import LeakReport, MatchReport
 from fingerprint.watermark import Detection, WatermarkError, WatermarkParams, detect_video
 
@@ -15,7 +15,7 @@ class MissingKeyError(RuntimeError):
     """No watermark key is configured; embedding and detection both need it."""
 
 
-def watermark_key(settings: Settings) -> bytes:
+def watermark_key(settings: CatalogueConfig) -> bytes:
     """The configured key as bytes (never logged)."""
     secret = settings.watermark.key
     if secret is None or not secret.get_secret_value():
@@ -23,12 +23,12 @@ def watermark_key(settings: Settings) -> bytes:
     return secret.get_secret_value().encode("utf-8")
 
 
-def watermark_params(settings: Settings) -> WatermarkParams:
+def watermark_params(settings: CatalogueConfig) -> WatermarkParams:
     return WatermarkParams(strength=settings.watermark.strength)
 
 
 def find_watermark(
-    settings: Settings, path: Path, *, start_s: float | None = None, end_s: float | None = None
+    settings: CatalogueConfig, path: Path, *, start_s: float | None = None, end_s: float | None = None
 ) -> Detection | None:
     """For the scan pipeline: the mark of ``path``, read within the matched query range.
 
@@ -47,7 +47,7 @@ def find_watermark(
         return None
 
 
-def leak_report(settings: Settings, path: Path, matches: list[MatchReport]) -> LeakReport | None:
+def leak_report(settings: CatalogueConfig, path: Path, matches: list[MatchReport]) -> LeakReport | None:
     """Read the watermark over the best match's span (only for matches worth a notice)."""
     notable = [m for m in matches if m.score >= settings.matcher.notify_score]
     if not notable:

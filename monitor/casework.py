@@ -29,10 +29,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor import notice_blocks, notice_content
-from dramaguard.settings import NoticeSettings, Settings
+from monitor.config import MonitorConfig, NoticeSettings
 from indexing.reports import MatchReport
-from monitor.followup import casework_metrics, recheck_removals, run_watchdog
-from monitor.notice_claims import build_channels, claim_due_notices, notice_document, preview_notice
+from monitor.notice_claims import claim_due_notices
 from notices.allowlist import allowed_by
 from notices.casework import (
     INITIAL_STATE,
@@ -57,20 +56,15 @@ from notices.lifecycle import CaseEvent, CaseState
 from notices.model import CandidateInfo, EpisodeMatch
 from notices.policy import Action, decide, default_rules
 from storage import cases as repo
+from storage import alerts
+from storage import receipts
+from storage import work_rules
 from storage.cases import Case, Delivery
 from storage.db import transaction
 from storage.evidence_store import package_dir
 from storage.models import Episode, Work
 
 log = logging.getLogger(__name__)
-
-# the casework's one surface for its callers: building and claiming notices, and what follows a
-# notice, live in their own modules
-__all__ = [
-    "DispatchResult", "Outcome", "build_channels", "casework_metrics", "claim_due_notices", "deliver",
-    "dispatch_notices", "forward_counter_notice", "ingest_matches", "notice_document", "preview_notice",
-    "receive_counter_notice", "recheck_removals", "review_case", "run_watchdog", "to_episode_match",
-]
 
 
 # ---- matches → cases ------------------------------------------------------------------------
@@ -81,7 +75,7 @@ def ingest_matches(
     candidate: CandidateInfo,
     reports: Sequence[MatchReport],
     clock: Clock,
-    settings: Settings,
+    settings: MonitorConfig,
     keyframes: Mapping[int, list[KeyframePair]] | None = None,
     watermark: Mapping | None = None,
     actor: str = "matcher",
@@ -102,7 +96,7 @@ def ingest_matches(
 
 
 def _ingest_work(session: Session, work_id: int, candidate: CandidateInfo,
-                 reports: list[MatchReport], clock: Clock, settings: Settings,
+                 reports: list[MatchReport], clock: Clock, settings: MonitorConfig,
                  keyframes: Mapping[int, list[KeyframePair]], watermark: Mapping | None,
                  actor: str) -> Outcome:
     work = session.get(Work, work_id)
@@ -111,7 +105,7 @@ def _ingest_work(session: Session, work_id: int, candidate: CandidateInfo,
     now = clock.now()
     existing = repo.find_case(session, work_id=work_id, platform=candidate.platform,
                               video_id=candidate.video_id)
-    licence = allowed_by(candidate, repo.allow_entries(session, work=work))
+    licence = allowed_by(candidate, work_rules.allow_entries(session, work=work))
     if licence is not None:
         reason = f"{licence.kind} {licence.value}"
         if existing is not None and allows(existing.state, CaseEvent.ALLOWLIST):
@@ -124,14 +118,14 @@ def _ingest_work(session: Session, work_id: int, candidate: CandidateInfo,
         return Outcome(work_id, "rejected_before", existing.id if existing else None)
 
     matches = [to_episode_match(r) for r in reports]
-    excluded = repo.excluded_intervals(session, episode_ids=[m.episode_id for m in matches])
+    excluded = work_rules.excluded_intervals(session, episode_ids=[m.episode_id for m in matches])
     matches = [m.without(excluded[m.episode_id]) for m in matches]
     matches = [m for m in matches if m.segments]
     if not matches:
         return Outcome(work_id, "excluded_only", existing.id if existing else None)
 
     thresholds = settings.matcher
-    rules = repo.policy_rules(session, work_id=work_id) or list(
+    rules = work_rules.policy_rules(session, work_id=work_id) or list(
         default_rules(thresholds.notify_score, thresholds.review_score))
     decided = [(decide(rules, m, candidate.platform, notify_score=thresholds.notify_score), m)
                for m in matches]
@@ -162,7 +156,7 @@ def _set_match_facts(case: Case, best: EpisodeMatch, matches: list[EpisodeMatch]
 
 def _open_case(session: Session, work: Work, candidate: CandidateInfo, action: Action,
                reason: str, best: EpisodeMatch, matches: list[EpisodeMatch], now,
-               settings: Settings) -> Case:
+               settings: MonitorConfig) -> Case:
     policy = deadline_policy(settings.notices)
     case = Case(
         holder_id=work.holder_id, work_id=work.id, platform=candidate.platform,
@@ -182,19 +176,19 @@ def _open_case(session: Session, work: Work, candidate: CandidateInfo, action: A
 def _receipt_citations(session: Session, episode_ids: list[int], now) -> list[dict]:
     citations = []
     for episode_id in sorted(set(episode_ids)):
-        receipt = repo.receipt_for(session, episode_id=episode_id)
+        receipt = receipts.receipt_for(session, episode_id=episode_id)
         if receipt is None:
             episode = session.get(Episode, episode_id)
             if episode is None or episode.fingerprint is None:
                 continue
-            receipt = repo.issue_receipt(session, episode=episode, issued_at=now)
+            receipt = receipts.issue_receipt(session, episode=episode, issued_at=now)
         citations.append({"episode_id": episode_id, **receipt.citation()})
     return citations
 
 
 def _attach_evidence(session: Session, case: Case, candidate: CandidateInfo,
                      matches: list[EpisodeMatch], keyframes: Mapping[int, list[KeyframePair]],
-                     watermark: Mapping | None, now, settings: Settings) -> None:
+                     watermark: Mapping | None, now, settings: MonitorConfig) -> None:
     package_id = evidence_id(case.id)
     directory = package_dir(settings.home, package_id)
     if directory.exists():
@@ -360,7 +354,7 @@ def _record_failure(sessions: sessionmaker[Session], delivery_id: int, exc: Deli
         delivery.lease_until = None  # the next run may try again at once
         if not exc.retryable:
             delivery.status = "failed"
-        if repo.raise_alert(session, kind="delivery_failed", at=clock.now(),
+        if alerts.raise_alert(session, kind="delivery_failed", at=clock.now(),
                             case_id=case_id, dedupe_key=f"delivery_failed:{delivery_id}",
                             message=f"notice {notice_id} not delivered (retry: {next_try}): {exc}"):
             log.warning("notice %s not delivered (retry: %s): %s", notice_id, next_try, exc)

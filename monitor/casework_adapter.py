@@ -20,17 +20,14 @@ from sqlalchemy.orm import Session
 
 from crawler.base import Platform
 from crawler.errors import HttpStatusError
-from monitor.casework import (
-    build_channels,
-    dispatch_notices,
-    ingest_matches,
-    recheck_removals,
-    run_watchdog,
-)
+from monitor.casework import dispatch_notices, ingest_matches
+from monitor.followup import recheck_removals, run_watchdog
+from monitor.notice_claims import build_channels
 from indexing.catalogue import Services
 from indexing.reports import LeakReport, MatchReport
 from fingerprint import DecodeError
 from fingerprint.media import DecodeLimits, SampledFrame, frames_at, sample_frames
+from notices.casework import report_spans
 from notices.clock import SystemClock
 from notices.evidence import KeyframePair
 from notices.lifecycle import NOTICE_DUE, CaseState
@@ -67,10 +64,8 @@ def keyframe_pairs(home: Path, sample: Path | None, matches: list[MatchReport],
         return {}
     wanted: list[tuple[int, int, int]] = []  # (episode, query ms, reference ms)
     for match in matches:
-        spans = [(s["query"], s["ref"]) for s in match.segments] or [
-            ((match.query_start, match.query_end), (match.ref_start, match.ref_end))]
         wanted += [(match.episode_id, round((q[0] + q[1]) * 500), round((r[0] + r[1]) * 500))
-                   for q, r in spans[:MAX_PAIRS_PER_EPISODE]]
+                   for q, r, _ in report_spans(match)[:MAX_PAIRS_PER_EPISODE]]
     try:
         frames = _query_frames(sample, [q for _, q, _ in wanted], limits, decode)
     except DecodeError as exc:

@@ -20,7 +20,7 @@ from crawler.runner import Crawler, Outcome, Scanner, Sources
 from crawler.sampling import SamplingPolicy
 from crawler.state import CrawlState
 from crawler.terms import SearchProfile, search_terms
-from dramaguard.settings import CrawlerSettings
+from monitor.config import CrawlerSettings
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from indexing import retrain
 from monitor.health import HealthPortInUse, LiveStatus, start_health_server
 from monitor.pipeline import CaseworkFactory, Pipeline
 from indexing.catalogue import Services
-from dramaguard.settings import Settings
+from monitor.config import MonitorConfig
 from storage import daemon as store
 from storage.db import transaction
 from storage.lease import Lease
@@ -68,7 +68,7 @@ class JobSpec:
 
 
 class Daemon:
-    def __init__(self, settings: Settings, casework_factory: CaseworkFactory):
+    def __init__(self, settings: MonitorConfig, casework_factory: CaseworkFactory):
         self.settings = settings
         self.casework_factory = casework_factory
         self.stopping = False

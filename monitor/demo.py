@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any, Protocol, Self
 
 from aiosmtpd.controller import Controller
 from rich.console import Console
@@ -40,9 +41,9 @@ from monitor.casework_adapter import NoticesCasework
 from monitor.daemon import Daemon
 from indexing.catalogue import Services
 from monitor.demo_profile import register_example_claimant
-from dramaguard.settings import Settings
+from monitor.config import MonitorConfig
 from notices.policy import Action, PolicyRule
-from storage import cases as repo
+from storage import work_rules
 from storage.cases import Case
 from storage.daemon import QueuedCandidate
 from storage.db import transaction
@@ -107,10 +108,16 @@ def generate(media: Path, episodes: int) -> tuple[list[Path], dict[str, Path]]:
     return eps, files
 
 
+class DemoConfig(MonitorConfig, Protocol):
+    """The monitor's view plus pydantic's copy with updated sections, which the demo's overrides use."""
+
+    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Self: ...
+
+
 def demo_settings(
-    settings: Settings, *, platform_url: str, scale: float = 1.0, channel: str = "http",
+    settings: DemoConfig, *, platform_url: str, scale: float = 1.0, channel: str = "http",
     smtp_port: int | None = None, search: bool = False,
-) -> Settings:
+) -> DemoConfig:
     """The daemon on a fast clock, watching the simulated platform on loopback; notices for it
     go through ``channel`` (its complaint API, or e-mail to its copyright mailbox on
     ``smtp_port``) and removals are re-checked every ``scale`` seconds."""
@@ -182,13 +189,13 @@ def prepare_work(session: Session, work: Work, *, notify_score: float, home: Pat
     registration certificate, all marked as example data), and a policy for episodes this short
     (the default policy wants 30 s of match; the demo's episodes last 8 s)."""
     register_example_claimant(session, work, home=home)
-    if not repo.policy_rules(session, work_id=work.id):
+    if not work_rules.policy_rules(session, work_id=work.id):
         for rule in (
             PolicyRule(Action.NOTIFY, priority=10, min_matched_s=3.0, min_ref_share=0.5,
                        min_score=notify_score, name="demo: short episodes, mostly copied"),
             PolicyRule(Action.REVIEW, priority=20, min_matched_s=1.0, name="demo: partial"),
         ):
-            repo.add_policy_rule(session, work_id=work.id, rule=rule)
+            work_rules.add_policy_rule(session, work_id=work.id, rule=rule)
 
 
 @dataclass
@@ -227,7 +234,7 @@ def finished(rows: list[Row]) -> bool:
     )
 
 
-def settings_env(settings: Settings) -> dict[str, str]:
+def settings_env(settings: MonitorConfig) -> dict[str, str]:
     """Environment that gives a daemon subprocess these crawler, daemon and notices sections."""
     return {"DRAMAGUARD_CRAWLER": settings.crawler.model_dump_json(),
             "DRAMAGUARD_DAEMON": settings.daemon.model_dump_json(),
@@ -241,7 +248,7 @@ class Outcome:
     mails: int = 0  # notices received by the platform's copyright mailbox
 
 
-async def run_scenario(settings: Settings, *, episodes: int, scale: float, console: Console,
+async def run_scenario(settings: DemoConfig, *, episodes: int, scale: float, console: Console,
                        timeout_s: float = 100.0, channel: str = "email", search: bool = False) -> Outcome:
     eps, files = await asyncio.to_thread(generate, settings.home / "demo-media", episodes)
     with Services.open(settings) as services:
@@ -303,7 +310,7 @@ def print_timeline(rows: list[Row], console: Console) -> None:
     console.print(table)
 
 
-def run_demo(settings: Settings, *, episodes: int, console: Console, time_scale: float = 1.0) -> bool:
+def run_demo(settings: DemoConfig, *, episodes: int, console: Console, time_scale: float = 1.0) -> bool:
     """Run the scenario and print the timeline; True when every upload was handled correctly."""
     started = time.monotonic()
     console.print(f"[bold]DramaGuard demo[/bold] — data home {settings.home}")

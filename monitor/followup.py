@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dramaguard.settings import NoticeSettings
+from monitor.config import NoticeSettings
 from notices.casework import (
     deadline_policy,
     decide_check,
@@ -19,6 +19,7 @@ from notices.deadlines import DeadlinePolicy, Urgency
 from notices.lifecycle import NOTICE_DUE, RECHECKED, CaseState
 from notices.metrics import CaseTimes, false_positive_rate, takedown_metrics
 from storage import cases as repo
+from storage import alerts
 from storage.cases import Case
 from storage.db import transaction
 
@@ -64,7 +65,7 @@ def _apply_check(session: Session, case: Case, down: bool, now, policy: Deadline
         return case.state
     if not check.legal_action:
         return "still_up"
-    repo.raise_alert(session, kind="legal_action", at=now, case_id=case.id,
+    alerts.raise_alert(session, kind="legal_action", at=now, case_id=case.id,
                      dedupe_key=f"legal_action:{case.id}",
                      message=f"case {case.id}: {case.url} still up after the second notice")
     return "still_up"
@@ -83,14 +84,14 @@ def run_watchdog(session: Session, *, clock: Clock, settings: NoticeSettings) ->
         key = f"deadline_{urgency}:{case.id}"
         message = (f"case {case.id} ({case.platform}): notice deadline "
                    f"{case.notice_deadline.isoformat()} {urgency}")
-        if repo.raise_alert(session, kind=f"deadline_{urgency}", message=message,
+        if alerts.raise_alert(session, kind=f"deadline_{urgency}", message=message,
                             dedupe_key=key, at=now, case_id=case.id):
             log.warning(message)
             raised.append(key)
     for case in repo.cases_in(session, {CaseState.FORWARDED}):
         if case.counter_notice_until and now >= case.counter_notice_until:
             key = f"counter_notice_over:{case.id}"
-            if repo.raise_alert(session, kind="counter_notice_over", dedupe_key=key, at=now,
+            if alerts.raise_alert(session, kind="counter_notice_over", dedupe_key=key, at=now,
                                 case_id=case.id,
                                 message=f"case {case.id}: counter-notice wait is over"):
                 raised.append(key)

@@ -19,7 +19,7 @@ from monitor.notice_blocks import problems
 from indexing.catalogue import Services
 from storage import daemon as store
 from storage import registry
-from dramaguard.settings import DaemonSettings
+from monitor.config import DaemonSettings
 from storage.db import transaction
 
 STALE_BEAT_S = 15.0

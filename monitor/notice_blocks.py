@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from notices.completeness import ELEMENTS, describe
 from notices.lifecycle import NOTICE_DUE, CaseState
-from storage import cases as repo
-from storage.cases import Alert, Case, Delivery, Notice, NoticeItemRow
+from storage import alerts
+from storage.alerts import Alert
+from storage.cases import Case, Delivery, Notice, NoticeItemRow
 
 BLOCKED = "notice_blocked"
 PREFIX = "blocked:"
@@ -32,7 +33,7 @@ def block(session: Session, cases: list[Case], *, stage: str, at: datetime, miss
             if old.dedupe_key != key:
                 old.acknowledged = True
         what = describe(c for c in missing if c in ELEMENTS) or message
-        repo.raise_alert(session, kind=BLOCKED, at=at, case_id=case.id, dedupe_key=key,
+        alerts.raise_alert(session, kind=BLOCKED, at=at, case_id=case.id, dedupe_key=key,
                          message=f"notice for case {case.id} blocked, not sent: {message}. To unblock: {what}")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dramaguard.settings import NoticeSettings
+from monitor.config import NoticeSettings
 from monitor import notice_blocks, notice_content
 from notices.allowlist import allowed_by
 from notices.casework import (
@@ -21,11 +21,12 @@ from notices.casework import (
 )
 from notices.channels import Channel, EmailChannel, HttpComplaintChannel
 from notices.clock import Clock
-from notices.document import NoticeDocument, render_notice
+from notices.document import render_notice
 from notices.errors import IncompleteNotice
 from notices.lifecycle import CaseEvent
 from notices.render import RenderedDocument
 from storage import cases as repo
+from storage import work_rules
 from storage.cases import Case, Delivery, Notice, NoticeItemRow
 
 log = logging.getLogger(__name__)
@@ -41,21 +42,13 @@ def build_channels(settings: NoticeSettings) -> dict[str, Channel]:
     }
 
 
-def notice_document(session: Session, cases: list[Case], *, notice_id: str, stage: str,
-                    settings: NoticeSettings, clock: Clock, home: Path | None = None,
-                    languages: tuple[str, ...] | None = None) -> NoticeDocument:
-    """The notice for cases of one work on one platform (monitor.notice_content)."""
-    return notice_content.notice_document(session, cases, notice_id=notice_id, stage=stage, settings=settings,
-                                          clock=clock, home=home, languages=languages)
-
-
 def preview_notice(session: Session, case_id: int, *, settings: NoticeSettings, clock: Clock,
                    home: Path | None = None, languages: tuple[str, ...] | None = None) -> RenderedDocument:
     """Render the notice a case would get now, without recording anything; IncompleteNotice
     (naming what is missing) when it would be blocked."""
     case = repo.get_case(session, case_id)
     stage = preview_stage(case.state)
-    doc = notice_document(session, [case], notice_id=f"PREVIEW-{case.id}", stage=stage,
+    doc = notice_content.notice_document(session, [case], notice_id=f"PREVIEW-{case.id}", stage=stage,
                           settings=settings, clock=clock, home=home, languages=languages)
     return render_notice(doc)
 
@@ -77,7 +70,7 @@ def claim_due_notices(session: Session, *, clock: Clock, settings: NoticeSetting
     now = clock.now()
     delivery_ids = []
     for (work_id, platform, stage), cases in sorted(_due_groups(session).items()):
-        entries = repo.allow_entries(session, work=cases[0].work)
+        entries = work_rules.allow_entries(session, work=cases[0].work)
         sendable = []
         for case in cases:
             licence = allowed_by(case_candidate(case), entries)
@@ -113,7 +106,7 @@ def _claim(session: Session, cases: list[Case], stage: str, channel: str, recipi
     the notice with its attachments, its items and the ``sending`` delivery."""
     key = repo.delivery_key([c.id for c in cases], stage)
     public_id = repo.notice_public_id(key)
-    doc = notice_document(session, cases, notice_id=public_id, stage=stage, settings=settings,
+    doc = notice_content.notice_document(session, cases, notice_id=public_id, stage=stage, settings=settings,
                           clock=clock, home=home)
     rendered = render_notice(doc)
     if home is None:

@@ -16,7 +16,7 @@ from pypdf import PdfWriter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dramaguard.settings import NoticeSettings
+from monitor.config import NoticeSettings
 from notices.clock import Clock
 from notices.document import (
     Addressee,
@@ -36,6 +36,7 @@ from notices.casework import best_match
 from notices.platforms import PlatformDesk, build_registry
 from notices.proofs import OWNERSHIP_KINDS
 from storage import cases as repo
+from storage import receipts
 from storage.claimants import OwnershipProof, profile_gaps, proofs_for, seal_of
 from storage.cases import Case, Delivery, Notice, NoticeItemRow
 from storage.evidence_store import case_package_dir
@@ -109,7 +110,7 @@ def notice_document(session: Session, cases: list[Case], *, notice_id: str, stag
     items, documents = [], []
     for case in cases:
         best = best_match(case)
-        receipt = repo.receipt_for(session, episode_id=best.episode_id)
+        receipt = receipts.receipt_for(session, episode_id=best.episode_id)
         if receipt:
             documents += [f"{d.kind} {d.reference}" for d in receipt.documents]
         items.append(NoticeItem(

@@ -13,9 +13,10 @@ is reported and the batch goes on:
   folder, which on a cluster must be storage every node mounts. Each task has its own client, so
   a platform's request-rate limit holds per task, not across the cluster.
 - fingerprinting: ``_fingerprint_job``, the process pool's entry point.
-- matching: one :class:`IndexActor` opens ``Services`` from the same settings — the saved index
-  file, reconciled against the database (which must be reachable from the actor's node:
-  PostgreSQL on a cluster) — and answers ``Services.report``. An actor runs one call at a time,
+- matching: one :class:`IndexActor` opens the catalogue's index side
+  (``indexing.catalogue.CatalogueIndex``, not the whole ``Services``) from the same settings — the
+  saved index file, reconciled against the database (which must be reachable from the actor's
+  node: PostgreSQL on a cluster) — and answers its ``report``. An actor runs one call at a time,
   as the local path's index lock does; the daemon's index refresh reconciles it too.
 """
 from __future__ import annotations
@@ -32,10 +33,10 @@ from crawler.base import Platform, PlatformConfig
 from crawler.errors import CrawlError
 from crawler.models import Candidate, Sample
 from crawler.registry import platform_class
-from dramaguard.settings import Settings
+from monitor.config import MonitorConfig
 from fingerprint import DecodeError, VideoFingerprint
 from indexing import retrain
-from indexing.catalogue import Services
+from indexing.catalogue import CatalogueIndex, Services
 from indexing.fingerprinting import EpisodePrints, _fingerprint_job
 from indexing.ray_pool import _crashed, connect
 from indexing.reports import ScanReport
@@ -67,16 +68,16 @@ def _sample_job(name: str, config: PlatformConfig, candidate: Candidate, dest_di
 
 
 class IndexActor:
-    """Holds one ``Services`` (index, catalogue, sound library) and matches fingerprints against it."""
+    """Holds one ``CatalogueIndex`` (index, matcher, sound library) and matches fingerprints against it."""
 
-    def __init__(self, settings: Settings):
-        self.services = Services(settings)
+    def __init__(self, settings: MonitorConfig):
+        self.index = CatalogueIndex(settings)
 
     def report(self, path: str, fp: VideoFingerprint, min_score: float) -> ScanReport:
-        return self.services.report(Path(path), fp, min_score=min_score)
+        return self.index.report(Path(path), fp, min_score=min_score)
 
     def reconcile(self) -> tuple[int, int]:
-        return self.services.reconcile(routine=True)
+        return self.index.reconcile(routine=True)
 
 
 class RayStages:

@@ -67,11 +67,17 @@ def _ms(seconds: float) -> int:
     return round(seconds * 1000)
 
 
-def to_episode_match(report: Any) -> EpisodeMatch:
-    """The report's aligned segments (seconds) as evidence segments (ms); one span if absent."""
-    spans = [(s["query"], s["ref"], s["similarity"]) for s in report.segments] or [
+def report_spans(report: Any) -> list[tuple[Sequence[float], Sequence[float], float | None]]:
+    """A match report's (query, reference, similarity) spans in seconds: its aligned segments, or
+    its one overall span at the report's score when it has none."""
+    return [(s["query"], s["ref"], s["similarity"]) for s in report.segments] or [
         ((report.query_start, report.query_end), (report.ref_start, report.ref_end), report.score)
     ]
+
+
+def to_episode_match(report: Any) -> EpisodeMatch:
+    """The report's aligned segments (seconds) as evidence segments (ms); one span if absent."""
+    spans = report_spans(report)
     # a span heard but not seen has no picture similarity: it stands at the report's own score
     segments = tuple(Segment(_ms(q[0]), _ms(q[1]), _ms(r[0]), _ms(r[1]),
                              float(report.score if score is None else score))

@@ -1,7 +1,7 @@
 """Casework tables and their repository functions: cases with an audit log, notices with an
 outbox of deliveries, review decisions and the memory of rejected matches. Per-work policy,
 allowlists and excluded intervals (``storage.work_rules``), registration receipts
-(``storage.receipts``) and alerts (``storage.alerts``) are their own aggregates, re-exported here.
+(``storage.receipts``) and alerts (``storage.alerts``) are their own aggregates: import them from there.
 
 Exactly-once rests on two unique constraints: ``notice_items (case_id, stage)`` — a case is in
 at most one notice per stage — and ``deliveries.key`` — one delivery per notice, keyed for the
@@ -30,32 +30,8 @@ from sqlalchemy import case as sa_case
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from notices.lifecycle import CaseEvent, CaseState, next_state
-from storage.alerts import Alert, alerts, raise_alert
 from storage.base import Base, UTCDateTime
 from storage.models import Episode, RightsHolder, Work
-from storage.receipts import RegistrationReceiptRow, issue_receipt, receipt_for
-from storage.work_rules import (
-    AllowlistEntry,
-    ExcludedInterval,
-    PolicyRuleRow,
-    add_allow_entry,
-    add_excluded_interval,
-    add_policy_rule,
-    allow_entries,
-    excluded_intervals,
-    policy_rules,
-)
-
-# The casework repository's one surface (``from storage import cases as repo``): the case
-# aggregate lives here; a work's rules, receipts and alerts in their own modules, re-exported.
-__all__ = [
-    "Alert", "AllowlistEntry", "Case", "CaseEventRow", "ClaimantProfile", "Delivery", "ExcludedInterval",
-    "Notice", "NoticeItemRow", "PolicyRuleRow", "RegistrationReceiptRow", "RejectedMatch", "ReviewDecision",
-    "add_allow_entry", "add_excluded_interval", "add_policy_rule", "alerts", "allow_entries", "cases_in",
-    "claimant", "delivery_key", "excluded_intervals", "find_case", "get_case", "holder_of", "is_rejected", "issue_receipt",
-    "list_cases", "notice_public_id", "open_case", "policy_rules", "raise_alert", "receipt_for", "record_review",
-    "review_counts", "take_send_lease", "transition", "unsent_deliveries",
-]
 
 
 class ClaimantProfile(Base):

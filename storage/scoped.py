@@ -12,15 +12,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from notices.lifecycle import CaseState
 from notices.metrics import CaseOutcome
-from storage.cases import (
-    AllowlistEntry,
-    Case,
-    ExcludedInterval,
-    Notice,
-    NoticeItemRow,
-    PolicyRuleRow,
-    RegistrationReceiptRow,
-)
+from storage.cases import Case, Notice, NoticeItemRow
+from storage.receipts import RegistrationReceiptRow
+from storage.work_rules import AllowlistEntry, ExcludedInterval, PolicyRuleRow
 from storage.models import Episode, Fingerprint, RightsHolder, Work
 
 

@@ -20,7 +20,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from notices.pdf import _register_font  # the embedded CJK font the notices use
-from storage.cases import Case, Notice, RegistrationReceiptRow
+from storage.cases import Case, Notice
+from storage.receipts import RegistrationReceiptRow
 from workspace.evidence import EvidenceError, keyframe_bytes, manifest, timelines
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from monitor import casework
 from monitor.notice_blocks import Problem, problems
+from monitor.notice_claims import preview_notice
 from monitor.notice_content import languages_for
 from notices.clock import SystemClock
 from notices.completeness import ELEMENTS
@@ -75,7 +75,7 @@ def preview_or_gaps(session: Session, case: Case, settings, language: str | None
                     ) -> tuple[RenderedDocument | None, list[dict]]:
     """The exact notice approval would send now, or the elements that block it."""
     try:
-        return casework.preview_notice(session, case.id, settings=settings.notices, clock=SystemClock(),
+        return preview_notice(session, case.id, settings=settings.notices, clock=SystemClock(),
                                        home=settings.home, languages=(language,) if language else None), []
     except IncompleteNotice as exc:
         return None, [element(code) for code in exc.missing] or [element(str(exc))]

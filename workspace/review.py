@@ -18,7 +18,7 @@ from monitor.send_again import NotRefused, send_again
 from notices.allowlist import AllowEntry, AllowKind
 from notices.clock import SystemClock
 from notices.lifecycle import CaseState
-from storage import cases as repo
+from storage import work_rules
 from storage import scoped
 from storage.auth import Role
 from storage.base import utcnow
@@ -66,7 +66,7 @@ def decide(case: Case, *, approve: bool, note: str, actor: Actor, session: Sessi
         if not uploader:
             raise Conflict("the copy has no known uploader to allowlist")
         entry = AllowEntry(AllowKind.ACCOUNT, uploader, case.platform, note=f"case {case.id}: {note}"[:500])
-        repo.add_allow_entry(session, entry, work_id=case.work_id)
+        work_rules.add_allow_entry(session, entry, work_id=case.work_id)
     log.info("case %s %s by user %s", case.id, "approved" if approve else "rejected", actor.user_id)
     return state
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage import cases as repo
-from storage.cases import ExcludedInterval
+from storage import work_rules
+from storage.work_rules import ExcludedInterval
 from storage.models import Work
 from workspace.errors import Conflict, Invalid, NotFound
 
@@ -50,5 +50,5 @@ def add_exclusion(work: Work, *, episode_id: int, start_s: float = 0.0, end_s: f
         if start_ms >= duration_ms:
             raise Invalid(f"start_s is past the episode's end ({episode.duration_s:.1f} s)")
         end_ms = min(end_ms, duration_ms)
-    return repo.add_excluded_interval(session, episode_id=episode.id, start_ms=start_ms, end_ms=end_ms,
-                                      reason=reason)
+    return work_rules.add_excluded_interval(session, episode_id=episode.id, start_ms=start_ms, end_ms=end_ms,
+                                            reason=reason)

@@ -10,12 +10,14 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from monitor.casework import casework_metrics, preview_notice
+from monitor.followup import casework_metrics
+from monitor.notice_claims import preview_notice
 from dramaguard.settings import Settings
 from notices.clock import SystemClock
 from notices.errors import IncompleteNotice
 from notices.receipts import render_receipt
 from storage import cases as repo
+from storage import receipts
 from storage.cases import Case
 from dramaguard.cli.console import fail, open_store, out
 from storage.db import transaction
@@ -147,7 +149,7 @@ def receipt_command(
         if episode is None:
             raise fail(f"episode {episode_id} does not exist")
         try:
-            receipt = repo.issue_receipt(session, episode=episode, issued_at=SystemClock().now())
+            receipt = receipts.issue_receipt(session, episode=episode, issued_at=SystemClock().now())
         except ValueError as exc:
             raise fail(str(exc)) from exc
     directory = out_dir or settings.home / "receipts"

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from monitor.casework import build_channels
+from monitor.notice_claims import build_channels
 from dramaguard.logs import install_redaction
 from indexing.catalogue import RegistrationError, Services
 from dramaguard.settings import Settings

@@ -20,8 +20,8 @@ from dramaguard.web.ui import AnyUser, Csrf, ReviewerUser, render
 from dramaguard.web.forms import Text
 from notices.lifecycle import CaseState
 from storage import scoped
+from storage.receipts import RegistrationReceiptRow
 from storage.base import utcnow
-from storage.cases import RegistrationReceiptRow
 from storage.case_search import DEADLINES, FIGURES, CaseFilter, case_platforms, search_cases
 from workspace.case_pdf import case_pdf
 from workspace.review import decide_many

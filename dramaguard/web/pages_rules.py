@@ -14,7 +14,7 @@ from dramaguard.web.schemas import ExclusionIn, PolicyIn
 from dramaguard.web.ui import AnyUser, Csrf, RuleUser, render
 from notices.allowlist import AllowEntry, AllowKind
 from notices.policy import Action, PolicyRule
-from storage import cases as repo
+from storage import work_rules
 from storage import scoped
 from storage.auth import Role
 from storage.models import RightsHolder
@@ -47,12 +47,12 @@ def allowlist_add(
     if work_id.strip():
         if scoped.get_work(int(work_id), holder_id=principal.scope, session=session) is None:
             raise not_found("work")
-        repo.add_allow_entry(session, entry, work_id=int(work_id))
+        work_rules.add_allow_entry(session, entry, work_id=int(work_id))
     else:
         owner = int(holder_id) if principal.role == Role.ADMIN and holder_id.strip() else principal.holder_id
         if owner is None or session.get(RightsHolder, owner) is None:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, "choose the rights holder or a work")
-        repo.add_allow_entry(session, entry, holder_id=owner)
+        work_rules.add_allow_entry(session, entry, holder_id=owner)
     return RedirectResponse(request.url_for("allowlist_page"), status.HTTP_303_SEE_OTHER)
 
 
@@ -112,7 +112,7 @@ def policy_add(
     rule = PolicyRule(body.action, priority=body.priority, min_matched_s=body.min_matched_s,
                       min_query_share=body.min_query_share, min_ref_share=body.min_ref_share,
                       min_score=body.min_score, platforms=frozenset(body.platforms), name=body.name)
-    repo.add_policy_rule(session, work_id=work.id, rule=rule)
+    work_rules.add_policy_rule(session, work_id=work.id, rule=rule)
     return _back(request, work.id)
 
 

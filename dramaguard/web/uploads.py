@@ -25,7 +25,7 @@ from indexing.catalogue import Services
 from fingerprint import DecodeError
 from fingerprint.media import probe_video
 from fingerprint.sniff import NotVideo, vet_container
-from storage import cases as repo
+from storage import receipts
 from storage.base import utcnow
 from storage.db import transaction
 from storage.models import Episode
@@ -162,7 +162,7 @@ class UploadWorker:
         """The registration receipt (idempotent: an already issued one is kept)."""
         with transaction(self.services.sessions) as session:
             episode = session.get_one(Episode, episode_id)
-            repo.issue_receipt(session, episode=episode, issued_at=utcnow())
+            receipts.issue_receipt(session, episode=episode, issued_at=utcnow())
 
     def _set(self, job_id: str, state: UploadState, **fields) -> None:
         with transaction(self.services.sessions) as session:

@@ -9,6 +9,9 @@ import storage.models  # noqa: F401  (registers the tables on Base.metadata)
 import storage.auth  # noqa: F401
 import storage.uploads  # noqa: F401
 import storage.cases  # noqa: F401
+import storage.work_rules  # noqa: F401
+import storage.receipts  # noqa: F401
+import storage.alerts  # noqa: F401
 import storage.crawl  # noqa: F401
 import storage.audio  # noqa: F401
 import storage.daemon  # noqa: F401

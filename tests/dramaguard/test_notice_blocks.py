@@ -15,7 +15,7 @@ from monitor.demo_profile import register_example_claimant
 from monitor.notice_blocks import problems
 from dramaguard.settings import NoticeSettings
 from notices.channels import EmailChannel
-from storage import cases as repo
+from storage import alerts
 from storage.cases import Case, Delivery
 from storage.db import transaction
 from storage.models import Fingerprint, Work
@@ -86,7 +86,7 @@ def test_no_profile_blocks_the_notice_says_why_and_status_is_degraded(tmp_path):
         assert result.status == "sent" and len(sink.messages) == 1
         with transaction(world.sessions) as s:
             assert problems(s, now=T0, warn_before=WARN) == []
-            assert [a.acknowledged for a in repo.alerts(s, kind="notice_blocked")] == [True]
+            assert [a.acknowledged for a in alerts.alerts(s, kind="notice_blocked")] == [True]
         assert status(tmp_path, world.sessions)[1]["notice_problems"] == []
     finally:
         smtp.stop()

@@ -8,8 +8,8 @@ from monitor import casework
 from dramaguard.settings import NoticeSettings
 from indexing.storecheck import check_store, remove_drift
 from notices.evidence import KeyframePair
-from storage.cases import RegistrationReceiptRow
 from storage.db import transaction
+from storage.receipts import RegistrationReceiptRow
 from tests.monitor.casework_fixtures import candidate, make_world
 
 

@@ -13,13 +13,17 @@ import pytest
 from sqlalchemy import func, select
 
 from monitor import casework
+from monitor import followup
+from monitor import notice_claims
 from dramaguard.settings import NoticeSettings
 from notices.allowlist import AllowEntry, AllowKind
 from notices.channels import EmailChannel, HttpComplaintChannel
 from notices.evidence import KeyframePair
 from notices.lifecycle import CaseState
 from notices.policy import Action, PolicyRule
-from storage import cases as repo
+from storage import alerts
+from storage import receipts
+from storage import work_rules
 from storage.cases import Case, CaseEventRow, Delivery, Notice
 from storage.db import transaction
 from tests.monitor.casework_fixtures import World, candidate, make_world
@@ -77,7 +81,7 @@ def test_strong_match_opens_case_with_evidence_receipt_and_deadline(tmp_path) ->
     assert len(manifest["keyframes"]) == 1
     [citation] = manifest["registration_receipts"]
     with transaction(world.sessions) as s:
-        receipt = repo.receipt_for(s, episode_id=world.episode_ids[0])
+        receipt = receipts.receipt_for(s, episode_id=world.episode_ids[0])
         events = s.scalars(select(CaseEventRow).where(CaseEventRow.case_id == case.id)).all()
     assert citation["sha256"] == receipt.sha256 and receipt.file_sha256 == "1" * 64
     assert [(e.event, e.actor, e.to_state) for e in events] == [("opened", "matcher", "detected")]
@@ -88,7 +92,7 @@ def test_short_match_goes_to_review_and_work_rules_override_defaults(tmp_path) -
     [short] = ingest(world, candidate("v1"), world.report(seconds=12))
     assert short.action == "review" and case_of(world, short.case_id).state == "pending_review"
     with transaction(world.sessions) as s:
-        repo.add_policy_rule(s, work_id=world.work_id, rule=PolicyRule(
+        work_rules.add_policy_rule(s, work_id=world.work_id, rule=PolicyRule(
             Action.NOTIFY, priority=1, min_matched_s=10, name="strict holder"))
     [strict] = ingest(world, candidate("v2"), world.report(seconds=12))
     assert (strict.action, strict.reason) == ("notify", "strict holder")
@@ -101,14 +105,14 @@ def test_allowlisted_copies_never_get_a_notice(tmp_path) -> None:
             licensed = candidate("v1", uploader_id="official-xinghe")
             [by_work] = ingest(world, licensed, world.report())
             with transaction(world.sessions) as s:
-                repo.add_allow_entry(s, AllowEntry(AllowKind.DOMAIN, "mirror.example"),
+                work_rules.add_allow_entry(s, AllowEntry(AllowKind.DOMAIN, "mirror.example"),
                                      holder_id=world.holder_id)
             [by_holder] = ingest(world, candidate("v2", url="https://cdn.mirror.example/v2"),
                                  world.report())
             # a case opened before its licence was recorded is stopped at dispatch time
             [late] = ingest(world, candidate("v3", uploader_id="partner-7"), world.report())
             with transaction(world.sessions) as s:
-                repo.add_allow_entry(s, AllowEntry(AllowKind.ACCOUNT, "partner-7"),
+                work_rules.add_allow_entry(s, AllowEntry(AllowKind.ACCOUNT, "partner-7"),
                                      work_id=world.work_id)
             results = await casework.dispatch_notices(
                 world.sessions, channels={"http": HttpComplaintChannel()}, clock=world.clock,
@@ -134,14 +138,14 @@ def test_rejected_match_is_not_raised_again(tmp_path) -> None:
     assert again.status == reupload.status == "rejected_before"
     assert states(world) == {"v1": "rejected"}
     with transaction(world.sessions) as s:
-        assert casework.casework_metrics(s, settings=world.settings.notices)[
+        assert followup.casework_metrics(s, settings=world.settings.notices)[
             "false_positive_rate"] == 1.0
 
 
 def test_matches_inside_excluded_credits_are_not_evidence(tmp_path) -> None:
     world = http_world(tmp_path)
     with transaction(world.sessions) as s:
-        repo.add_excluded_interval(s, episode_id=world.episode_ids[0], start_ms=0,
+        work_rules.add_excluded_interval(s, episode_id=world.episode_ids[0], start_ms=0,
                                    end_ms=20_000, reason="opening credits")
     [outcome] = ingest(world, candidate("v1"), world.report(seconds=12, ref_start=2.0))
     assert outcome.status == "excluded_only" and states(world) == {}
@@ -153,7 +157,7 @@ def test_matches_inside_excluded_credits_are_not_evidence(tmp_path) -> None:
 def test_each_aligned_segment_is_evidence_and_credits_are_cut(tmp_path) -> None:
     world = http_world(tmp_path)
     with transaction(world.sessions) as s:
-        repo.add_excluded_interval(s, episode_id=world.episode_ids[0], start_ms=0,
+        work_rules.add_excluded_interval(s, episode_id=world.episode_ids[0], start_ms=0,
                                    end_ms=10_000, reason="opening credits")
     report = world.report(seconds=90, ref_start=0.0)
     report.segments = [{"query": [0.0, 30.0], "ref": [0.0, 30.0], "similarity": 0.9},
@@ -254,7 +258,7 @@ def test_failed_delivery_raises_one_alert_and_is_retried_next_run(tmp_path) -> N
     assert [r.status for r in failed] == ["failed"] and "503" in failed[0].error
     assert [r.status for r in sent] == ["sent"] and len(server.complaints) == 1
     with transaction(world.sessions) as s:
-        assert [a.kind for a in repo.alerts(s)] == ["delivery_failed"]
+        assert [a.kind for a in alerts.alerts(s)] == ["delivery_failed"]
         assert s.scalar(select(Delivery)).attempts == 3
 
 
@@ -276,7 +280,7 @@ def test_permanent_refusal_is_not_resent_every_run(tmp_path) -> None:
     with transaction(world.sessions) as s:
         delivery = s.scalar(select(Delivery))
         assert (delivery.status, delivery.attempts) == ("failed", 1)
-        [alert] = repo.alerts(s)
+        [alert] = alerts.alerts(s)
         assert "never without a person" in alert.message
 
 
@@ -284,7 +288,7 @@ def test_email_dispatch_over_real_smtp(tmp_path) -> None:
     with mail_desk(sender="dg@xinghe.example", platform_languages={"douyin": "en"}) as (sink, notices):
         world = make_world(tmp_path, notices)
         ingest(world, candidate("v1"), world.report())
-        channel = casework.build_channels(notices)["email"]
+        channel = notice_claims.build_channels(notices)["email"]
         assert isinstance(channel, EmailChannel)
         [result] = dispatch(world, channel)
     assert result.status == "sent"
@@ -304,7 +308,7 @@ def test_missing_claimant_blocks_the_notice_with_an_alert(tmp_path) -> None:
     ingest(world, candidate("v1"), world.report())
     assert dispatch(world, HttpComplaintChannel()) == []
     with transaction(world.sessions) as s:
-        [alert] = repo.alerts(s)
+        [alert] = alerts.alerts(s)
         assert alert.kind == "notice_blocked" and "claimant profile" in alert.message
         assert s.scalar(select(func.count()).select_from(Notice)) == 0
 
@@ -315,7 +319,7 @@ def test_watchdog_warns_before_and_at_the_deadline(tmp_path) -> None:
 
     def watch() -> list[str]:
         with transaction(world.sessions) as s:
-            return casework.run_watchdog(s, clock=world.clock, settings=world.settings.notices)
+            return followup.run_watchdog(s, clock=world.clock, settings=world.settings.notices)
 
     assert watch() == []
     world.clock.advance(timedelta(minutes=91))
@@ -341,7 +345,7 @@ def test_recheck_escalation_and_legal_flag(tmp_path) -> None:
 
             async def step(hours: float):
                 world.clock.advance(timedelta(hours=hours))
-                return await casework.recheck_removals(world.sessions, url_is_down=url_is_down,
+                return await followup.recheck_removals(world.sessions, url_is_down=url_is_down,
                                                        clock=world.clock, settings=settings)
 
             world.clock.advance(timedelta(minutes=30))
@@ -368,8 +372,8 @@ def test_recheck_escalation_and_legal_flag(tmp_path) -> None:
     v1 = case_of(world, ids["v1"])
     assert v1.state == "escalated" and v1.legal_action and v1.next_check_at is None
     with transaction(world.sessions) as s:
-        assert [a.kind for a in repo.alerts(s)] == ["legal_action"]
-        metrics = casework.casework_metrics(s, settings=world.settings.notices)
+        assert [a.kind for a in alerts.alerts(s)] == ["legal_action"]
+        metrics = followup.casework_metrics(s, settings=world.settings.notices)
     assert metrics["median_detect_to_notice_s"] == 1800.0
     assert metrics["takedown_rate_24h"] == {"douyin": 0.5}
     assert metrics["median_notice_to_removal_s"] == 1.5 * 3600
@@ -401,12 +405,12 @@ def test_counter_notice_stops_further_notices(tmp_path) -> None:
                 casework.forward_counter_notice(s, outcome.case_id, actor="legal:wang",
                                                 clock=world.clock, settings=settings)
             world.clock.advance(timedelta(days=16))
-            checked = await casework.recheck_removals(world.sessions, url_is_down=url_is_down,
+            checked = await followup.recheck_removals(world.sessions, url_is_down=url_is_down,
                                                       clock=world.clock, settings=settings)
             again = await casework.dispatch_notices(world.sessions, channels=channels,
                                                     clock=world.clock, settings=settings, home=world.settings.home)
             with transaction(world.sessions) as s:
-                raised = casework.run_watchdog(s, clock=world.clock, settings=settings)
+                raised = followup.run_watchdog(s, clock=world.clock, settings=settings)
             return world, server, outcome, checked, again, raised
 
     world, server, outcome, checked, again, raised = asyncio.run(run())
@@ -424,7 +428,7 @@ def test_preview_renders_without_recording(tmp_path) -> None:
     world = http_world(tmp_path)
     [outcome] = ingest(world, candidate("v1"), world.report())
     with transaction(world.sessions) as s:
-        rendered = casework.preview_notice(s, outcome.case_id, settings=world.settings.notices, home=world.settings.home,
+        rendered = notice_claims.preview_notice(s, outcome.case_id, settings=world.settings.notices, home=world.settings.home,
                                            clock=world.clock)
         assert s.scalar(select(func.count()).select_from(Notice)) == 0
     assert candidate("v1").url in rendered.text and rendered.pdf.startswith(b"%PDF")
@@ -437,7 +441,7 @@ def test_two_dispatchers_at_once_send_one_email(tmp_path) -> None:
     with mail_desk() as (sink, notices):
         world = make_world(tmp_path, notices)
         ingest(world, candidate("v1"), world.report())
-        channel = casework.build_channels(notices)["email"]
+        channel = notice_claims.build_channels(notices)["email"]
 
         async def both():
             return await asyncio.gather(*(casework.dispatch_notices(

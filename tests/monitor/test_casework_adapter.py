@@ -16,7 +16,8 @@ from monitor.casework_adapter import NoticesCasework, cases_near_deadline, keyfr
 from indexing.catalogue import Services
 from indexing.reports import LeakReport
 from storage import references
-from storage.cases import Case, RegistrationReceiptRow
+from storage.receipts import RegistrationReceiptRow
+from storage.cases import Case
 from storage.daemon import QueuedCandidate
 from storage.db import transaction
 

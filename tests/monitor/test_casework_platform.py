@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from crawler.simulated.server import PlatformSim
 from monitor import casework
+from monitor import followup
 from dramaguard.settings import NoticeSettings
 from notices.channels import HttpComplaintChannel
 from storage.cases import CaseEventRow
@@ -48,7 +49,7 @@ def test_notice_takes_copies_down_on_the_simulated_platform(tmp_path) -> None:
                 world.sessions, channels={"http": HttpComplaintChannel()}, clock=world.clock,
                 settings=settings, home=world.settings.home)
             world.clock.advance(timedelta(hours=1))
-            checked = await casework.recheck_removals(world.sessions, url_is_down=page_is_gone,
+            checked = await followup.recheck_removals(world.sessions, url_is_down=page_is_gone,
                                                       clock=world.clock, settings=settings)
             return sim, world, (v1, v2, keep), sent, checked
         finally:
@@ -63,7 +64,7 @@ def test_notice_takes_copies_down_on_the_simulated_platform(tmp_path) -> None:
     assert sorted(checked.values()) == ["removed", "removed"]
     assert states(world) == {v1.id: "removed", v2.id: "removed"}
     with transaction(world.sessions) as s:
-        metrics = casework.casework_metrics(s, settings=world.settings.notices)
+        metrics = followup.casework_metrics(s, settings=world.settings.notices)
     assert metrics["takedown_rate_24h"] == {"simulated": 1.0}
 
 

@@ -22,7 +22,8 @@ from crawler.simulated.media import make_video
 from crawler.simulated.server import Faults, PlatformSim
 from dramaguard.cli.crawl import _options, run_with_progress
 from monitor.crawling import crawl, platform_config, work_terms
-from dramaguard.settings import CrawlerSettings, Settings, WorkSearchSettings
+from dramaguard.settings import CrawlerSettings, Settings
+from monitor.config import WorkSearchSettings
 from storage.crawl import SqlCrawlState
 from storage.db import make_engine, session_factory, upgrade
 

@@ -23,7 +23,8 @@ from sqlalchemy import select
 from monitor.demo import run_scenario
 from monitor.health import snapshot
 from indexing.catalogue import Services
-from storage.cases import Case, NoticeItemRow, RegistrationReceiptRow
+from storage.cases import Case, NoticeItemRow
+from storage.receipts import RegistrationReceiptRow
 from storage.db import transaction
 
 

@@ -7,7 +7,7 @@ from email import policy as email_policy
 
 from sqlalchemy import select
 
-from monitor import casework
+from monitor import notice_claims
 from storage.cases import Notice
 from storage.db import transaction
 from tests.mail_desk import mail_desk
@@ -18,7 +18,7 @@ from tests.monitor.test_casework import dispatch, ingest
 def test_a_second_notice_cites_the_first_about_the_same_uploader(tmp_path) -> None:
     with mail_desk(platform_languages={"douyin": "zh"}) as (sink, notices):
         world = make_world(tmp_path, notices)
-        channel = casework.build_channels(notices)["email"]
+        channel = notice_claims.build_channels(notices)["email"]
         ingest(world, candidate("v1"), world.report())
         [first] = dispatch(world, channel)
         ingest(world, candidate("v2", uploader_name="改了名字"), world.report())  # same account, new name

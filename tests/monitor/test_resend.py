@@ -12,6 +12,7 @@ from email import policy as email_policy
 from sqlalchemy import select
 
 from monitor import casework
+from monitor import notice_claims
 from dramaguard.web.casefiles import notice_out
 from notices.channels.email import RESEND_MARK
 from storage.cases import Delivery, Notice
@@ -39,7 +40,7 @@ def test_crash_mid_exchange_resends_the_same_notice_marked_resend(tmp_path) -> N
         from tests.monitor.test_casework import ingest
 
         ingest(world, candidate("v1"), world.report())
-        channel = casework.build_channels(notices)["email"]
+        channel = notice_claims.build_channels(notices)["email"]
 
         async def dispatch():
             return await casework.dispatch_notices(world.sessions, channels={"email": channel},

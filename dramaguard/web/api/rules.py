@@ -8,7 +8,7 @@ from dramaguard.web.deps import DB, Anyone, RuleEditors, not_found
 from dramaguard.web.schemas import AllowIn, AllowOut, ExclusionIn, ExclusionOut, PolicyIn, PolicyOut
 from notices.allowlist import AllowEntry
 from notices.policy import PolicyRule
-from storage import cases as repo
+from storage import work_rules
 from storage import scoped
 from storage.auth import Role
 from storage.models import RightsHolder
@@ -29,7 +29,7 @@ def add_allowlist(body: AllowIn, principal: RuleEditors, session: DB):
     if body.work_id is not None:
         if scoped.get_work(body.work_id, holder_id=principal.scope, session=session) is None:
             raise not_found("work")
-        return repo.add_allow_entry(session, entry, work_id=body.work_id)
+        return work_rules.add_allow_entry(session, entry, work_id=body.work_id)
     if principal.role == Role.ADMIN:
         if body.holder_id is None or session.get(RightsHolder, body.holder_id) is None:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, "admins must name a work_id or an existing holder_id")
@@ -38,7 +38,7 @@ def add_allowlist(body: AllowIn, principal: RuleEditors, session: DB):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "entries can only be added for your own tenant")
     else:
         holder_id = principal.holder_id
-    return repo.add_allow_entry(session, entry, holder_id=holder_id)
+    return work_rules.add_allow_entry(session, entry, holder_id=holder_id)
 
 
 @router.delete("/allowlist/{entry_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -66,7 +66,7 @@ def add_policy(work_id: int, body: PolicyIn, principal: RuleEditors, session: DB
         min_query_share=body.min_query_share, min_ref_share=body.min_ref_share,
         min_score=body.min_score, platforms=frozenset(body.platforms), name=body.name,
     )
-    return repo.add_policy_rule(session, work_id=work_id, rule=rule)
+    return work_rules.add_policy_rule(session, work_id=work_id, rule=rule)
 
 
 @router.delete("/policy/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -3,6 +3,8 @@ cases, a receipted episode), kept apart so the matrix module stays readable."""
 from __future__ import annotations
 
 from storage import cases as repo
+from storage import receipts
+from storage import work_rules
 from storage.db import transaction
 
 from .conftest import World, add_case, add_notice, fake_episode
@@ -12,7 +14,7 @@ def _fresh_exclusion(world: World, tenant: str) -> dict:
     # episode 901, not the cases' 900: a whole-episode exclusion would stop new cases opening
     episode_id = fake_episode(world.app, world.work_ids[tenant], number=901)
     with transaction(world.app.state.services.sessions) as session:
-        row = repo.add_excluded_interval(session, episode_id=episode_id, start_ms=0, end_ms=5000)
+        row = work_rules.add_excluded_interval(session, episode_id=episode_id, start_ms=0, end_ms=5000)
         return {"exclusion": str(row.id)}
 
 
@@ -50,5 +52,5 @@ def _receipted_episode(world: World, tenant: str) -> int:
 
     episode_id = fake_episode(world.app, world.work_ids[tenant], number=903)
     with transaction(world.app.state.services.sessions) as session:
-        repo.issue_receipt(session, episode=session.get_one(Episode, episode_id), issued_at=utcnow())
+        receipts.issue_receipt(session, episode=session.get_one(Episode, episode_id), issued_at=utcnow())
     return episode_id

@@ -16,10 +16,10 @@ import pytest
 
 from dramaguard.web.roles import Cap, roles_with
 from storage.auth import Role
+from storage import work_rules
 
 from notices.allowlist import AllowEntry, AllowKind
 from notices.policy import Action, PolicyRule
-from storage import cases as repo
 from storage.db import transaction
 
 from . import authz_onboarding
@@ -50,13 +50,13 @@ def _fresh_case(world: World, tenant: str) -> dict:
 
 def _fresh_entry(world: World, tenant: str) -> dict:
     with transaction(world.app.state.services.sessions) as session:
-        row = repo.add_allow_entry(session, AllowEntry(AllowKind.ACCOUNT, "x"), work_id=world.work_ids[tenant])
+        row = work_rules.add_allow_entry(session, AllowEntry(AllowKind.ACCOUNT, "x"), work_id=world.work_ids[tenant])
         return {"entry": str(row.id)}
 
 
 def _fresh_rule(world: World, tenant: str) -> dict:
     with transaction(world.app.state.services.sessions) as session:
-        row = repo.add_policy_rule(session, work_id=world.work_ids[tenant], rule=PolicyRule(Action.TRACK))
+        row = work_rules.add_policy_rule(session, work_id=world.work_ids[tenant], rule=PolicyRule(Action.TRACK))
         return {"rule": str(row.id)}
 
 

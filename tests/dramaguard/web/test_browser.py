@@ -17,8 +17,8 @@ from dramaguard.settings import Settings
 from dramaguard.web import create_app
 from notices.evidence import KeyframePair
 from storage.auth import Role
+from storage import work_rules
 from notices.policy import Action, PolicyRule
-from storage import cases as repo
 from storage.models import RightsHolder
 from storage.db import transaction
 from tests.mail_desk import mail_desk
@@ -130,7 +130,7 @@ def review_site(tmp_path, sample_media):
             assert result.error is None, result.error
             with transaction(services.sessions) as session:
                 # short copies are only tracked by default; this holder wants them reviewed
-                repo.add_policy_rule(session, work_id=works["A"], rule=PolicyRule(Action.REVIEW, priority=1))
+                work_rules.add_policy_rule(session, work_id=works["A"], rule=PolicyRule(Action.REVIEW, priority=1))
             complete_claimant(app, works["A"])
             pairs = [KeyframePair(int(t * 1000), int(t * 1000), np.ascontiguousarray(frame_at(sample_media["flip"], t)),
                                   frame_at(sample_media["ep1"], t)) for t in (1.0, 4.0)]

@@ -22,7 +22,7 @@ from dramaguard.settings import Settings
 from dramaguard.web import create_app
 from notices.evidence import KeyframePair
 from notices.policy import Action, PolicyRule
-from storage import cases as repo
+from storage import work_rules
 from storage.auth import Role
 from storage.db import transaction
 from tests.mail_desk import mail_desk
@@ -130,7 +130,7 @@ def test_a_new_holder_gets_a_complete_notice_out_and_a_blocked_one_is_shown(brow
     assert registered.error is None, registered.error
     with transaction(services.sessions) as session:
         for work in (work_id, works["B"]):
-            repo.add_policy_rule(session, work_id=work, rule=PolicyRule(Action.REVIEW, priority=1))
+            work_rules.add_policy_rule(session, work_id=work, rule=PolicyRule(Action.REVIEW, priority=1))
     pairs = [KeyframePair(int(t * 1000), int(t * 1000), np.ascontiguousarray(frame_at(sample_media["flip"], t)),
                           frame_at(sample_media["ep1"], t)) for t in (1.0, 4.0)]
     case_id = add_case(app, work_id, episode_id=registered.episode_id, seconds=4.5, frames=pairs)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from dramaguard.settings import Settings
 from dramaguard.web import create_app
-from storage import cases as repo
+from storage import work_rules
 from storage.auth import Role
 from storage.cases import Case, RejectedMatch
 from storage.db import transaction
@@ -62,7 +62,7 @@ def test_reject_is_remembered_and_can_allowlist_the_uploader(site):
     with transaction(app.state.services.sessions) as session:
         assert session.scalar(select(RejectedMatch.case_id).where(RejectedMatch.video_id == "fan-edit")) == case_id
         work = session.get_one(Case, case_id).work
-        assert any(e.value == "pirate-1" for e in repo.allow_entries(session, work=work))
+        assert any(e.value == "pirate-1" for e in work_rules.allow_entries(session, work=work))
     listed = client.get("/api/v1/allowlist", headers=actors[(Role.RIGHTS_HOLDER, "A")].bearer).json()
     assert [(e["kind"], e["value"], e["platform"]) for e in listed] == [("account", "pirate-1", "douyin")]
     time.sleep(0.1)

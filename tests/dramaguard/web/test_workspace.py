@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from dramaguard.web import pages_cases
 from storage.auth import Role, User, WebSession
+from storage import receipts
 from storage.cases import Case
 from storage.db import transaction
 
@@ -338,13 +339,12 @@ def test_the_case_pdf_holds_the_facts_evidence_notices_and_audit_log(world: Worl
 def test_a_receipt_downloads_as_issued(world: World) -> None:
     import hashlib
 
-    from storage import cases as repo
     from storage.base import utcnow
     from storage.models import Episode
 
     episode_id = fake_episode(world.app, world.work_ids["A"], number=960)
     with transaction(world.app.state.services.sessions) as session:
-        receipt = repo.issue_receipt(session, episode=session.get_one(Episode, episode_id), issued_at=utcnow())
+        receipt = receipts.issue_receipt(session, episode=session.get_one(Episode, episode_id), issued_at=utcnow())
     owner = _cookie(world, Role.RIGHTS_HOLDER)
     page = world.client.get(f"/works/{world.work_ids['A']}", headers=owner).text
     url = f"/works/{world.work_ids['A']}/episodes/{episode_id}/receipt"
