@@ -4,7 +4,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -79,3 +79,42 @@ def compliance_by_platform(cases: list[CaseOutcome], *, now: datetime,
         decided = row["notified"] - row["in_window"]
         row["rate"] = row["removed_24h"] / decided if decided else None
     return dict(sorted(out.items()))
+
+
+@dataclass(frozen=True)
+class DailyFigures:
+    """One value per day of the window, for the dashboard's charts."""
+
+    days: list[date]
+    detections: dict[str, list[float]]  # per platform, by day detected
+    slowest_minutes: list[float]  # slowest detection → notice, by day detected
+    removed_24h_percent: list[float]  # of notices decided that day (removed, or window over)
+    within_deadline: float | None  # share of all notices sent within the deadline
+
+
+def daily_figures(cases: list[CaseTimes], *, today: date, days: int, deadline_hours: float, now: datetime,
+                  window: timedelta = timedelta(hours=24)) -> DailyFigures:
+    """A notice counts in the takedown rate once it is decided (removed, or its window is over):
+    a copy still inside its window has not failed yet."""
+    span = [today - timedelta(days=days - 1 - i) for i in range(days)]
+    index = {d: i for i, d in enumerate(span)}
+    detections: dict[str, list[float]] = defaultdict(lambda: [0.0] * days)
+    slowest = [0.0] * days
+    decided = [0] * days
+    removed = [0] * days
+    for c in cases:
+        if (i := index.get(c.detected_at.date())) is not None:
+            detections[c.platform][i] += 1
+        if c.notified_at is None:
+            continue
+        if i is not None:
+            slowest[i] = max(slowest[i], round((c.notified_at - c.detected_at).total_seconds() / 60, 1))
+        if (c.removed_at is not None or now - c.notified_at >= window) and \
+                (j := index.get(c.notified_at.date())) is not None:
+            decided[j] += 1
+            removed[j] += c.removed_at is not None and c.removed_at - c.notified_at <= window
+    within = [(c.notified_at - c.detected_at).total_seconds() <= deadline_hours * 3600
+              for c in cases if c.notified_at is not None]
+    return DailyFigures(span, dict(sorted(detections.items())), slowest,
+                        [100 * r / n if n else 0.0 for r, n in zip(removed, decided)],
+                        sum(within) / len(within) if within else None)

@@ -56,11 +56,12 @@ def status_command(
     from indexing.catalogue import Services
     from monitor.health import snapshot
     from storage.db import transaction
+    from workspace.workload import waiting_counts
 
     with Services.open(ctx.obj) as services:
         snap = snapshot(services)
         with transaction(services.sessions) as session:
-            waiting = status_words.waiting_counts(session)
+            waiting = waiting_counts(session)
     if as_json:
         typer.echo(json.dumps({**snap, "waiting": waiting}, ensure_ascii=False))
     elif technical:

@@ -2,53 +2,17 @@
 in plain words, in Chinese or English (``LANG``), in tables that wrap instead of being cut."""
 from __future__ import annotations
 
+import json
 import os
 from datetime import datetime
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from notices.lifecycle import CaseState
-from storage.cases import Case, Delivery
-
-WORDS = {
-    "en": {
-        "ok": "Everything is working.", "degraded": "Something needs attention (see below).",
-        "daemon_on": "Monitoring is running (process {pid}), last sign of life {beat}.",
-        "daemon_off": "Monitoring is NOT running: start it with `dramaguard daemon`.",
-        "index_ok": "{n} registered episodes can be recognised.",
-        "index_bad": "The episode library is NOT ready: copies cannot be recognised yet.",
-        "waiting": "Waiting for a person", "review": "cases waiting for legal review",
-        "blocked": "notices that could not be delivered", "escalated": "escalated cases (copy still up)",
-        "disputed": "disputed cases (counter-notice)", "near": "cases close to their notice deadline",
-        "jobs": "What the service did", "job": "task", "when": "last finished", "result": "result",
-        "fine": "fine", "failed": "FAILED", "never": "not yet",
-        "discover": "search {platform} for work {work}", "discover_new": "search {platform} for new uploads",
-        "pipeline:feed": "check found videos against the library", "notices:dispatch": "send due notices",
-        "notices:recheck": "check whether noticed copies are gone", "deadline:watchdog": "watch deadlines",
-        "index:refresh": "load newly registered episodes",
-        "deadline_case": "case {case}: {minutes} min left to send the notice ({url})",
-    },
-    "zh": {
-        "ok": "一切正常。", "degraded": "有需要处理的事项(见下文)。",
-        "daemon_on": "监测服务正在运行(进程 {pid}),最近一次心跳 {beat}。",
-        "daemon_off": "监测服务未运行:请用 `dramaguard daemon` 启动。",
-        "index_ok": "已登记的 {n} 集可以被识别。",
-        "index_bad": "剧集库尚未就绪:暂时无法识别盗版。",
-        "waiting": "需要人工处理", "review": "待法务审核的案件", "blocked": "发送失败的通知",
-        "escalated": "已升级的案件(视频仍在线)", "disputed": "有争议的案件(反通知)",
-        "near": "即将到达通知期限的案件",
-        "jobs": "服务最近的工作", "job": "任务", "when": "最近完成", "result": "结果",
-        "fine": "正常", "failed": "失败", "never": "尚未运行",
-        "discover": "在 {platform} 上搜索作品 {work}", "discover_new": "在 {platform} 上搜索新上传",
-        "pipeline:feed": "将发现的视频与剧集库比对", "notices:dispatch": "发送到期的通知",
-        "notices:recheck": "复查已通知的视频是否下架", "deadline:watchdog": "监控期限",
-        "index:refresh": "载入新登记的剧集",
-        "deadline_case": "案件 {case}:距通知期限还剩 {minutes} 分钟({url})",
-    },
-}
+WORDS: dict[str, dict[str, str]] = json.loads(
+    (Path(__file__).with_name("locales") / "status.json").read_text(encoding="utf-8"))
+"""The words of each language (data: ``locales/status.json``, the same keys in both)."""
 
 
 def language() -> str:
@@ -64,21 +28,6 @@ def job_words(job_id: str, w: dict[str, str]) -> str:
     if parts[0] == "discover" and len(parts) == 3 and parts[2] == "new":
         return w["discover_new"].format(platform=parts[1])
     return w.get(job_id, job_id)
-
-
-def waiting_counts(session: Session) -> dict[str, int]:
-    """What waits for a person: reviews, undeliverable notices, escalations, disputes."""
-    def count(query) -> int:
-        return int(session.scalar(query) or 0)
-
-    by_state = lambda *states: count(select(func.count()).select_from(Case).where(  # noqa: E731
-        Case.state.in_([s.value for s in states])))
-    return {
-        "review": by_state(CaseState.PENDING_REVIEW),
-        "blocked": count(select(func.count()).select_from(Delivery).where(Delivery.status == "failed")),
-        "escalated": by_state(CaseState.NOT_REMOVED, CaseState.ESCALATED),
-        "disputed": by_state(CaseState.COUNTER_NOTICED, CaseState.FORWARDED, CaseState.IN_COURT),
-    }
 
 
 def _when(value: str | None, w: dict[str, str]) -> str:
