@@ -1,8 +1,6 @@
-"""Episode uploads: stream the body to a temporary file under a size cap, register it in the background.
+"""Episode uploads: stream the body to a temporary file under a size cap, vet it, and hand it to
+``indexing.upload_jobs`` to be registered in the background.
 
-Registration runs on one worker thread: the FAISS index has a single writer, and the job rows in
-``upload_jobs`` say where each upload stands. A job that a stopped server left unfinished is marked
-failed on the next start (its temporary file is gone), so no upload silently disappears.
 At most ``max_queued`` uploads wait on disk at once (503 beyond), and a disk that cannot hold the
 body answers 507 with nothing left behind.
 """
@@ -14,7 +12,6 @@ import re
 import shutil
 import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from fastapi import HTTPException, Request, status
@@ -22,14 +19,10 @@ from starlette.requests import ClientDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from indexing.catalogue import Services
+from indexing.upload_jobs import RegistrationJobs
 from fingerprint import DecodeError
 from fingerprint.media import probe_video
 from fingerprint.sniff import NotVideo, vet_container
-from storage import receipts
-from storage.base import utcnow
-from storage.db import transaction
-from storage.models import Episode
-from storage.uploads import UploadState, fail_unfinished, set_state
 
 log = logging.getLogger(__name__)
 _UNSAFE = re.compile(r"[^\w.\- ]+")
@@ -51,11 +44,7 @@ class UploadWorker:
         self.root = services.settings.home / "uploads"
         shutil.rmtree(self.root, ignore_errors=True)
         self.root.mkdir(parents=True)
-        with transaction(services.sessions) as session:
-            lost = fail_unfinished("the server stopped before this upload was fingerprinted", session=session)
-        if lost:
-            log.warning("%d unfinished uploads from a previous run marked failed", lost)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dg-register")
+        self.jobs = RegistrationJobs(services)
 
     def new_job_id(self) -> str:
         return uuid.uuid4().hex
@@ -141,36 +130,10 @@ class UploadWorker:
         return f"upload larger than the limit of {self.limit_bytes} bytes"
 
     def submit(self, job_id: str, path: Path, *, work: str, holder: str, number: int) -> None:
-        self._pool.submit(self._register, job_id, path, work, holder, number)
-
-    def _register(self, job_id: str, path: Path, work: str, holder: str, number: int) -> None:
-        try:
-            self._set(job_id, UploadState.FINGERPRINTING)
-            [result] = self.services.register_files([path], work=work, holder=holder, episode_start=number)
-            if result.error:
-                self._set(job_id, UploadState.FAILED, error=result.error.replace(str(path.parent) + "/", ""))
-            else:
-                self._issue_receipt(result.episode_id)
-                self._set(job_id, UploadState.REGISTERED, episode_id=result.episode_id)
-        except Exception:
-            log.exception("upload %s: registration crashed", job_id)
-            self._set(job_id, UploadState.FAILED, error="internal error while registering; try again")
-        finally:
-            self.discard(path)
-
-    def _issue_receipt(self, episode_id: int) -> None:
-        """The registration receipt (idempotent: an already issued one is kept)."""
-        with transaction(self.services.sessions) as session:
-            episode = session.get_one(Episode, episode_id)
-            receipts.issue_receipt(session, episode=episode, issued_at=utcnow())
-
-    def _set(self, job_id: str, state: UploadState, **fields) -> None:
-        with transaction(self.services.sessions) as session:
-            set_state(job_id, state, session=session, **fields)
+        """Registered in the background; the upload's file and queue place go when its job ends."""
+        self.jobs.submit(job_id, path, work=work, holder=holder, number=number, done=self.discard)
 
     def close(self) -> None:
         """Finish the running job, drop queued ones (marked failed), remove temporary files."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
-        with transaction(self.services.sessions) as session:
-            fail_unfinished("the server stopped before this upload was fingerprinted", session=session)
+        self.jobs.close()
         shutil.rmtree(self.root, ignore_errors=True)
