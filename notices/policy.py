@@ -88,3 +88,11 @@ def opens_case(score: float, *, held: str | None, review_score: float) -> bool:
     opens cases for people to decide, the policy says which — or whenever the match was held for
     review whatever its score (the sound alone: "audio only")."""
     return score >= review_score or held is not None
+
+
+def score_band(score: float, *, notify_score: float, review_score: float) -> Action:
+    """Where a claim's score alone puts it (what a scan prints): notify from the operating point,
+    review in the band below it, track under the floor. Rules and holds still decide a case."""
+    if score >= notify_score:
+        return Action.NOTIFY
+    return Action.REVIEW if score >= review_score else Action.TRACK

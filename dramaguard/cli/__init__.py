@@ -31,6 +31,7 @@ from dramaguard.logs import configure_logging
 from indexing.catalogue import Services
 from indexing.reports import RegisterResult
 from dramaguard.settings import Settings
+from notices.policy import Action, score_band
 from storage import scoped
 from storage.db import transaction
 
@@ -146,6 +147,10 @@ def scan(
         raise typer.Exit(1)
 
 
+VERDICTS = {Action.NOTIFY: "[bold red]COPY[/bold red]", Action.REVIEW: "[yellow]review[/yellow]",
+            Action.TRACK: "possible"}
+
+
 def _print_report(report, notify_score: float, review_score: float) -> None:
     if report.error:
         err.print(f"[red]error:[/red] {report.error}", highlight=False)
@@ -154,8 +159,7 @@ def _print_report(report, notify_score: float, review_score: float) -> None:
         out.print(f"{report.query}: no match", highlight=False)
         return
     for m in report.matches:
-        verdict = ("[bold red]COPY[/bold red]" if m.score >= notify_score
-                   else "[yellow]review[/yellow]" if m.score >= review_score else "possible")
+        verdict = VERDICTS[score_band(m.score, notify_score=notify_score, review_score=review_score)]
         out.print(
             f"{report.query}: {verdict} of '{m.work}' episode {m.episode} ({m.reference}) "
             f"score {m.score:.2f}: query {m.query_start:.1f}–{m.query_end:.1f} s ↔ "

@@ -92,3 +92,10 @@ def test_the_review_band_is_reviewed_and_below_it_tracked_whatever_a_rule_says()
     held = decide(lenient, match(90, score=0.4), "douyin", notify_score=0.5)
     assert held.action is Action.REVIEW and "below the notify threshold 0.50" in held.reason
     assert decide(lenient, match(90, score=0.5), "douyin", notify_score=0.5).action is Action.NOTIFY
+
+
+def test_a_scores_band_is_notify_from_the_operating_point_review_below_track_under_the_floor() -> None:
+    from notices.policy import score_band
+
+    bands = [score_band(s, notify_score=0.5, review_score=0.3) for s in (0.5, 0.49, 0.3, 0.29)]
+    assert bands == [Action.NOTIFY, Action.REVIEW, Action.REVIEW, Action.TRACK]
