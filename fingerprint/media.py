@@ -4,12 +4,12 @@ PyAV is the default backend (FFmpeg, exact presentation times); OpenCV is the fa
 PyAV refuses. Both sit behind the :class:`VideoSource` protocol, and both serve several grids
 from one decode (the fingerprint's grey frames and the evidence's colour keyframes).
 
-``decode="fast"`` (issue 24; opt-in, see ``FingerprintSettings.decode``) decodes only what the
+``decode="fast"`` (issue 24; the default, see ``FingerprintSettings.decode``) decodes only what the
 grids need: one thread (the process pool is the parallelism), no frame that nothing references
 (``skip_frame="NONREF"``; ``"BIDIR"`` was faster but decoded wrong pictures where P-frames
 reference B-frames), the decoded frame nearest each grid point, and the luma plane shrunk by
 OpenCV instead of a full-size swscale (:mod:`fingerprint.grid`). ``decode="full"`` (the
-settings' default): every frame, frame threads, the first frame at or after each grid point,
+path before issue 24, kept for comparison): every frame, frame threads, the first frame at or after each grid point,
 swscale.
 """
 from __future__ import annotations
