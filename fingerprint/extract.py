@@ -40,7 +40,7 @@ class FingerprintParams:
     caption: bool = True  # queries: the picture beside a burned-in caption bar as one more view
     # how frames are decoded, not what a vector means: "fast" and "full" sample the same grid and
     # give near-identical vectors (tests/fingerprint/test_fast_decode.py), so it is not stored
-    decode: str = "full"  # the settings' default: see FingerprintSettings.decode
+    decode: str = "fast"  # the settings' default: see FingerprintSettings.decode
 
     def as_dict(self) -> dict:
         return {

@@ -29,12 +29,11 @@ class FingerprintSettings(BaseModel):
                           "also describe the picture beside it (fingerprint/borders.py:caption_band)",
     )
     decode: Literal["fast", "full"] = Field(
-        "full",
-        description="full: every frame, the first at or after each grid point; fast: decode only what the sampling "
-                    "grid needs (no B-frames, one thread, luma plane scaled by OpenCV), 0.6x the CPU, but a grid "
-                    "point's frame may lie a frame before or after it, and at the boundary of two episodes in a "
-                    "compilation the claims then give the second episode's first ~0.75 s to the first one "
-                    "(tests/dramaguard/test_cli.py): opt-in until claims absorb that jitter. Same grid, "
+        "fast",
+        description="fast: decode only what the sampling grid needs (no frame nothing references, one thread, luma "
+                    "plane scaled by OpenCV), each grid point takes the decoded frame nearest it (a frame off at "
+                    "most; claims absorb that: matcher/claims.py tolerance_steps); full: every frame, the first at or "
+                    "after each grid point (the path before issue 24, kept for comparison). Same grid, "
                     "near-identical vectors, so not stored with the rows",
     )
 

@@ -78,7 +78,12 @@ class ClaimParams:
     # the episode's own); 2 s was tried on benchmarks.series_set: it lost a true copy (seed 24)
     # and did not remove the one false claim (seed 23)
     min_unique_ms: int = 1000
-    tolerance_ms: int = 500  # a frame this close to a claimed span is explained by it
+    # a frame within this share of the query's step of a claim's frames is explained by it: the
+    # sample times of one grid jitter by a frame (the fast decode takes the decoded frame nearest
+    # each grid point), but a neighbour's frames a step or more away are its own (a compilation's
+    # next episode starts one step after the last one's last frame). It was 500 ms (two steps) and
+    # took the next episode's first 0.5-0.75 s.
+    tolerance_steps: float = 0.5
     max_gap_ms: int = 2500  # as the aligner: a longer gap in the query splits a span
     min_frames: int = 3
 
@@ -114,12 +119,13 @@ def resolve(
         own = [f for f in frames if not _inside(f[1], shared.get(c.key, ()), 0)]
         prepared.append((c, frames, own))
     prepared.sort(key=lambda p: (-p[0].score * _covered_ms(p[2], p[0].step_ms, params), -p[0].score, str(p[0].key)))
-    claimed: list[tuple[int, int]] = []
+    claimed: list[tuple[Hashable, int, int]] = []  # (claim, from ms, to ms): the query time it explains
     claims, rest = [], []
     for c, frames, own in prepared:
-        by = tuple(k.key for k in claims if _overlaps(c.spans, k.spans))
-        left = [f for f in frames if not _inside(f[0], claimed, params.tolerance_ms)]
-        own_left = [f for f in own if not _inside(f[0], claimed, params.tolerance_ms)]
+        left = [f for f in frames if _claimant(f[0], claimed) is None]
+        own_left = [f for f in own if _claimant(f[0], claimed) is None]
+        took = {_claimant(f[0], claimed) for f in frames} - {None}
+        by = tuple(k.key for k in claims if k.key in took or _overlaps(c.spans, k.spans))
         spans = _spans(left, c.step_ms, params)
         left_ms = sum(s.length_ms for s in spans)
         trimmed = len(left) < len(frames)
@@ -135,7 +141,9 @@ def resolve(
         kept = tuple(spans) if trimmed else c.spans
         claims.append(Claim(c.key, min(score, c.score), c.score, CLAIM, kept, by if trimmed else (),
                             shared_ms=max(0, left_ms - unique_ms) if on_shared else 0))
-        claimed.extend((s.query_start_ms, s.query_end_ms) for s in kept)
+        tolerance = round(params.tolerance_steps * c.step_ms)
+        # a span ends one step after its last frame: it explains its frames ± the tolerance
+        claimed.extend((c.key, s.query_start_ms - tolerance, s.query_end_ms - c.step_ms + tolerance) for s in kept)
     claims.sort(key=lambda k: -k.score)
     return claims + rest
 
@@ -152,6 +160,11 @@ def _laid_frames(c: Candidate) -> list[Frame]:
 
 def _inside(t: int, spans: Sequence[tuple[int, int]], tolerance: int) -> bool:
     return any(a - tolerance <= t < b + tolerance for a, b in spans)
+
+
+def _claimant(t: int, claimed: Sequence[tuple[Hashable, int, int]]) -> Hashable | None:
+    """The claim that explains query time ``t``, if any (the first, the strongest)."""
+    return next((key for key, a, b in claimed if a <= t <= b), None)
 
 
 def _overlaps(a: Sequence[Span], b: Sequence[Span]) -> bool:

@@ -99,10 +99,10 @@ def test_registration_takes_the_evidence_keyframes_from_the_same_decode(clip, mo
 def test_either_decode_is_selectable(monkeypatch, tmp_path):
     from dramaguard.settings import Settings
 
-    monkeypatch.setenv("DRAMAGUARD_FINGERPRINT__DECODE", "fast")
-    assert Settings(home=tmp_path).fingerprint.decode == "fast"
+    monkeypatch.setenv("DRAMAGUARD_FINGERPRINT__DECODE", "full")
+    assert Settings(home=tmp_path).fingerprint.decode == "full"  # the old path, for comparisons
     monkeypatch.delenv("DRAMAGUARD_FINGERPRINT__DECODE")
-    assert Settings(home=tmp_path).fingerprint.decode == "full"  # the default until claims absorb the jitter
+    assert Settings(home=tmp_path).fingerprint.decode == "fast"  # claims absorb a frame's jitter
     with pytest.raises(ValueError):
         media.PyAVSource().sample_grids(tmp_path, [Grid(STEP, 64)], limits=DecodeLimits(), decode="quick")
 

@@ -31,6 +31,28 @@ def test_a_compilation_keeps_one_claim_per_episode():
     claims = resolve(eps)
     assert [c.status for c in claims] == [CLAIM] * 3
     assert {c.key for c in claims} == {"ep0", "ep1", "ep2"}
+    assert by_key(claims)["ep1"].spans == eps[1].spans and not by_key(claims)["ep1"].explained_by
+
+
+def test_a_compilation_episode_keeps_its_first_seconds_when_the_last_one_ends_a_frame_late():
+    # the fast decode stamps a grid point with its nearest decoded frame: ep0's last sample is
+    # 42 ms past the grid point, so its span ends 42 ms inside ep1's first step; the old 500 ms
+    # tolerance gave ep1's first 0.75 s to ep0
+    ep0 = Candidate("ep0", 0.95, (Span(0, 6042, 0, 6042),),
+                    tuple((t, t, 0.99) for t in [*range(0, 5750, STEP), 5792]), STEP)
+    ep1 = line("ep1", 0.9, 6000, 12_000, 0)
+    claims = by_key(resolve([ep0, ep1]))
+    assert claims["ep1"].status == CLAIM and claims["ep1"].spans == ep1.spans
+    assert claims["ep0"].spans == ep0.spans
+
+
+def test_a_frame_within_half_a_step_of_a_claim_is_explained_by_it_and_says_so():
+    first = line("A", 0.95, 0, 20_000, 0)  # frames up to 19 750 ms
+    jittered = Candidate("B", 0.9, (Span(19_830, 30_000, 0, 10_170),),
+                         tuple((t, t - 19_830, 0.9) for t in range(19_830, 30_000, STEP)), STEP)
+    b = by_key(resolve([first, jittered]))["B"]
+    assert b.status == CLAIM and b.explained_by == ("A",)  # the trimmed claim names who took time
+    assert b.spans[0].query_start_ms == 20_080
 
 
 def test_a_secondary_keeps_the_query_time_no_stronger_claim_explains_when_long_enough():
