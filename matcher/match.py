@@ -156,18 +156,24 @@ class QueryMatcher:
         evidence (thresholded first: a chance look-alike episode has few such pairs)."""
         pairs: Pairs = defaultdict(list)
         floor, k = self.params.align.min_similarity, self.params.neighbours
+        q_times, q_order, q_starts = _by_time(query.times_ms)
         for episode_id, (ref_times, ref_vectors) in self.references(sorted(episodes)).items():
-            ref_times = np.asarray(ref_times)
+            r_times, r_order, r_starts = _by_time(ref_times)
+            ref = np.asarray(ref_vectors, np.float32)[r_order].T
             for flipped, rows in ((False, query.vectors), (True, mirrored(query.vectors))):
-                sims = rows @ np.asarray(ref_vectors, np.float32).T
+                # a frame is described by several views on both sides: the best view pair per
+                # (query time, reference time) is the evidence, so k neighbours are k reference
+                # times, and the aligner gets one pair where it got one per view pair
+                sims = np.maximum.reduceat(rows[q_order] @ ref, q_starts, axis=0)
+                sims = np.maximum.reduceat(sims, r_starts, axis=1)
                 q_idx, r_idx = np.nonzero(sims >= floor)
                 values = sims[q_idx, r_idx]
-                order = np.lexsort((-values, q_idx))  # by query row, most similar first
+                order = np.lexsort((-values, q_idx))  # by query time, most similar first
                 q_idx, r_idx, values = q_idx[order], r_idx[order], values[order]
-                first = np.searchsorted(q_idx, q_idx)  # where each row's run starts
+                first = np.searchsorted(q_idx, q_idx)  # where each time's run starts
                 keep = np.arange(len(q_idx)) - first < k
                 pairs[(int(episode_id), flipped)] = list(
-                    zip(query.times_ms[q_idx[keep]].tolist(), ref_times[r_idx[keep]].tolist(),
+                    zip(q_times[q_idx[keep]].tolist(), r_times[r_idx[keep]].tolist(),
                         values[keep].astype(float).tolist())
                 )
         return pairs
@@ -204,3 +210,12 @@ class QueryMatcher:
 
 def _strength(score: float, alignment: Alignment) -> float:
     return score * alignment.matched_ms
+
+
+def _by_time(times_ms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(distinct times, the order that sorts rows by time, where each time's rows start in it):
+    what groups a fingerprint's views of one frame."""
+    times_ms = np.asarray(times_ms)
+    order = np.argsort(times_ms, kind="stable")
+    distinct, starts = np.unique(times_ms[order], return_index=True)
+    return distinct, order, starts
