@@ -133,12 +133,14 @@ class QueryMatcher:
         floor = self.params.align.min_similarity
         for flipped, rows in ((False, vectors), (True, mirrored(vectors))):
             neighbours = self.index.search(rows, self.params.neighbours)
-            for row, tq in enumerate(times_ms):
-                for ep, tr, sim in zip(
-                    neighbours.episode_ids[row], neighbours.times_ms[row], neighbours.similarities[row]
-                ):
-                    if ep >= 0 and sim >= floor:
-                        pairs[(int(ep), flipped)].append((int(tq), int(tr), float(sim)))
+            eps, sims = np.asarray(neighbours.episode_ids), np.asarray(neighbours.similarities)
+            hit = (eps >= 0) & (sims >= floor)
+            row = np.nonzero(hit)[0]
+            ep, tq = eps[hit], np.asarray(times_ms)[row]
+            tr, sim = np.asarray(neighbours.times_ms)[hit], sims[hit]
+            for episode in np.unique(ep):
+                mine = ep == episode
+                pairs[(int(episode), flipped)] = _distinct(tq[mine], tr[mine], sim[mine])
         return pairs
 
     def pairs_with(self, query: VideoFingerprint, episodes: Collection[int]) -> Pairs:
@@ -156,26 +158,18 @@ class QueryMatcher:
         evidence (thresholded first: a chance look-alike episode has few such pairs)."""
         pairs: Pairs = defaultdict(list)
         floor, k = self.params.align.min_similarity, self.params.neighbours
-        q_times, q_order, q_starts = _by_time(query.times_ms)
         for episode_id, (ref_times, ref_vectors) in self.references(sorted(episodes)).items():
-            r_times, r_order, r_starts = _by_time(ref_times)
-            ref = np.asarray(ref_vectors, np.float32)[r_order].T
+            ref_times = np.asarray(ref_times)
             for flipped, rows in ((False, query.vectors), (True, mirrored(query.vectors))):
-                # a frame is described by several views on both sides: the best view pair per
-                # (query time, reference time) is the evidence, so k neighbours are k reference
-                # times, and the aligner gets one pair where it got one per view pair
-                sims = np.maximum.reduceat(rows[q_order] @ ref, q_starts, axis=0)
-                sims = np.maximum.reduceat(sims, r_starts, axis=1)
+                sims = rows @ np.asarray(ref_vectors, np.float32).T
                 q_idx, r_idx = np.nonzero(sims >= floor)
                 values = sims[q_idx, r_idx]
-                order = np.lexsort((-values, q_idx))  # by query time, most similar first
+                order = np.lexsort((-values, q_idx))  # by query row, most similar first
                 q_idx, r_idx, values = q_idx[order], r_idx[order], values[order]
-                first = np.searchsorted(q_idx, q_idx)  # where each time's run starts
+                first = np.searchsorted(q_idx, q_idx)  # where each row's run starts
                 keep = np.arange(len(q_idx)) - first < k
-                pairs[(int(episode_id), flipped)] = list(
-                    zip(q_times[q_idx[keep]].tolist(), r_times[r_idx[keep]].tolist(),
-                        values[keep].astype(float).tolist())
-                )
+                pairs[(int(episode_id), flipped)] = _distinct(
+                    query.times_ms[q_idx[keep]], ref_times[r_idx[keep]], values[keep])
         return pairs
 
     def _decide(
@@ -212,10 +206,11 @@ def _strength(score: float, alignment: Alignment) -> float:
     return score * alignment.matched_ms
 
 
-def _by_time(times_ms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(distinct times, the order that sorts rows by time, where each time's rows start in it):
-    what groups a fingerprint's views of one frame."""
-    times_ms = np.asarray(times_ms)
-    order = np.argsort(times_ms, kind="stable")
-    distinct, starts = np.unique(times_ms[order], return_index=True)
-    return distinct, order, starts
+def _distinct(tq: np.ndarray, tr: np.ndarray, sim: np.ndarray) -> list[tuple[int, int, float]]:
+    """One pair per (query time, reference time), the most similar: the views of a frame on
+    both sides give the same time pair many times over, and the aligner only ever uses the best
+    of them (it votes and picks inliers per query frame), so the rest is work for nothing."""
+    order = np.lexsort((-sim, tr, tq))
+    tq, tr, sim = tq[order], tr[order], sim[order]
+    first = np.r_[True, (tq[1:] != tq[:-1]) | (tr[1:] != tr[:-1])] if len(tq) else np.zeros(0, bool)
+    return list(zip(tq[first].tolist(), tr[first].tolist(), sim[first].astype(float).tolist()))
