@@ -56,9 +56,10 @@ def resolve_reports(
         report.explained_by = list(claim.explained_by)
         report.shared_s = round(claim.shared_ms / 1000, 3)
         report.score = round(claim.score, 4)
-        if claim.status == "claim" and claim.explained_by:  # trimmed: only the time left is claimed
+        own = _candidate(report, {}, step_ms)
+        if claim.status == "claim" and claim.spans != own.spans:  # trimmed or bridged: what is claimed
             spans = claim.spans
-            kept = sum(s.length_ms for s in spans) / max(1, _length_ms(_candidate(report, {}, step_ms)))
+            kept = sum(s.length_ms for s in spans) / max(1, _length_ms(own))
             report.query_coverage = round(report.query_coverage * min(1.0, kept), 4)
             report.ref_coverage = round(report.ref_coverage * min(1.0, kept), 4)
             report.segments = [{"query": [s.query_start_ms / 1000, s.query_end_ms / 1000],

@@ -19,13 +19,20 @@ claims, as Content ID resolves a video's matches:
    attributed to the episode whose unique footage surrounds it, and a copy of the intro alone
    claims nothing.
 
+4. **A claim spans the gaps of its own line.** Frames too degraded to match (an off-centre crop
+   that cuts away what a shot is about, a caption over it) split a copy's line into segments;
+   the query time between two segments of one claim is bridged when it is at most
+   ``bridge_ms`` and no other claim holds any of it: on one line the gap is as long in the
+   query as in the reference, so it is the copy going on, not something else. Scores do not
+   change (they rest on matched frames only); the claimed span does.
+
 Ties (true duplicates: the same footage under two episodes) go to the higher score, then to the
 lower key (the earlier registration). Pure: plain objects in, plain objects out; times in ms.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 CLAIM, EXPLAINED, OVERLAP = "claim", "explained", "overlap"
 """A claim; a candidate whose query time a stronger claim explains; one on shared footage only."""
@@ -79,6 +86,9 @@ class ClaimParams:
     # and did not remove the one false claim (seed 23)
     min_unique_ms: int = 1000
     tolerance_ms: int = 500  # a frame this close to a claimed span is explained by it
+    # the longest gap between two segments of a claim's line that the claim bridges (series
+    # sets 23/24: off-centre crops split their lines by 3-13 s of unmatched frames)
+    bridge_ms: int = 15000
     max_gap_ms: int = 2500  # as the aligner: a longer gap in the query splits a span
     min_frames: int = 3
 
@@ -136,8 +146,25 @@ def resolve(
         claims.append(Claim(c.key, min(score, c.score), c.score, CLAIM, kept, by if trimmed else (),
                             shared_ms=max(0, left_ms - unique_ms) if on_shared else 0))
         claimed.extend((s.query_start_ms, s.query_end_ms) for s in kept)
+    claims = [_bridged(k, claims, params) for k in claims]
     claims.sort(key=lambda k: -k.score)
     return claims + rest
+
+
+def _bridged(claim: Claim, claims: Sequence[Claim], params: ClaimParams) -> Claim:
+    """The claim with the gaps of its line bridged where no other claim holds query time."""
+    others = [(s.query_start_ms, s.query_end_ms) for k in claims if k is not claim for s in k.spans]
+    spans = sorted(claim.spans, key=lambda s: s.query_start_ms)
+    out = spans[:1]
+    for s in spans[1:]:
+        prev = out[-1]
+        gap = s.query_start_ms - prev.query_end_ms
+        free = not any(a < s.query_start_ms and prev.query_end_ms < b for a, b in others)
+        if 0 <= gap <= params.bridge_ms and s.ref_start_ms >= prev.ref_start_ms and free:
+            out[-1] = Span(prev.query_start_ms, s.query_end_ms, prev.ref_start_ms, max(prev.ref_end_ms, s.ref_end_ms))
+        else:
+            out.append(s)
+    return claim if len(out) == len(spans) else replace(claim, spans=tuple(out))
 
 
 def _laid_frames(c: Candidate) -> list[Frame]:
