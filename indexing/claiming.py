@@ -56,10 +56,9 @@ def resolve_reports(
         report.explained_by = list(claim.explained_by)
         report.shared_s = round(claim.shared_ms / 1000, 3)
         report.score = round(claim.score, 4)
-        own = _candidate(report, {}, step_ms)
-        if claim.status == "claim" and claim.spans != own.spans:  # trimmed or bridged: what is claimed
+        if claim.status == "claim" and (claim.explained_by or claim.bridged_ms):  # trimmed or bridged
             spans = claim.spans
-            kept = sum(s.length_ms for s in spans) / max(1, _length_ms(own))
+            kept = sum(s.length_ms for s in spans) / max(1, _length_ms(_candidate(report, {}, step_ms)))
             report.query_coverage = round(report.query_coverage * min(1.0, kept), 4)
             report.ref_coverage = round(report.ref_coverage * min(1.0, kept), 4)
             report.segments = [{"query": [s.query_start_ms / 1000, s.query_end_ms / 1000],

@@ -74,6 +74,7 @@ class Claim:
     spans: tuple[Span, ...]  # the query time claimed (for a non-claim: the candidate's own spans)
     explained_by: tuple[Hashable, ...] = ()  # the stronger claims that took query time from it
     shared_ms: int = 0  # of the claimed time, how much is footage the episode shares
+    bridged_ms: int = 0  # of the claimed time, how much lies in bridged gaps of its line
 
 
 @dataclass(frozen=True)
@@ -155,16 +156,17 @@ def _bridged(claim: Claim, claims: Sequence[Claim], params: ClaimParams) -> Clai
     """The claim with the gaps of its line bridged where no other claim holds query time."""
     others = [(s.query_start_ms, s.query_end_ms) for k in claims if k is not claim for s in k.spans]
     spans = sorted(claim.spans, key=lambda s: s.query_start_ms)
-    out = spans[:1]
+    out, bridged = spans[:1], 0
     for s in spans[1:]:
         prev = out[-1]
         gap = s.query_start_ms - prev.query_end_ms
         free = not any(a < s.query_start_ms and prev.query_end_ms < b for a, b in others)
         if 0 <= gap <= params.bridge_ms and s.ref_start_ms >= prev.ref_start_ms and free:
             out[-1] = Span(prev.query_start_ms, s.query_end_ms, prev.ref_start_ms, max(prev.ref_end_ms, s.ref_end_ms))
+            bridged += gap
         else:
             out.append(s)
-    return claim if len(out) == len(spans) else replace(claim, spans=tuple(out))
+    return replace(claim, spans=tuple(out), bridged_ms=bridged) if bridged else claim
 
 
 def _laid_frames(c: Candidate) -> list[Frame]:

@@ -108,6 +108,7 @@ def test_a_claim_bridges_the_unmatched_gaps_of_its_own_line():
     [claim] = resolve([copy])
     assert claim.status == CLAIM and claim.score == 0.7  # the score does not change
     assert claim.spans == (Span(0, 27_000, 0, 27_000),)
+    assert claim.bridged_ms == 6_000 + 4_000
 
 
 def test_a_gap_another_claim_holds_or_too_long_stays_open():
