@@ -2,7 +2,7 @@
 
 A clip is read as (time s, RGB frame) pieces, pieces are cut, joined and edited per frame, and
 written as H.264 at a fixed frame rate (frames resampled by presentation time, as a re-encode
-does). What :mod:`benchmarks.series_set` builds its set from.
+does). What :mod:`benchmarks.series_set` and :mod:`benchmarks.weak_set` build their sets from.
 """
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def encode(out: Path, images: Iterable[np.ndarray], *, fps: int = 25, crf: int =
     return index
 
 
-# -- edits (each a pure function of one RGB frame) ----------------------------------------------
+# -- edits (each a function of one RGB frame; ``pip`` also takes the next background frame) -------
 def crop(share: float, *, dx: float = 0.0, dy: float = 0.0, keep_size: bool = True) -> Edit:
     """Cut ``share`` of each side's length away; ``dx``/``dy`` in [-1, 1] move the window off
     centre (1: against the right/bottom edge); ``keep_size`` scales back up (crop + scale)."""
