@@ -2,7 +2,7 @@
 
 A clip is read as (time s, RGB frame) pieces, pieces are cut, joined and edited per frame, and
 written as H.264 at a fixed frame rate (frames resampled by presentation time, as a re-encode
-does). What :mod:`benchmarks.series_set` builds its set from.
+does). What :mod:`benchmarks.series_set` and :mod:`benchmarks.weak_set` build their sets from.
 """
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def encode(out: Path, images: Iterable[np.ndarray], *, fps: int = 25, crf: int =
     return index
 
 
-# -- edits (each a pure function of one RGB frame) ----------------------------------------------
+# -- edits (each a function of one RGB frame; ``pip`` also takes the next background frame) -------
 def crop(share: float, *, dx: float = 0.0, dy: float = 0.0, keep_size: bool = True) -> Edit:
     """Cut ``share`` of each side's length away; ``dx``/``dy`` in [-1, 1] move the window off
     centre (1: against the right/bottom edge); ``keep_size`` scales back up (crop + scale)."""
@@ -136,3 +136,77 @@ def text_bar(image: np.ndarray) -> np.ndarray:
     out[int(h * 0.8):] = (out[int(h * 0.8):] * 0.3).astype(np.uint8)
     cv2.putText(out, "EP FULL HD 1080P", (8, h - 12), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 0), 2)
     return out
+
+
+def scale(share: float) -> Edit:
+    """Shrink the picture to ``share`` of its sides (a low-resolution re-upload)."""
+
+    def apply(image: np.ndarray) -> np.ndarray:
+        h, w = image.shape[:2]
+        return cv2.resize(image, (max(2, int(w * share)), max(2, int(h * share))), interpolation=cv2.INTER_AREA)
+
+    return apply
+
+
+def pad_to(aspect: float, colour: tuple[int, int, int] = (0, 0, 0)) -> Edit:
+    """Pad the picture to ``aspect`` (width / height) with ``colour``, centred: a vertical
+    episode re-uploaded as 16:9 gets wide side bars."""
+
+    def apply(image: np.ndarray) -> np.ndarray:
+        h, w = image.shape[:2]
+        width = max(w, int(round(h * aspect)))
+        out = np.empty((h, width, 3), np.uint8)
+        out[:] = colour
+        x = (width - w) // 2
+        out[:, x : x + w] = image
+        return out
+
+    return apply
+
+
+def pip(background: Iterator[np.ndarray], share: float, x: float, y: float) -> Edit:
+    """The picture shrunk to ``share`` of its sides and pasted at (``x``, ``y``) (share of the free
+    room) over the next frame of ``background`` (frames of the output's size), which moves."""
+
+    def apply(image: np.ndarray) -> np.ndarray:
+        out = cv2.resize(next(background), (image.shape[1], image.shape[0]), interpolation=cv2.INTER_AREA)
+        h, w = out.shape[:2]
+        small = cv2.resize(image, (int(w * share), int(h * share)), interpolation=cv2.INTER_AREA)
+        y0, x0 = int((h - small.shape[0]) * y), int((w - small.shape[1]) * x)
+        out[y0 : y0 + small.shape[0], x0 : x0 + small.shape[1]] = small
+        return out
+
+    return apply
+
+
+def overlay_text(lines: list[str], *, at: float = 0.45, size: float = 1.0,
+                 colour: tuple[int, int, int] = (255, 255, 255), box: bool = False) -> Edit:
+    """Large burned-in text over the picture (AugLy's overlay_text), starting at height share
+    ``at``; ``box``: on a dark half-transparent plate."""
+
+    def apply(image: np.ndarray) -> np.ndarray:
+        out = image.copy()
+        h, w = out.shape[:2]
+        scale_ = size * w / 300
+        step = int(40 * scale_)
+        y0 = int(h * at)
+        if box:
+            y1 = min(h, y0 + step * len(lines) + step // 2)
+            out[max(0, y0 - step) : y1] = (out[max(0, y0 - step) : y1] * 0.45).astype(np.uint8)
+        for k, line in enumerate(lines):
+            cv2.putText(out, line, (int(w * 0.04), y0 + k * step), cv2.FONT_HERSHEY_DUPLEX, scale_, colour,
+                        max(1, int(2 * scale_)))
+        return out
+
+    return apply
+
+
+def box_crop(left: float, top: float, right: float, bottom: float) -> Edit:
+    """Keep the box (shares of width and height), scaled back to the frame's size (AugLy's crop)."""
+
+    def apply(image: np.ndarray) -> np.ndarray:
+        h, w = image.shape[:2]
+        out = image[int(round(top * h)) : int(round(bottom * h)), int(round(left * w)) : int(round(right * w))]
+        return cv2.resize(out, (w, h), interpolation=cv2.INTER_LINEAR)
+
+    return apply

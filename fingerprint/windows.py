@@ -54,18 +54,33 @@ def _pairs(lines: list[int], length: int) -> np.ndarray:
     return np.asarray(rows, dtype=np.int64).reshape(-1, 4)
 
 
-def find_window(frames: list[np.ndarray], *, min_cover: float = 0.85) -> Box | None:
-    """The inner window of a clip (grey uint8 frames of one size), or ``None`` when there is none."""
+def find_window(frames: list[np.ndarray], *, min_cover: float = 0.85,
+                strictness: tuple[float, ...] = (4.0, 2.0)) -> Box | None:
+    """The inner window of a clip (grey uint8 frames of one size), or ``None`` when there is none.
+
+    "Strong" is relative to the clip's own texture (``strictness`` times its typical gradient),
+    so that noisy or sharp clips are not all edge; the looser levels are tried only when the
+    stricter one finds no window: over busy, textured footage a pasted window's sides are a step
+    between two moving textures, weaker than 4x the typical gradient in most frames (issue 23:
+    PiP copies of the weak-transform set 1/4 found at 4x, 4/4 at 2x).
+    """
     if len(frames) < 2:
         return None
     stack = [f.astype(np.float32) for f in frames[:: max(1, len(frames) // SAMPLES)]]
-    h, w = stack[0].shape
     gx = [cv2.Sobel(f, cv2.CV_32F, 1, 0, ksize=3) for f in stack]
     gy = [cv2.Sobel(f, cv2.CV_32F, 0, 1, ksize=3) for f in stack]
-    # "strong" is relative to the clip's own texture so noisy or sharp clips are not all edge
     middle = len(stack) // 2
     typical = float(np.median(np.abs(np.concatenate([gx[middle].ravel(), gy[middle].ravel()]))))
-    thr = max(40.0, 4.0 * typical)
+    for factor in strictness:
+        window = _window(gx, gy, max(40.0, factor * typical), min_cover)
+        if window is not None:
+            return window
+    return None
+
+
+def _window(gx: list[np.ndarray], gy: list[np.ndarray], thr: float, min_cover: float) -> Box | None:
+    """The best box whose drawn sides are steady edges (gradient over ``thr``) along ``min_cover``."""
+    h, w = gx[0].shape
     kernel_x, kernel_y = np.ones((1, 3), np.uint8), np.ones((3, 1), np.uint8)
     sx = cv2.dilate(_steady(gx, thr).astype(np.uint8), kernel_x).astype(bool)  # 1 px wobble
     sy = cv2.dilate(_steady(gy, thr).astype(np.uint8), kernel_y).astype(bool)

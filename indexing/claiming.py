@@ -56,7 +56,7 @@ def resolve_reports(
         report.explained_by = list(claim.explained_by)
         report.shared_s = round(claim.shared_ms / 1000, 3)
         report.score = round(claim.score, 4)
-        if claim.status == "claim" and claim.explained_by:  # trimmed: only the time left is claimed
+        if claim.status == "claim" and (claim.explained_by or claim.bridged_ms):  # trimmed or bridged
             spans = claim.spans
             kept = sum(s.length_ms for s in spans) / max(1, _length_ms(_candidate(report, {}, step_ms)))
             report.query_coverage = round(report.query_coverage * min(1.0, kept), 4)

@@ -19,13 +19,20 @@ claims, as Content ID resolves a video's matches:
    attributed to the episode whose unique footage surrounds it, and a copy of the intro alone
    claims nothing.
 
+4. **A claim spans the gaps of its own line.** Frames too degraded to match (an off-centre crop
+   that cuts away what a shot is about, a caption over it) split a copy's line into segments;
+   the query time between two segments of one claim is bridged when it is at most
+   ``bridge_ms`` and no other claim holds any of it: on one line the gap is as long in the
+   query as in the reference, so it is the copy going on, not something else. Scores do not
+   change (they rest on matched frames only); the claimed span does.
+
 Ties (true duplicates: the same footage under two episodes) go to the higher score, then to the
 lower key (the earlier registration). Pure: plain objects in, plain objects out; times in ms.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 CLAIM, EXPLAINED, OVERLAP = "claim", "explained", "overlap"
 """A claim; a candidate whose query time a stronger claim explains; one on shared footage only."""
@@ -67,6 +74,7 @@ class Claim:
     spans: tuple[Span, ...]  # the query time claimed (for a non-claim: the candidate's own spans)
     explained_by: tuple[Hashable, ...] = ()  # the stronger claims that took query time from it
     shared_ms: int = 0  # of the claimed time, how much is footage the episode shares
+    bridged_ms: int = 0  # of the claimed time, how much lies in bridged gaps of its line
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,9 @@ class ClaimParams:
     # next episode starts one step after the last one's last frame). It was 500 ms (two steps) and
     # took the next episode's first 0.5-0.75 s.
     tolerance_steps: float = 0.5
+    # the longest gap between two segments of a claim's line that the claim bridges (series
+    # sets 23/24: off-centre crops split their lines by 3-13 s of unmatched frames)
+    bridge_ms: int = 15000
     max_gap_ms: int = 2500  # as the aligner: a longer gap in the query splits a span
     min_frames: int = 3
 
@@ -144,8 +155,26 @@ def resolve(
         tolerance = round(params.tolerance_steps * c.step_ms)
         # a span ends one step after its last frame: it explains its frames ± the tolerance
         claimed.extend((c.key, s.query_start_ms - tolerance, s.query_end_ms - c.step_ms + tolerance) for s in kept)
+    claims = [_bridged(k, claims, params) for k in claims]
     claims.sort(key=lambda k: -k.score)
     return claims + rest
+
+
+def _bridged(claim: Claim, claims: Sequence[Claim], params: ClaimParams) -> Claim:
+    """The claim with the gaps of its line bridged where no other claim holds query time."""
+    others = [(s.query_start_ms, s.query_end_ms) for k in claims if k is not claim for s in k.spans]
+    spans = sorted(claim.spans, key=lambda s: s.query_start_ms)
+    out, bridged = spans[:1], 0
+    for s in spans[1:]:
+        prev = out[-1]
+        gap = s.query_start_ms - prev.query_end_ms
+        free = not any(a < s.query_start_ms and prev.query_end_ms < b for a, b in others)
+        if 0 <= gap <= params.bridge_ms and s.ref_start_ms >= prev.ref_start_ms and free:
+            out[-1] = Span(prev.query_start_ms, s.query_end_ms, prev.ref_start_ms, max(prev.ref_end_ms, s.ref_end_ms))
+            bridged += gap
+        else:
+            out.append(s)
+    return replace(claim, spans=tuple(out), bridged_ms=bridged) if bridged else claim
 
 
 def _laid_frames(c: Candidate) -> list[Frame]:

@@ -133,12 +133,14 @@ class QueryMatcher:
         floor = self.params.align.min_similarity
         for flipped, rows in ((False, vectors), (True, mirrored(vectors))):
             neighbours = self.index.search(rows, self.params.neighbours)
-            for row, tq in enumerate(times_ms):
-                for ep, tr, sim in zip(
-                    neighbours.episode_ids[row], neighbours.times_ms[row], neighbours.similarities[row]
-                ):
-                    if ep >= 0 and sim >= floor:
-                        pairs[(int(ep), flipped)].append((int(tq), int(tr), float(sim)))
+            eps, sims = np.asarray(neighbours.episode_ids), np.asarray(neighbours.similarities)
+            hit = (eps >= 0) & (sims >= floor)
+            row = np.nonzero(hit)[0]
+            ep, tq = eps[hit], np.asarray(times_ms)[row]
+            tr, sim = np.asarray(neighbours.times_ms)[hit], sims[hit]
+            for episode in np.unique(ep):
+                mine = ep == episode
+                pairs[(int(episode), flipped)] = _distinct(tq[mine], tr[mine], sim[mine])
         return pairs
 
     def pairs_with(self, query: VideoFingerprint, episodes: Collection[int]) -> Pairs:
@@ -166,10 +168,8 @@ class QueryMatcher:
                 q_idx, r_idx, values = q_idx[order], r_idx[order], values[order]
                 first = np.searchsorted(q_idx, q_idx)  # where each row's run starts
                 keep = np.arange(len(q_idx)) - first < k
-                pairs[(int(episode_id), flipped)] = list(
-                    zip(query.times_ms[q_idx[keep]].tolist(), ref_times[r_idx[keep]].tolist(),
-                        values[keep].astype(float).tolist())
-                )
+                pairs[(int(episode_id), flipped)] = _distinct(
+                    query.times_ms[q_idx[keep]], ref_times[r_idx[keep]], values[keep])
         return pairs
 
     def _decide(
@@ -204,3 +204,13 @@ class QueryMatcher:
 
 def _strength(score: float, alignment: Alignment) -> float:
     return score * alignment.matched_ms
+
+
+def _distinct(tq: np.ndarray, tr: np.ndarray, sim: np.ndarray) -> list[tuple[int, int, float]]:
+    """One pair per (query time, reference time), the most similar: the views of a frame on
+    both sides give the same time pair many times over, and the aligner only ever uses the best
+    of them (it votes and picks inliers per query frame), so the rest is work for nothing."""
+    order = np.lexsort((-sim, tr, tq))
+    tq, tr, sim = tq[order], tr[order], sim[order]
+    first = np.r_[True, (tq[1:] != tq[:-1]) | (tr[1:] != tr[:-1])] if len(tq) else np.zeros(0, bool)
+    return list(zip(tq[first].tolist(), tr[first].tolist(), sim[first].astype(float).tolist()))

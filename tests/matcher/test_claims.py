@@ -116,3 +116,27 @@ def test_span_only_candidates_are_resolved_on_their_spans():
 
 def test_no_candidates_no_claims():
     assert resolve([]) == []
+
+
+def _gappy(key, score, pieces, r_offset=0):
+    """A candidate on one line whose frames are missing between the (q0, q1) pieces (ms)."""
+    frames = tuple((t, t + r_offset, 0.9) for q0, q1 in pieces for t in range(q0, q1, STEP))
+    spans = tuple(Span(q0, q1, q0 + r_offset, q1 + r_offset) for q0, q1 in pieces)
+    return Candidate(key, score, spans, frames, STEP)
+
+
+def test_a_claim_bridges_the_unmatched_gaps_of_its_own_line():
+    copy = _gappy("X", 0.7, [(0, 4_000), (10_000, 15_000), (19_000, 27_000)])
+    [claim] = resolve([copy])
+    assert claim.status == CLAIM and claim.score == 0.7  # the score does not change
+    assert claim.spans == (Span(0, 27_000, 0, 27_000),)
+    assert claim.bridged_ms == 6_000 + 4_000
+
+
+def test_a_gap_another_claim_holds_or_too_long_stays_open():
+    copy = _gappy("X", 0.9, [(0, 10_000), (20_000, 30_000), (50_000, 60_000)])
+    other = line("Y", 0.8, 13_000, 18_000, 90_000)  # its own 5 s inside X's first gap
+    claims = by_key(resolve([copy, other], params=ClaimParams(bridge_ms=15_000)))
+    assert claims["Y"].status == CLAIM
+    assert [(s.query_start_ms, s.query_end_ms) for s in claims["X"].spans] == [
+        (0, 10_000), (20_000, 30_000), (50_000, 60_000)]  # held by Y; 20 s is over bridge_ms

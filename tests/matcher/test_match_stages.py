@@ -185,3 +185,25 @@ def test_verification_takes_the_best_search_scores_up_to_its_budget():
     per_minute = QueryMatcher(index, MatchParams(search_every=2, verify_per_minute=9, verify_at_least=1),
                               references=references)
     assert len(per_minute.match(query, {}, step_ms=STEP)) == 3  # 20 s × 9 per minute
+
+
+
+def test_verification_gives_one_pair_per_time_pair_the_best_of_its_view_pairs():
+    """Views of one frame on both sides repeat a (query time, reference time) pair: verification
+    keeps each once, with the best similarity of the per-row neighbours it came from."""
+    index = FaissFrameIndex(None, DIM)
+    stored = _library(index, range(1))
+    times, vectors = stored[0]
+    query = _copy(times, vectors, offset_ms=0, seed=3)
+    k = 4
+    matcher = QueryMatcher(index, MatchParams(neighbours=k), references=lambda ids: {e: stored[e] for e in ids})
+    pairs = matcher.pairs_with(query, [0])[(0, False)]
+    sims = query.vectors @ vectors.T
+    expected: dict[tuple[int, int], float] = {}
+    for row, tq in enumerate(query.times_ms):
+        for col in np.argsort(-sims[row])[:k]:
+            if sims[row, col] >= MatchParams().align.min_similarity:
+                key = (int(tq), int(times[col]))
+                expected[key] = max(expected.get(key, -1.0), float(sims[row, col]))
+    assert len(pairs) == len({(tq, tr) for tq, tr, _ in pairs}) == len(expected)
+    assert all(abs(sim - expected[(tq, tr)]) < 1e-5 for tq, tr, sim in pairs)
