@@ -24,7 +24,11 @@ claims, as Content ID resolves a video's matches:
    the query time between two segments of one claim is bridged when it is at most
    ``bridge_ms`` and no other claim holds any of it: on one line the gap is as long in the
    query as in the reference, so it is the copy going on, not something else. Scores do not
-   change (they rest on matched frames only); the claimed span does.
+   change (they rest on matched frames only); the claimed span does. For the same reason a
+   secondary — a candidate that lost frames to a stronger claim — whose remaining time lies
+   wholly inside a gap of that claim's line claims nothing (look-alike footage inside a real
+   copy, a reused shot not registered as shared): it is explained by the claim around it. A
+   candidate of its own inside the gap (it lost nothing) still claims it.
 
 Ties (true duplicates: the same footage under two episodes) go to the higher score, then to the
 lower key (the earlier registration). Pure: plain objects in, plain objects out; times in ms.
@@ -143,6 +147,10 @@ def resolve(
         unique_ms = _covered_ms(own_left, c.step_ms, params)
         on_shared = len(own) < len(frames)  # touches footage other episodes share
         too_short = trimmed and left_ms < params.min_remaining_ms
+        inside = _surrounding(spans, [k for k in claims if k.key in took], params) if trimmed else None
+        if inside is not None:  # look-alike footage inside a stronger claim's own line
+            rest.append(Claim(c.key, 0.0, c.score, EXPLAINED, c.spans, (inside,)))
+            continue
         if not spans or too_short or (on_shared and unique_ms < params.min_unique_ms):
             alone = not on_shared or _covered_ms(own, c.step_ms, params) >= params.min_unique_ms
             status = EXPLAINED if trimmed and alone else OVERLAP
@@ -158,6 +166,23 @@ def resolve(
     claims = [_bridged(k, claims, params) for k in claims]
     claims.sort(key=lambda k: -k.score)
     return claims + rest
+
+
+def _line_gaps(claim: Claim, params: ClaimParams) -> list[tuple[int, int]]:
+    """The query time between consecutive segments of a claim's line that it could bridge."""
+    spans = sorted(claim.spans, key=lambda s: s.query_start_ms)
+    return [(a.query_end_ms, b.query_start_ms) for a, b in zip(spans, spans[1:])
+            if 0 <= b.query_start_ms - a.query_end_ms <= params.bridge_ms and b.ref_start_ms >= a.ref_start_ms]
+
+
+def _surrounding(spans: Sequence[Span], claims: Sequence[Claim], params: ClaimParams) -> Hashable | None:
+    """The stronger claim whose line runs on both sides of all of ``spans`` (within a gap it
+    could bridge): the copy going on, degraded there, not another episode cut in."""
+    for k in claims:
+        gaps = _line_gaps(k, params)
+        if spans and gaps and all(any(a <= s.query_start_ms and s.query_end_ms <= b for a, b in gaps) for s in spans):
+            return k.key
+    return None
 
 
 def _bridged(claim: Claim, claims: Sequence[Claim], params: ClaimParams) -> Claim:

@@ -140,3 +140,17 @@ def test_a_gap_another_claim_holds_or_too_long_stays_open():
     assert claims["Y"].status == CLAIM
     assert [(s.query_start_ms, s.query_end_ms) for s in claims["X"].spans] == [
         (0, 10_000), (20_000, 30_000), (50_000, 60_000)]  # held by Y; 20 s is over bridge_ms
+
+
+def test_a_secondary_left_only_inside_its_stronger_claims_line_is_explained_by_it() -> None:
+    """A copy of ep 2 whose line is split by 5.5 s of degraded frames; ep 3 lines up with the
+    copy's first 3 s (which ep 2 claims) and, in that gap, with 3.25 s of a reused shot. The gap
+    is ep 2 going on: ep 3 claims nothing, ep 2 bridges it (series seed 25, fast decode)."""
+    ep2 = Candidate("ep2", 0.58, (Span(0, 11_500, 0, 11_500), Span(17_000, 24_500, 17_000, 24_500)))
+    ep3 = Candidate("ep3", 0.70, (Span(500, 3_500, 500, 3_500), Span(12_750, 16_000, 17_250, 20_500)))
+    claims = by_key(resolve([ep2, ep3]))
+    assert claims["ep2"].status == CLAIM and claims["ep2"].spans == (Span(0, 24_500, 0, 24_500),)
+    assert claims["ep3"].status == EXPLAINED and claims["ep3"].explained_by == ("ep2",)
+    # what it keeps after the end of ep 2's line is not inside it: ep 3 claims that
+    after = Candidate("ep3", 0.70, (Span(500, 3_500, 500, 3_500), Span(25_000, 28_250, 17_250, 20_500)))
+    assert by_key(resolve([ep2, after]))["ep3"].status == CLAIM
