@@ -53,6 +53,12 @@ def install(app: FastAPI) -> None:
     async def _refused(request: Request, exc: WorkspaceError) -> Response:
         return await _http(request, StarletteHTTPException(status_of(exc), str(exc)))
 
+    @app.exception_handler(OverflowError)
+    async def _no_such_row(request: Request, exc: OverflowError) -> Response:
+        """An id past the database's 64-bit integers (SQLite refuses to bind it) names no row:
+        answer as for any missing record, not 500 (found by schemathesis)."""
+        return await _http(request, StarletteHTTPException(404, "not found"))
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         if _is_api(request):
