@@ -25,7 +25,7 @@ from storage.cases import Case
 from storage.claimants import OwnershipProof, readiness, store_proof
 from storage.models import RightsHolder, Work
 from workspace.errors import Invalid, NotFound, Unnamed
-from workspace.review import Actor
+from workspace.actors import Actor
 
 
 def holder_for(actor: Actor, holder_id: int | None, session: Session) -> int:

@@ -8,8 +8,6 @@ sent exactly once.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -20,39 +18,12 @@ from notices.clock import SystemClock
 from notices.lifecycle import CaseState
 from storage import work_rules
 from storage import scoped
-from storage.auth import Role
 from storage.base import utcnow
 from storage.cases import Case, Notice
+from workspace.actors import Actor
 from workspace.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
-
-
-class Actor(Protocol):
-    """Who acts (the web's ``Principal``): their e-mail goes into the audit log, ``scope`` limits
-    what they reach (``None``: every tenant, admins only)."""
-
-    user_id: int
-    email: str
-    role: Role
-    holder_id: int | None
-
-    @property
-    def scope(self) -> int | None: ...
-
-
-@dataclass(frozen=True)
-class Operator:
-    """The server's operator at its shell (the CLI): every tenant, recorded as ``cli``."""
-
-    user_id: int = 0
-    email: str = "cli"
-    role: Role = Role.ADMIN
-    holder_id: int | None = None
-    scope: int | None = None
-
-
-OPERATOR = Operator()
 
 
 def decide(case: Case, *, approve: bool, note: str, actor: Actor, session: Session,

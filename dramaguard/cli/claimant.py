@@ -29,7 +29,7 @@ from dramaguard.cli.console import fail, open_store, out
 from storage.models import RightsHolder, Work
 from workspace.errors import WorkspaceError
 from workspace.onboarding import element, save_proof
-from workspace.review import OPERATOR
+from workspace.actors import OPERATOR
 
 claimant_app = typer.Typer(help="Who signs a rights holder's notices (claimant profile).", no_args_is_help=True)
 proofs_app = typer.Typer(help="Ownership proofs (registration certificates, licences, seal).", no_args_is_help=True)

@@ -18,7 +18,8 @@ from tests.monitor.casework_fixtures import World, candidate, make_world
 from monitor import casework
 from workspace.errors import Conflict, Invalid, NotFound, Unnamed
 from workspace.onboarding import holder_for
-from workspace.review import OPERATOR, decide, decide_many
+from workspace.actors import OPERATOR
+from workspace.review import decide, decide_many
 from workspace.works import add_exclusion, update_work
 
 
