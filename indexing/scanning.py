@@ -15,8 +15,11 @@ from indexing.audio import fused_score
 from indexing.reports import (MatchReport, ScanReport, audio_only_report, fused,
                               line_point, video_report)
 from indexing.watermarking import leak_report
+from storage import references
 
 log = logging.getLogger(__name__)
+REFIT_CANDIDATES = 4  # partial matches per scan whose crop is fitted, best first
+REFIT_BELOW_COVERAGE = 0.85  # a match covering more of the copy has nothing to gain
 
 
 class Matching:
@@ -60,13 +63,29 @@ class Matching:
                           inliers: dict[int, tuple] | None = None) -> list[MatchReport]:
         durations = {e: int(info[4] * 1000) for e, info in self._catalogue.items()}
         reports = []
-        for match in self.matcher.match(fp, durations, step_ms=self.fp_params.interval_ms):
+        for match in self._refitted(fp, self.matcher.match(fp, durations, step_ms=self.fp_params.interval_ms),
+                                    durations):
             if match.score < min_score or match.episode_id not in self._catalogue:
                 continue
             reports.append(video_report(match, self._catalogue[match.episode_id]))
             if inliers is not None:
                 inliers[match.episode_id] = match.alignment.inliers
         return reports
+
+
+    def _refitted(self, fp: VideoFingerprint, matches: list, durations: dict[int, int]) -> list:
+        """The best few partial matches again with the copy's crop fitted on the episode's stored
+        keyframes (``QueryMatcher.refit``): a crop no stored view has the extent of matches only
+        in pieces, often only on the intro its series shares."""
+        out, tried = [], 0
+        for match in matches:
+            refit = None
+            if tried < REFIT_CANDIDATES and match.alignment.query_coverage < REFIT_BELOW_COVERAGE:
+                tried += 1
+                keyframes = references.load_keyframes(self.settings.home, match.episode_id)
+                refit = self.matcher.refit(fp, match, keyframes, durations, step_ms=self.fp_params.interval_ms)
+            out.append(refit or match)
+        return sorted(out, key=lambda m: -m.score)
 
 
 class Scanning:

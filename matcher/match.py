@@ -32,8 +32,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from fingerprint.descriptor import mirrored
-from fingerprint.extract import VideoFingerprint
+from fingerprint.extract import VIEWS, VideoFingerprint
 from matcher.align import Alignment, AlignParams, align
+from matcher.crop_fit import FitParams, Keyframes, fit_crop, fitted_pairs
 from matcher.index import FrameIndex
 
 References = Callable[[Collection[int]], Mapping[int, tuple[np.ndarray, np.ndarray]]]
@@ -171,6 +172,32 @@ class QueryMatcher:
                 pairs[(int(episode_id), flipped)] = _distinct(
                     query.times_ms[q_idx[keep]], ref_times[r_idx[keep]], values[keep])
         return pairs
+
+    def refit(self, query: VideoFingerprint, match: Match, keyframes: Keyframes,
+              ref_durations_ms: Mapping[int, int], *, step_ms: int, params: FitParams = FitParams()) -> Match | None:
+        """``match`` again with the copy's crop fitted on the reference's keyframes along its line
+        (``matcher.crop_fit``): the exact pairs plus one fitted pair per whole-picture query frame,
+        aligned and scored as usual. ``None`` when no box fits or the refitted line is not
+        stronger than the match as found."""
+        if query.views is None:
+            return None
+        whole = query.views == VIEWS.index("full")
+        times, vectors = query.times_ms[whole], query.vectors[whole]
+        if match.flipped:
+            vectors = mirrored(vectors)
+        line = dict(slope=match.alignment.slope, offset_ms=match.alignment.offset_ms)
+        fit = fit_crop(times, vectors, keyframes, params=params, **line)
+        if fit is None:
+            return None
+        key = (match.episode_id, match.flipped)
+        pairs = list(self.pairs_with(query, {match.episode_id}).get(key, []))
+        pairs += fitted_pairs(times, vectors, keyframes, fit.box, params=params, **line)
+        found = self._decide({key: pairs}, query, ref_durations_ms, step_ms)
+        if not found or _strength(found[0].score, found[0].alignment) <= _strength(match.score, match.alignment):
+            return None
+        log.debug("episode %d: crop fitted at %s (median similarity %.3f, uncropped %.3f)",
+                  match.episode_id, fit.box, fit.similarity, fit.uncropped)
+        return found[0]
 
     def _decide(
         self, pairs: Pairs, query: VideoFingerprint, ref_durations_ms: Mapping[int, int], step_ms: int

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +62,24 @@ def nearest_keyframe(home: Path, episode_id: int, time_ms: int) -> tuple[int, Im
     best = min(times, key=lambda t: abs(t - time_ms))
     with Image.open(folder / f"{best:09d}.png") as image:
         return best, image.convert("RGB")
+
+
+@lru_cache(maxsize=64)
+def load_keyframes(home: Path, episode_id: int, max_side: int = 120) -> tuple[tuple[int, np.ndarray], ...]:
+    """Every stored frame of an episode as (time ms, grey uint8 picture of at most ``max_side``),
+    in time order; empty when the episode has none. What a crop fit compares a copy with
+    (``matcher.crop_fit``), a few times per scan: cached (an episode's id is never reused, and
+    its frames are written once, at registration)."""
+    folder = _dir(home, episode_id)
+    if not folder.is_dir():
+        return ()
+    out = []
+    for path in sorted(p for p in folder.glob("*.png") if p.stem.isdigit()):
+        with Image.open(path) as image:
+            image = image.convert("L")
+            image.thumbnail((max_side, max_side), Image.Resampling.BOX)
+            out.append((int(path.stem), np.asarray(image)))
+    return tuple(out)
 
 
 def remove_keyframes(home: Path, episode_id: int) -> None:
