@@ -27,8 +27,8 @@ def information(grey: np.ndarray) -> float:
 def describe(grey: np.ndarray) -> np.ndarray:
     """Descriptor of one grey image (any size): float32 vector of length ``DIM``, unit norm."""
     small = cv2.resize(grey, (GRID, GRID), interpolation=cv2.INTER_AREA).astype(np.float32)
-    small -= small.mean()
-    std = small.std()
+    mean, std = (float(v[0, 0]) for v in cv2.meanStdDev(small))  # numpy's mean/std cost 2x the rest
+    small -= mean
     if std > 0:
         small /= std
     coeffs = cv2.dct(small)[:BLOCK, :BLOCK].reshape(-1)[1:]

@@ -18,7 +18,7 @@ from indexing.watermarking import leak_report
 from storage import references
 
 log = logging.getLogger(__name__)
-REFIT_CANDIDATES = 4  # partial matches per scan whose crop is fitted, best first
+REFIT_CANDIDATES = 6  # partial matches per scan whose crop is fitted, best first
 REFIT_BELOW_COVERAGE = 0.85  # a match covering more of the copy has nothing to gain
 
 
@@ -77,13 +77,17 @@ class Matching:
         """The best few partial matches again with the copy's crop fitted on the episode's stored
         keyframes (``QueryMatcher.refit``): a crop no stored view has the extent of matches only
         in pieces, often only on the intro its series shares."""
+        notify = self.settings.matcher.notify_score
+        whole = lambda m: m.alignment.query_coverage >= REFIT_BELOW_COVERAGE and m.score >= notify  # noqa: E731
+        covered = any(whole(m) for m in matches)  # a copy found whole: the rest are its look-alikes
         out, tried = [], 0
         for match in matches:
             refit = None
-            if tried < REFIT_CANDIDATES and match.alignment.query_coverage < REFIT_BELOW_COVERAGE:
+            if not covered and tried < REFIT_CANDIDATES and match.alignment.query_coverage < REFIT_BELOW_COVERAGE:
                 tried += 1
                 keyframes = references.load_keyframes(self.settings.home, match.episode_id)
                 refit = self.matcher.refit(fp, match, keyframes, durations, step_ms=self.fp_params.interval_ms)
+                covered = refit is not None and whole(refit)
             out.append(refit or match)
         return sorted(out, key=lambda m: -m.score)
 

@@ -29,7 +29,7 @@ Keyframes = Sequence[tuple[int, np.ndarray]]  # (reference ms, grey uint8 pictur
 
 @dataclass(frozen=True)
 class FitParams:
-    samples: int = 12  # keyframes the box is fitted on, spread along the line
+    samples: int = 10  # keyframes the box is fitted on, spread along the line
     min_samples: int = 4
     min_side: float = 0.45  # a box narrower than this share of the frame is not searched
     steps: tuple[float, ...] = (0.08, 0.04, 0.02)  # side moves tried, coarse to fine
@@ -81,21 +81,30 @@ def fit_crop(query_times_ms: np.ndarray, query_vectors: np.ndarray, keyframes: K
     pictures = [keyframes[k][1] for k in chosen]
     wanted = query_vectors[rows[chosen]]
 
-    def similarity(box: Box) -> float:
-        described = np.stack([descriptor.describe(box.crop(p)) for p in pictures])
-        return float(np.median(np.einsum("ij,ij->i", described, wanted)))
+    def similarity(box: Box, every: int = 1) -> float:
+        described = np.stack([descriptor.describe(box.crop(p)) for p in pictures[::every]])
+        return float(np.median(np.einsum("ij,ij->i", described, wanted[::every])))
 
-    uncropped = similarity(Box())
-    start = max([(uncropped, Box()), (similarity(CENTRE), CENTRE)], key=lambda f: f[0])
-    if start[0] < params.min_start:
+    # the starts on every other sample: most candidates are look-alikes that no start fits
+    starts = [(similarity(b, 2), b) for b in (Box(), *STARTS)]
+    if max(v for v, _ in starts) < params.min_start:
         return None
+    best_two = sorted(starts, key=lambda f: -f[0])[:2]
+    start = max(((similarity(b), b) for _, b in best_two), key=lambda f: f[0])
+    uncropped = similarity(Box())
     best, best_sim = _ascend(similarity, *start, params)
     if best_sim < params.min_similarity or best_sim < uncropped + params.min_gain:
         return None
     return Fit(best, round(best_sim, 4), round(uncropped, 4))
 
 
-CENTRE = Box(0.1, 0.1, 0.9, 0.9)
+# where the ascent may start besides the whole frame: the centre, the four corners and the
+# four edges (a crop of a quarter against a corner is too far from the whole frame to climb to)
+STARTS = (
+    Box(0.1, 0.1, 0.9, 0.9),
+    *(Box(x, y, x + 0.75, y + 0.75) for x in (0.0, 0.25) for y in (0.0, 0.25)),
+    Box(0.0, 0.1, 0.8, 0.9), Box(0.2, 0.1, 1.0, 0.9), Box(0.1, 0.0, 0.9, 0.8), Box(0.1, 0.2, 0.9, 1.0),
+)
 
 
 def _ascend(similarity, value: float, box: Box, params: FitParams) -> tuple[Box, float]:

@@ -185,10 +185,11 @@ class QueryMatcher:
         times, vectors = query.times_ms[whole], query.vectors[whole]
         if match.flipped:
             vectors = mirrored(vectors)
-        line = dict(slope=match.alignment.slope, offset_ms=match.alignment.offset_ms)
-        fit = fit_crop(times, vectors, keyframes, params=params, **line)
-        if fit is None:
+        fits = [(fit, line) for line in _lines_to_try(match.alignment)
+                if (fit := fit_crop(times, vectors, keyframes, params=params, **line)) is not None]
+        if not fits:
             return None
+        fit, line = max(fits, key=lambda f: f[0].similarity)
         key = (match.episode_id, match.flipped)
         pairs = list(self.pairs_with(query, {match.episode_id}).get(key, []))
         pairs += fitted_pairs(times, vectors, keyframes, fit.box, params=params, **line)
@@ -227,6 +228,20 @@ class QueryMatcher:
                     best[episode_id].score, best[episode_id].alignment)):
                 best[episode_id] = Match(episode_id, score, flipped, alignment)
         return sorted(best.values(), key=lambda m: -m.score)
+
+
+def _lines_to_try(alignment: Alignment) -> list[dict]:
+    """Lines a crop is fitted along: the match's own, and at normal speed through its first
+    segment and from the episode's start. A crop that matches only a series' near-static title
+    card gets a line of any slope through it (0.74 measured), and a copy of a whole episode
+    starts where the episode starts — the commonest upload."""
+    first = alignment.segments[0]
+    lines = [(alignment.slope, alignment.offset_ms), (1.0, float(first.ref_start_ms - first.query_start_ms)), (1.0, 0.0)]
+    kept: list[dict] = []
+    for slope, offset in lines:
+        if all(abs(slope - k["slope"]) > 0.02 or abs(offset - k["offset_ms"]) > 500 for k in kept):
+            kept.append(dict(slope=slope, offset_ms=offset))
+    return kept
 
 
 def _strength(score: float, alignment: Alignment) -> float:
