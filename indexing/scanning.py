@@ -63,8 +63,9 @@ class Matching:
                           inliers: dict[int, tuple] | None = None) -> list[MatchReport]:
         durations = {e: int(info[4] * 1000) for e, info in self._catalogue.items()}
         reports = []
-        for match in self._refitted(fp, self.matcher.match(fp, durations, step_ms=self.fp_params.interval_ms),
-                                    durations):
+        weak: dict = {}
+        found = self.matcher.match(fp, durations, step_ms=self.fp_params.interval_ms, weak=weak)
+        for match in self._refitted(fp, found, weak, durations):
             if match.score < min_score or match.episode_id not in self._catalogue:
                 continue
             reports.append(video_report(match, self._catalogue[match.episode_id]))
@@ -73,22 +74,27 @@ class Matching:
         return reports
 
 
-    def _refitted(self, fp: VideoFingerprint, matches: list, durations: dict[int, int]) -> list:
+    def _refitted(self, fp: VideoFingerprint, matches: list, weak: dict, durations: dict[int, int]) -> list:
         """The best few partial matches again with the copy's crop fitted on the episode's stored
         keyframes (``QueryMatcher.refit``): a crop no stored view has the extent of matches only
         in pieces, often only on the intro its series shares."""
         notify = self.settings.matcher.notify_score
         whole = lambda m: m.alignment.query_coverage >= REFIT_BELOW_COVERAGE and m.score >= notify  # noqa: E731
         covered = any(whole(m) for m in matches)  # a copy found whole: the rest are its look-alikes
+        if not covered:  # lines of hits too weak to be evidence: a crop with no match at all
+            matches = matches + self.matcher.weak_lines(fp, weak, durations, step_ms=self.fp_params.interval_ms,
+                                                        exclude={m.episode_id for m in matches})
         out, tried = [], 0
         for match in matches:
             refit = None
-            if not covered and tried < REFIT_CANDIDATES and match.alignment.query_coverage < REFIT_BELOW_COVERAGE:
+            partial = match.score == 0 or match.alignment.query_coverage < REFIT_BELOW_COVERAGE
+            if not covered and tried < REFIT_CANDIDATES and partial:
                 tried += 1
                 keyframes = references.load_keyframes(self.settings.home, match.episode_id)
                 refit = self.matcher.refit(fp, match, keyframes, durations, step_ms=self.fp_params.interval_ms)
                 covered = refit is not None and whole(refit)
-            out.append(refit or match)
+            if refit is not None or match.score > 0:  # a weak line is only worth its refit
+                out.append(refit or match)
         return sorted(out, key=lambda m: -m.score)
 
 

@@ -30,7 +30,7 @@ Keyframes = Sequence[tuple[int, np.ndarray]]  # (reference ms, grey uint8 pictur
 @dataclass(frozen=True)
 class FitParams:
     samples: int = 10  # keyframes the box is fitted on, spread along the line
-    min_samples: int = 4
+    min_samples: int = 3
     min_side: float = 0.45  # a box narrower than this share of the frame is not searched
     steps: tuple[float, ...] = (0.08, 0.04, 0.02)  # side moves tried, coarse to fine
     min_similarity: float = 0.85  # median similarity the fitted box must reach on the samples
@@ -141,11 +141,13 @@ def fitted_pairs(query_times_ms: np.ndarray, query_vectors: np.ndarray, keyframe
     ref_ms = np.array([t for t, _ in keyframes], np.float64)
     described = np.stack([descriptor.describe(box.crop(p)) for _, p in keyframes])
     tr = slope * query_times_ms.astype(np.float64) + offset_ms
-    i = np.searchsorted(ref_ms, tr)
-    ok = (i > 0) & (i < len(ref_ms))
-    i = np.where(ok, i, 1)
+    if len(ref_ms) == 1:  # one keyframe: it stands for the time around it
+        described, ref_ms = np.vstack([described, described]), np.array([ref_ms[0], ref_ms[0] + 1.0])
+    # the keyframes before and after (the first two / last two outside them: the nearest is used)
+    i = np.clip(np.searchsorted(ref_ms, tr), 1, len(ref_ms) - 1)
     t0, t1 = ref_ms[i - 1], ref_ms[i]
-    ok &= (t1 - t0 <= 2 * params.max_gap_ms) & (np.minimum(tr - t0, t1 - tr) <= params.max_gap_ms)
+    ok = (t1 - t0 <= 2 * params.max_gap_ms) & (tr >= ref_ms[0] - params.max_gap_ms) & (tr <= ref_ms[-1] + params.max_gap_ms)
+    ok &= np.minimum(np.abs(tr - t0), np.abs(t1 - tr)) <= params.max_gap_ms
     a = np.clip((tr - t0) / np.maximum(t1 - t0, 1), 0, 1)[:, None]
     mixed = (1 - a) * described[i - 1] + a * described[i]
     mixed /= np.maximum(np.linalg.norm(mixed, axis=1, keepdims=True), 1e-9)

@@ -27,7 +27,7 @@ import logging
 import math
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -62,6 +62,8 @@ class MatchParams:
     # holds at most about one episode per minute
     verify_per_minute: float = 4.0
     verify_at_least: int = 8
+    # index hits from this similarity are kept for the crop fit's candidates (MatchParams.weak_lines)
+    weak_floor: float = 0.55
     align: AlignParams = AlignParams()
 
 
@@ -101,14 +103,16 @@ class QueryMatcher:
         self.references = references
 
     def match(
-        self, query: VideoFingerprint, ref_durations_ms: Mapping[int, int], *, step_ms: int
+        self, query: VideoFingerprint, ref_durations_ms: Mapping[int, int], *, step_ms: int,
+        weak: Pairs | None = None,
     ) -> list[Match]:
-        """All episodes whose alignment scores above zero, best first."""
+        """All episodes whose alignment scores above zero, best first (``weak``: see
+        :meth:`search_stage`)."""
         if len(query) == 0 or self.index.size == 0:
             return []
         if self.references is None:
             return self._decide(self._search(query.times_ms, query.vectors), query, ref_durations_ms, step_ms)
-        found = [m for m in self.search_stage(query, ref_durations_ms, step_ms=step_ms)
+        found = [m for m in self.search_stage(query, ref_durations_ms, step_ms=step_ms, weak=weak)
                  if m.score >= self.params.verify_from]
         per_minute = self.params.verify_per_minute * query.duration_ms / 60_000
         budget = max(self.params.verify_at_least, math.ceil(per_minute))
@@ -118,20 +122,49 @@ class QueryMatcher:
         return self._decide(self._verify(query, shortlist), query, ref_durations_ms, step_ms) if shortlist else []
 
     def search_stage(
-        self, query: VideoFingerprint, ref_durations_ms: Mapping[int, int], *, step_ms: int
+        self, query: VideoFingerprint, ref_durations_ms: Mapping[int, int], *, step_ms: int,
+        weak: Pairs | None = None,
     ) -> list[Match]:
         """The search stage's own matches: lines through the searched frames' index hits, scored
         on them alone. What :meth:`match` shortlists for verification, and what a benchmark counts
-        as chance look-alikes."""
+        as chance look-alikes. ``weak`` receives the hits down to ``MatchParams.weak_floor``
+        (the same search, kept lower: :meth:`weak_lines`)."""
         every = self.params.search_every
         rows = searched_rows(query.times_ms, every)
-        pairs = self._search(query.times_ms[rows], query.vectors[rows])
+        floor = self.params.align.min_similarity
+        if weak is None:
+            pairs = self._search(query.times_ms[rows], query.vectors[rows])
+        else:
+            low = self._search(query.times_ms[rows], query.vectors[rows], floor=self.params.weak_floor)
+            weak.update(low)
+            pairs = defaultdict(list, {k: kept for k, v in low.items() if (kept := [p for p in v if p[2] >= floor])})
         return self._decide(pairs, query, ref_durations_ms, step_ms * every)
 
-    def _search(self, times_ms: np.ndarray, vectors: np.ndarray) -> Pairs:
-        """Index hits of ``vectors`` in both orientations that can be evidence."""
+    def weak_lines(self, query: VideoFingerprint, weak: Pairs, ref_durations_ms: Mapping[int, int], *,
+                   step_ms: int, exclude: Collection[int] = (), limit: int = 3) -> list[Match]:
+        """Lines through index hits too weak to be evidence (``weak``, from :meth:`search_stage`),
+        the ``limit`` best supported, as score-0 matches: where a crop no stored view has the
+        extent of may be, for :meth:`refit` to try (a box crop of real footage gets no hit above
+        the aligner's floor on most frames; benchmarks.crop_set)."""
+        loose = replace(self.params.align, min_similarity=self.params.weak_floor)
+        found: dict[int, Match] = {}
+        for (episode_id, flipped), pairs in weak.items():
+            if episode_id in exclude or len({p[0] for p in pairs}) < loose.min_frames:
+                continue
+            arr = np.asarray(pairs, np.float64)
+            line = align(arr[:, 0], arr[:, 1], arr[:, 2], query_duration_ms=query.duration_ms,
+                         ref_duration_ms=ref_durations_ms.get(episode_id, query.duration_ms),
+                         step_ms=step_ms * self.params.search_every, params=loose)
+            if line is not None and (episode_id not in found or line.inlier_frames > found[episode_id].alignment.inlier_frames):
+                found[episode_id] = Match(episode_id, 0.0, flipped, line)
+        ranked = sorted(found.values(), key=lambda m: -m.alignment.inlier_frames * m.alignment.mean_similarity)
+        return ranked[:limit]
+
+    def _search(self, times_ms: np.ndarray, vectors: np.ndarray, floor: float | None = None) -> Pairs:
+        """Index hits of ``vectors`` in both orientations that can be evidence (at least ``floor``,
+        by default the aligner's)."""
         pairs: Pairs = defaultdict(list)
-        floor = self.params.align.min_similarity
+        floor = self.params.align.min_similarity if floor is None else floor
         for flipped, rows in ((False, vectors), (True, mirrored(vectors))):
             neighbours = self.index.search(rows, self.params.neighbours)
             eps, sims = np.asarray(neighbours.episode_ids), np.asarray(neighbours.similarities)
