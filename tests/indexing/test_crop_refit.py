@@ -1,0 +1,54 @@
+"""Scanning a box crop of a registered clip that no stored view matches: the crop is fitted on
+the episode's stored keyframes and the copy is claimed whole; an unrelated clip under the same
+crop claims nothing."""
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.edits import Piece, box_crop, write
+from dramaguard.settings import Settings
+from indexing import scanning
+from indexing.catalogue import Services
+from storage import references
+
+pytestmark = pytest.mark.bench
+
+BOX = (0.0, 0.25, 0.75, 1.0)  # a quarter cut away against the top-right corner
+
+
+@pytest.fixture(scope="module")
+def services(bench_dir, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("refit")
+    refs = bench_dir / "refs"
+    with Services.open(Settings(home=tmp / "home")) as services:
+        results = services.register_files([refs / "compilation_ep1.mp4", refs / "carphone_pristine.mp4"], work="w")
+        assert all(r.error is None for r in results)
+        yield services
+
+
+def test_stored_keyframes_load_small_grey_and_in_order(services):
+    episode_id = next(iter(services._catalogue))
+    frames = references.load_keyframes(services.settings.home, episode_id)
+    assert len(frames) >= 3 and [t for t, _ in frames] == sorted(t for t, _ in frames)
+    assert all(p.ndim == 2 and max(p.shape) <= 120 for _, p in frames)
+    assert references.load_keyframes(services.settings.home, 10**9) == ()
+
+
+def test_a_box_crop_is_claimed_whole_after_the_fit(services, bench_dir, tmp_path, monkeypatch):
+    copy = tmp_path / "crop.mp4"
+    write(copy, [Piece(bench_dir / "refs" / "compilation_ep1.mp4", 5, 25)], size=(320, 240), edit=box_crop(*BOX))
+    notify = services.settings.matcher.notify_score
+    report = services.scan_file(copy, min_score=0.0)
+    [claim] = [m for m in report.matches if m.claim == "claim"]
+    assert claim.reference == "compilation_ep1.mp4" and claim.score >= notify
+    assert claim.query_end - claim.query_start >= 18 and abs(claim.ref_start - 5) < 1
+    monkeypatch.setattr(scanning, "REFIT_CANDIDATES", 0)  # the same scan without the fit
+    before = services.scan_file(copy, min_score=0.0)
+    assert all(m.score < notify or m.query_end - m.query_start < 10 for m in before.matches), before.matches
+
+
+def test_an_unregistered_clip_under_the_crop_claims_nothing(services, bench_dir, tmp_path):
+    copy = tmp_path / "other.mp4"
+    write(copy, [Piece(bench_dir / "refs" / "bikes.mp4")], size=(320, 240), edit=box_crop(*BOX))
+    report = services.scan_file(copy, min_score=0.0)
+    assert not [m for m in report.matches if m.claim == "claim"], report.matches
