@@ -79,8 +79,11 @@ class Matching:
         keyframes (``QueryMatcher.refit``): a crop no stored view has the extent of matches only
         in pieces, often only on the intro its series shares."""
         notify = self.settings.matcher.notify_score
-        whole = lambda m: m.alignment.query_coverage >= REFIT_BELOW_COVERAGE and m.score >= notify  # noqa: E731
-        covered = any(whole(m) for m in matches)  # a copy found whole: the rest are its look-alikes
+        def whole(m) -> bool:  # the copy, or the episode, found whole: the rest are look-alikes
+            a = m.alignment
+            return max(a.query_coverage, a.ref_coverage) >= REFIT_BELOW_COVERAGE and m.score >= notify
+
+        covered = any(whole(m) for m in matches)
         if not covered:  # lines of hits too weak to be evidence: a crop with no match at all
             matches = matches + self.matcher.weak_lines(fp, weak, durations, step_ms=self.fp_params.interval_ms,
                                                         exclude={m.episode_id for m in matches})

@@ -147,10 +147,12 @@ class QueryMatcher:
         extent of may be, for :meth:`refit` to try (a box crop of real footage gets no hit above
         the aligner's floor on most frames; benchmarks.crop_set)."""
         loose = replace(self.params.align, min_similarity=self.params.weak_floor)
+        frames = {key: len({p[0] for p in pairs}) for key, pairs in weak.items() if key[0] not in exclude}
+        # a large library gives most episodes a few chance hits this low: align the best-hit few
+        busiest = sorted((k for k, n in frames.items() if n >= loose.min_frames), key=lambda k: -frames[k])
         found: dict[int, Match] = {}
-        for (episode_id, flipped), pairs in weak.items():
-            if episode_id in exclude or len({p[0] for p in pairs}) < loose.min_frames:
-                continue
+        for episode_id, flipped in busiest[: 4 * limit]:
+            pairs = weak[(episode_id, flipped)]
             arr = np.asarray(pairs, np.float64)
             line = align(arr[:, 0], arr[:, 1], arr[:, 2], query_duration_ms=query.duration_ms,
                          ref_duration_ms=ref_durations_ms.get(episode_id, query.duration_ms),
@@ -218,8 +220,13 @@ class QueryMatcher:
         times, vectors = query.times_ms[whole], query.vectors[whole]
         if match.flipped:
             vectors = mirrored(vectors)
-        fits = [(fit, line) for line in _lines_to_try(match.alignment)
-                if (fit := fit_crop(times, vectors, keyframes, params=params, **line)) is not None]
+        fits = []
+        for line in _lines_to_try(match.alignment):
+            fit = fit_crop(times, vectors, keyframes, params=params, **line)
+            if fit is not None:
+                fits.append((fit, line))
+                if fit.similarity >= params.sure:  # no other line can fit much better
+                    break
         if not fits:
             return None
         fit, line = max(fits, key=lambda f: f[0].similarity)
