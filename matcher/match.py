@@ -151,7 +151,7 @@ class QueryMatcher:
         # a large library gives most episodes a few chance hits this low: align the best-hit few
         busiest = sorted((k for k, n in frames.items() if n >= loose.min_frames), key=lambda k: -frames[k])
         found: dict[int, Match] = {}
-        for episode_id, flipped in busiest[: 4 * limit]:
+        for episode_id, flipped in busiest[: limit + 1]:
             pairs = weak[(episode_id, flipped)]
             arr = np.asarray(pairs, np.float64)
             line = align(arr[:, 0], arr[:, 1], arr[:, 2], query_duration_ms=query.duration_ms,
