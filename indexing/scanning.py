@@ -73,12 +73,12 @@ class Matching:
                 inliers[match.episode_id] = match.alignment.inliers
         return reports
 
-
     def _refitted(self, fp: VideoFingerprint, matches: list, weak: dict, durations: dict[int, int]) -> list:
         """The best few partial matches again with the copy's crop fitted on the episode's stored
         keyframes (``QueryMatcher.refit``): a crop no stored view has the extent of matches only
         in pieces, often only on the intro its series shares."""
         notify = self.settings.matcher.notify_score
+
         def whole(m) -> bool:  # the copy, or the episode, found whole: the rest are look-alikes
             a = m.alignment
             return max(a.query_coverage, a.ref_coverage) >= REFIT_BELOW_COVERAGE and m.score >= notify
