@@ -90,7 +90,8 @@ class Matching:
         out, tried = [], 0
         for match in matches:
             refit = None
-            partial = match.score == 0 or match.alignment.query_coverage < REFIT_BELOW_COVERAGE
+            # a weak line, a match of part of the copy, or one too weak for a notice
+            partial = match.score < notify or match.alignment.query_coverage < REFIT_BELOW_COVERAGE
             if not covered and tried < REFIT_CANDIDATES and partial:
                 tried += 1
                 keyframes = references.load_keyframes(self.settings.home, match.episode_id)
