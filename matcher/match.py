@@ -40,6 +40,7 @@ from matcher.index import FrameIndex
 References = Callable[[Collection[int]], Mapping[int, tuple[np.ndarray, np.ndarray]]]
 """Episode ids → (frame times in ms, unit descriptors) of the registered originals."""
 Pairs = dict[tuple[int, bool], list[tuple[int, int, float]]]  # (episode, flipped) → (tq, tr, sim)
+WeakHits = dict[tuple[int, bool], np.ndarray]  # (episode, flipped) → (n, 3) rows of (tq, tr, sim)
 log = logging.getLogger(__name__)
 
 
@@ -104,7 +105,7 @@ class QueryMatcher:
 
     def match(
         self, query: VideoFingerprint, ref_durations_ms: Mapping[int, int], *, step_ms: int,
-        weak: Pairs | None = None,
+        weak: WeakHits | None = None,
     ) -> list[Match]:
         """All episodes whose alignment scores above zero, best first (``weak``: see
         :meth:`search_stage`)."""
@@ -123,7 +124,7 @@ class QueryMatcher:
 
     def search_stage(
         self, query: VideoFingerprint, ref_durations_ms: Mapping[int, int], *, step_ms: int,
-        weak: Pairs | None = None,
+        weak: WeakHits | None = None,
     ) -> list[Match]:
         """The search stage's own matches: lines through the searched frames' index hits, scored
         on them alone. What :meth:`match` shortlists for verification, and what a benchmark counts
@@ -131,29 +132,22 @@ class QueryMatcher:
         (the same search, kept lower: :meth:`weak_lines`)."""
         every = self.params.search_every
         rows = searched_rows(query.times_ms, every)
-        floor = self.params.align.min_similarity
-        if weak is None:
-            pairs = self._search(query.times_ms[rows], query.vectors[rows])
-        else:
-            low = self._search(query.times_ms[rows], query.vectors[rows], floor=self.params.weak_floor)
-            weak.update(low)
-            pairs = defaultdict(list, {k: kept for k, v in low.items() if (kept := [p for p in v if p[2] >= floor])})
+        pairs = self._search(query.times_ms[rows], query.vectors[rows], weak=weak)
         return self._decide(pairs, query, ref_durations_ms, step_ms * every)
 
-    def weak_lines(self, query: VideoFingerprint, weak: Pairs, ref_durations_ms: Mapping[int, int], *,
+    def weak_lines(self, query: VideoFingerprint, weak: WeakHits, ref_durations_ms: Mapping[int, int], *,
                    step_ms: int, exclude: Collection[int] = (), limit: int = 3) -> list[Match]:
         """Lines through index hits too weak to be evidence (``weak``, from :meth:`search_stage`),
         the ``limit`` best supported, as score-0 matches: where a crop no stored view has the
         extent of may be, for :meth:`refit` to try (a box crop of real footage gets no hit above
         the aligner's floor on most frames; benchmarks.crop_set)."""
         loose = replace(self.params.align, min_similarity=self.params.weak_floor)
-        frames = {key: len({p[0] for p in pairs}) for key, pairs in weak.items() if key[0] not in exclude}
+        frames = {key: len(np.unique(hits[:, 0])) for key, hits in weak.items() if key[0] not in exclude}
         # a large library gives most episodes a few chance hits this low: align the best-hit few
         busiest = sorted((k for k, n in frames.items() if n >= loose.min_frames), key=lambda k: -frames[k])
         found: dict[int, Match] = {}
         for episode_id, flipped in busiest[: limit + 1]:
-            pairs = weak[(episode_id, flipped)]
-            arr = np.asarray(pairs, np.float64)
+            arr = weak[(episode_id, flipped)]
             line = align(arr[:, 0], arr[:, 1], arr[:, 2], query_duration_ms=query.duration_ms,
                          ref_duration_ms=ref_durations_ms.get(episode_id, query.duration_ms),
                          step_ms=step_ms * self.params.search_every, params=loose)
@@ -162,18 +156,27 @@ class QueryMatcher:
         ranked = sorted(found.values(), key=lambda m: -m.alignment.inlier_frames * m.alignment.mean_similarity)
         return ranked[:limit]
 
-    def _search(self, times_ms: np.ndarray, vectors: np.ndarray, floor: float | None = None) -> Pairs:
-        """Index hits of ``vectors`` in both orientations that can be evidence (at least ``floor``,
-        by default the aligner's)."""
+    def _search(self, times_ms: np.ndarray, vectors: np.ndarray, weak: WeakHits | None = None) -> Pairs:
+        """Index hits of ``vectors`` in both orientations that can be evidence; ``weak`` receives,
+        per (episode, orientation), the hits down to ``weak_floor`` as one (n, 3) array."""
         pairs: Pairs = defaultdict(list)
-        floor = self.params.align.min_similarity if floor is None else floor
+        floor = self.params.align.min_similarity
         for flipped, rows in ((False, vectors), (True, mirrored(vectors))):
             neighbours = self.index.search(rows, self.params.neighbours)
             eps, sims = np.asarray(neighbours.episode_ids), np.asarray(neighbours.similarities)
+            ref_times, query_times = np.asarray(neighbours.times_ms), np.asarray(times_ms)
+            if weak is not None:
+                low = (eps >= 0) & (sims >= self.params.weak_floor)
+                row = np.nonzero(low)[0]
+                arr = np.column_stack([query_times[row], ref_times[low], sims[low]]).astype(np.float64)
+                order = np.argsort(eps[low], kind="stable")
+                keys, starts = np.unique(eps[low][order], return_index=True)
+                for episode, part in zip(keys, np.split(arr[order], starts[1:])):
+                    weak[(int(episode), flipped)] = part
             hit = (eps >= 0) & (sims >= floor)
             row = np.nonzero(hit)[0]
-            ep, tq = eps[hit], np.asarray(times_ms)[row]
-            tr, sim = np.asarray(neighbours.times_ms)[hit], sims[hit]
+            ep, tq = eps[hit], query_times[row]
+            tr, sim = ref_times[hit], sims[hit]
             for episode in np.unique(ep):
                 mine = ep == episode
                 pairs[(int(episode), flipped)] = _distinct(tq[mine], tr[mine], sim[mine])
