@@ -34,9 +34,9 @@ class FitParams:
     min_side: float = 0.45  # a box narrower than this share of the frame is not searched
     steps: tuple[float, ...] = (0.08, 0.04, 0.02)  # side moves tried, coarse to fine
     min_similarity: float = 0.85  # median similarity the fitted box must reach on the samples
-    # the whole or the centre of the keyframes must already look somewhat like the copy: a crop
-    # keeps most of the picture, look-alike footage of another episode at the line's times does
-    # not (0.1-0.3 measured on benchmarks.weak_set), and the search is not worth its cost there
+    # one of the starting boxes (whole, centre, corners, edges) must already look somewhat like
+    # the copy: a crop keeps most of the picture, look-alike footage of another episode at the
+    # line's times does not (0.1-0.3 measured on benchmarks.weak_set), and is not worth a search
     min_start: float = 0.45
     sure: float = 0.95  # a fit this good along one line: the other lines are not tried
     min_gain: float = 0.05  # over the uncropped keyframes: else the stored views already cover it
@@ -50,7 +50,7 @@ class Fit:
     uncropped: float  # the same with the whole keyframe
 
 
-def _query_rows(times_ms: np.ndarray, vectors: np.ndarray, at_ms: np.ndarray, within_ms: int) -> np.ndarray:
+def _query_rows(times_ms: np.ndarray, at_ms: np.ndarray, within_ms: int) -> np.ndarray:
     """Index of the query row nearest each time, -1 where none lies within ``within_ms``."""
     order = np.argsort(times_ms, kind="stable")
     t = times_ms[order]
@@ -74,7 +74,7 @@ def fit_crop(query_times_ms: np.ndarray, query_vectors: np.ndarray, keyframes: K
     ref_ms = np.array([t for t, _ in keyframes], np.float64)
     at = (ref_ms - offset_ms) / slope
     inside = (at >= query_times_ms.min()) & (at <= query_times_ms.max())
-    rows = _query_rows(query_times_ms, query_vectors, at, 150)
+    rows = _query_rows(query_times_ms, at, 150)
     usable = np.flatnonzero(inside & (rows >= 0))
     if len(usable) < params.min_samples:
         return None
