@@ -98,13 +98,6 @@ class Band:
     beside: Box
 
 
-def caption_band(frames: list[np.ndarray], box: Box = FULL) -> Box | None:
-    """The picture above a caption bar burned over its bottom (or below one over its top), or
-    ``None`` (grey uint8 frames of one size): :func:`find_band`'s ``beside``."""
-    band = find_band(frames, box)
-    return None if band is None else band.beside
-
-
 def find_band(frames: list[np.ndarray], box: Box = FULL) -> Band | None:
     """A caption bar or text plate over the clip, or ``None``: a bar's inner edge is a horizontal
     step that stays put along most of the width while the picture under and beside it moves.

@@ -26,7 +26,7 @@ class FingerprintSettings(BaseModel):
     )
     caption_band: bool = Field(
         True, description="scanned copies with a burned-in caption bar (10-35 % of the height, bottom or top) "
-                          "also describe the picture beside it (fingerprint/borders.py:caption_band)",
+                          "also describe the picture beside it (fingerprint/borders.py:find_band)",
     )
     decode: Literal["fast", "full"] = Field(
         "fast",

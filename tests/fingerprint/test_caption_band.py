@@ -8,7 +8,7 @@ import pytest
 
 from benchmarks.edits import Piece, text_bar, write
 from fingerprint import fingerprint_video
-from fingerprint.borders import caption_band, content_box
+from fingerprint.borders import content_box, find_band
 from fingerprint.extract import FingerprintParams
 from fingerprint.media import sample_frames
 from tests.fingerprint.test_shifted_views import _best_similarity
@@ -39,8 +39,9 @@ def test_the_bar_is_found_where_it_was_burned(bench_dir, tmp_path, share, top, o
     copy = tmp_path / "captioned.mp4"
     write(copy, [Piece(bench_dir / "refs" / "bikes.mp4", 0, 6)], edit=bar(share, top=top, opaque=opaque))
     frames = greys(copy)
-    band = caption_band(frames, content_box(frames))
-    assert band is not None
+    found = find_band(frames, content_box(frames))
+    assert found is not None
+    band = found.beside
     edge = band.top if top else 1 - band.bottom
     assert abs(edge - share) < 0.03, band
 
@@ -48,7 +49,7 @@ def test_the_bar_is_found_where_it_was_burned(bench_dir, tmp_path, share, top, o
 def test_no_bar_in_the_registered_episodes(bench_dir):
     for ref in sorted((bench_dir / "refs").glob("*.mp4")):
         frames = greys(ref)
-        assert caption_band(frames, content_box(frames)) is None, ref.name
+        assert find_band(frames, content_box(frames)) is None, ref.name
 
 
 def test_a_captioned_copy_meets_the_reference(bench_dir, tmp_path):
