@@ -10,16 +10,21 @@ from pathlib import Path
 
 
 from fingerprint import DecodeError, VideoFingerprint, fingerprint_video
+from fingerprint.extract import VIEWS
 from indexing import claiming
 from indexing.audio import fused_score
 from indexing.reports import (MatchReport, ScanReport, audio_only_report, fused,
                               line_point, video_report)
 from indexing.watermarking import leak_report
+from matcher.align import Alignment, Segment
+from matcher.crop_candidates import Candidate, CropCandidates, describe_grid
+from matcher.match import Match
 from storage import references
 
 log = logging.getLogger(__name__)
 REFIT_CANDIDATES = 6  # partial matches per scan whose crop is fitted, best first
 REFIT_BELOW_COVERAGE = 0.85  # a match covering more of the copy has nothing to gain
+CROP_CANDIDATES = 3  # episodes the crop-grid index proposes when nothing else covers the copy
 
 
 class Matching:
@@ -94,12 +99,42 @@ class Matching:
             partial = match.score < notify or match.alignment.query_coverage < REFIT_BELOW_COVERAGE
             if not covered and tried < REFIT_CANDIDATES and partial:
                 tried += 1
-                keyframes = references.load_keyframes(self.settings.home, match.episode_id)
-                refit = self.matcher.refit(fp, match, keyframes, durations, step_ms=self.fp_params.interval_ms)
+                refit = self._refit(fp, match, durations)
                 covered = refit is not None and whole(refit)
             if refit is not None or match.score > 0:  # a weak line is only worth its refit
                 out.append(refit or match)
+        if not covered:  # no hit at all on the crop's episode: the crop grid proposes where to fit
+            for candidate in self._crop_candidates(fp, exclude={m.episode_id for m in out}):
+                refit = self._refit(fp, _candidate_match(candidate), durations, starts=(candidate.box,))
+                if refit is not None:
+                    out.append(refit)
+                    if whole(refit):
+                        break
         return sorted(out, key=lambda m: -m.score)
+
+    def _refit(self, fp: VideoFingerprint, match, durations: dict[int, int], starts=()):
+        keyframes = references.load_keyframes(self.settings.home, match.episode_id)
+        return self.matcher.refit(fp, match, keyframes, durations, step_ms=self.fp_params.interval_ms, starts=starts)
+
+    def _crop_candidates(self, fp: VideoFingerprint, *, exclude: set[int]) -> list[Candidate]:
+        """Episodes a crop may come from by the crop-grid index (``matcher.crop_candidates``),
+        built on first need from the stored keyframes and again when the catalogue changes."""
+        if fp.views is None:
+            return []
+        episodes = frozenset(self._catalogue)
+        built = getattr(self, "_crop_grid", None)
+        if built is None or built[0] != episodes:
+            grids = {e: describe_grid(references.load_keyframes(self.settings.home, e)) for e in episodes}
+            built = self._crop_grid = (episodes, CropCandidates(grids))
+        whole = fp.views == VIEWS.index("full")
+        return built[1].search(fp.times_ms[whole], fp.vectors[whole], exclude=exclude, limit=CROP_CANDIDATES)
+
+
+def _candidate_match(candidate: Candidate) -> Match:
+    """A score-0 match along the candidate's line, only for :meth:`QueryMatcher.refit` to try."""
+    offset = int(candidate.offset_ms)
+    line = Alignment(1.0, candidate.offset_ms, (Segment(0, 0, offset, offset, 0, 0.0),), 0, 0.0, 0.0, 0.0)
+    return Match(candidate.episode_id, 0.0, candidate.flipped, line)
 
 
 class Scanning:

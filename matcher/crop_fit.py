@@ -63,11 +63,12 @@ def _query_rows(times_ms: np.ndarray, at_ms: np.ndarray, within_ms: int) -> np.n
 
 
 def fit_crop(query_times_ms: np.ndarray, query_vectors: np.ndarray, keyframes: Keyframes, *,
-             slope: float, offset_ms: float, params: FitParams = FitParams()) -> Fit | None:
+             slope: float, offset_ms: float, params: FitParams = FitParams(), starts: Sequence[Box] = ()) -> Fit | None:
     """The box of the reference that the query shows, or ``None`` when no box fits.
 
     ``query_*``: the copy's whole-picture rows (mirrored already when the line is flipped);
-    the line maps query time ``t`` to reference time ``slope * t + offset_ms``.
+    the line maps query time ``t`` to reference time ``slope * t + offset_ms``; ``starts``: more
+    boxes the ascent may start from (where :mod:`matcher.crop_candidates` found the copy).
     """
     if not keyframes or len(query_times_ms) == 0:
         return None
@@ -87,10 +88,10 @@ def fit_crop(query_times_ms: np.ndarray, query_vectors: np.ndarray, keyframes: K
         return float(np.median(np.einsum("ij,ij->i", described, wanted[::every])))
 
     # the starts on every other sample: most candidates are look-alikes that no start fits
-    starts = [(similarity(b, 2), b) for b in (Box(), *STARTS)]
-    if max(v for v, _ in starts) < params.min_start:
+    tried = [(similarity(b, 2), b) for b in (Box(), *STARTS, *starts)]
+    if max(v for v, _ in tried) < params.min_start:
         return None
-    best_two = sorted(starts, key=lambda f: -f[0])[:2]
+    best_two = sorted(tried, key=lambda f: -f[0])[:2]
     start = max(((similarity(b), b) for _, b in best_two), key=lambda f: f[0])
     uncropped = similarity(Box())
     best, best_sim = _ascend(similarity, *start, params)

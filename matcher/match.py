@@ -26,11 +26,12 @@ from __future__ import annotations
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from fingerprint.borders import Box
 from fingerprint.descriptor import mirrored
 from fingerprint.extract import VIEWS, VideoFingerprint
 from matcher.align import Alignment, AlignParams, align
@@ -212,7 +213,8 @@ class QueryMatcher:
         return pairs
 
     def refit(self, query: VideoFingerprint, match: Match, keyframes: Keyframes,
-              ref_durations_ms: Mapping[int, int], *, step_ms: int, params: FitParams = FitParams()) -> Match | None:
+              ref_durations_ms: Mapping[int, int], *, step_ms: int, params: FitParams = FitParams(),
+              starts: Sequence[Box] = ()) -> Match | None:
         """``match`` again with the copy's crop fitted on the reference's keyframes along its line
         (``matcher.crop_fit``): the exact pairs plus one fitted pair per whole-picture query frame,
         aligned and scored as usual. ``None`` when no box fits or the refitted line is not
@@ -225,7 +227,7 @@ class QueryMatcher:
             vectors = mirrored(vectors)
         fits = []
         for line in _lines_to_try(match.alignment):
-            fit = fit_crop(times, vectors, keyframes, params=params, **line)
+            fit = fit_crop(times, vectors, keyframes, params=params, starts=starts, **line)
             if fit is not None:
                 fits.append((fit, line))
                 if fit.similarity >= params.sure:  # no other line can fit much better
