@@ -43,6 +43,7 @@ def test_a_box_crop_is_claimed_whole_after_the_fit(services, bench_dir, tmp_path
     assert claim.reference == "compilation_ep1.mp4" and claim.score >= notify
     assert claim.query_end - claim.query_start >= 18 and abs(claim.ref_start - 5) < 1
     monkeypatch.setattr(scanning, "REFIT_CANDIDATES", 0)  # the same scan without the fit
+    monkeypatch.setattr(scanning, "CROP_CANDIDATES", 0)
     before = services.scan_file(copy, min_score=0.0)
     assert all(m.score < notify or m.query_end - m.query_start < 10 for m in before.matches), before.matches
 
@@ -52,3 +53,18 @@ def test_an_unregistered_clip_under_the_crop_claims_nothing(services, bench_dir,
     write(copy, [Piece(bench_dir / "refs" / "bikes.mp4")], size=(320, 240), edit=box_crop(*BOX))
     report = services.scan_file(copy, min_score=0.0)
     assert not [m for m in report.matches if m.claim == "claim"], report.matches
+
+
+def test_a_crop_with_no_index_hit_is_found_by_the_crop_grid(services, bench_dir, tmp_path, monkeypatch):
+    """An AugLy-style box (another aspect ratio) of a short clip: no stored view gets a hit above
+    the weak floor on it, so only the crop-grid index proposes the episode for the fit."""
+    copy = tmp_path / "box.mp4"
+    write(copy, [Piece(bench_dir / "refs" / "carphone_pristine.mp4")], size=(176, 144),
+          edit=box_crop(0.172, 0.244, 0.784, 0.963))
+    notify = services.settings.matcher.notify_score
+    monkeypatch.setattr(scanning, "CROP_CANDIDATES", 0)
+    assert not [m for m in services.scan_file(copy, min_score=0.0).matches if m.score >= notify]
+    monkeypatch.setattr(scanning, "CROP_CANDIDATES", 3)
+    [claim] = [m for m in services.scan_file(copy, min_score=0.0).matches if m.claim == "claim"]
+    assert claim.reference == "carphone_pristine.mp4" and claim.score >= notify
+    assert claim.query_end - claim.query_start >= 3

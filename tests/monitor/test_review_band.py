@@ -35,6 +35,7 @@ def test_a_grey_zone_copy_waits_for_review_and_a_strong_one_is_noticed(tmp_path,
     # the crop fit finds the 32 % crop at 0.7 (indexing/scanning._refitted); what is tested here is
     # the band's path through the pipeline, so the fit is off and the copy stays a grey-zone one
     monkeypatch.setattr(scanning, "REFIT_CANDIDATES", 0)
+    monkeypatch.setattr(scanning, "CROP_CANDIDATES", 0)
     episode, strong, grey = media(tmp_path)
     base = Settings(home=tmp_path / "home")
     band = base.matcher
