@@ -74,7 +74,8 @@ def fit_crop(query_times_ms: np.ndarray, query_vectors: np.ndarray, keyframes: K
         return None
     ref_ms = np.array([t for t, _ in keyframes], np.float64)
     at = (ref_ms - offset_ms) / slope
-    inside = (at >= query_times_ms.min()) & (at <= query_times_ms.max())
+    # a keyframe a few ms before the copy's first frame still shows it (a 3-s clip has 3)
+    inside = (at >= query_times_ms.min() - 150) & (at <= query_times_ms.max() + 150)
     rows = _query_rows(query_times_ms, at, 150)
     usable = np.flatnonzero(inside & (rows >= 0))
     if len(usable) < params.min_samples:
