@@ -91,6 +91,14 @@ class VideoFingerprint:
     def __len__(self) -> int:
         return len(self.times_ms)
 
+    def full_view(self) -> VideoFingerprint:
+        """The rows of the whole, uncropped picture alone: what a crop is fitted (and proposed)
+        from; every row when the views are unknown."""
+        if self.views is None:
+            return self
+        keep = self.views == VIEWS.index("full")
+        return replace(self, times_ms=self.times_ms[keep], vectors=self.vectors[keep], views=self.views[keep])
+
     def whole_views(self) -> VideoFingerprint:
         """The rows of the views that describe the whole picture (``WHOLE``), without the
         reference's shifted windows: what an episode is compared with its siblings by, since

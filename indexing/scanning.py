@@ -10,13 +10,11 @@ from pathlib import Path
 
 
 from fingerprint import DecodeError, VideoFingerprint, fingerprint_video
-from fingerprint.extract import VIEWS
 from indexing import claiming
 from indexing.audio import fused_score
 from indexing.reports import (MatchReport, ScanReport, audio_only_report, fused,
                               line_point, video_report)
 from indexing.watermarking import leak_report
-from matcher.align import Alignment, Segment
 from matcher.crop_candidates import Candidate, CropCandidates, describe_grid
 from matcher.match import Match
 from storage import references
@@ -30,6 +28,8 @@ CROP_CANDIDATES = 3  # episodes the crop-grid index proposes when nothing else c
 class Matching:
     """A fingerprint against the index: reads the catalogue's ``settings``, ``fp_params``,
     ``matcher``, ``audio``, ``shared_footage`` and ``_catalogue``."""
+
+    _crop_grid: tuple[frozenset[int], CropCandidates] | None = None  # built on first need
 
     def report(self, path: Path, fp: VideoFingerprint, *, min_score: float) -> ScanReport:
         """Match an already fingerprinted file: picture, then sound fused in, then the watermark."""
@@ -105,14 +105,16 @@ class Matching:
                 out.append(refit or match)
         if not covered:  # no hit at all on the crop's episode: the crop grid proposes where to fit
             for candidate in self._crop_candidates(fp, exclude={m.episode_id for m in out}):
-                refit = self._refit(fp, _candidate_match(candidate), durations, starts=(candidate.box,))
+                refit = self._refit(fp, candidate.as_match(), durations, starts=(candidate.box,))
                 if refit is not None:
                     out.append(refit)
                     if whole(refit):
                         break
         return sorted(out, key=lambda m: -m.score)
 
-    def _refit(self, fp: VideoFingerprint, match, durations: dict[int, int], starts=()):
+    def _refit(self, fp: VideoFingerprint, match: Match, durations: dict[int, int],
+               starts: tuple = ()) -> Match | None:
+        """``match`` with the copy's crop fitted on the episode's stored keyframes."""
         keyframes = references.load_keyframes(self.settings.home, match.episode_id)
         return self.matcher.refit(fp, match, keyframes, durations, step_ms=self.fp_params.interval_ms, starts=starts)
 
@@ -122,19 +124,11 @@ class Matching:
         if fp.views is None:
             return []
         episodes = frozenset(self._catalogue)
-        built = getattr(self, "_crop_grid", None)
-        if built is None or built[0] != episodes:
+        if self._crop_grid is None or self._crop_grid[0] != episodes:
             grids = {e: describe_grid(references.load_keyframes(self.settings.home, e)) for e in episodes}
-            built = self._crop_grid = (episodes, CropCandidates(grids))
-        whole = fp.views == VIEWS.index("full")
-        return built[1].search(fp.times_ms[whole], fp.vectors[whole], exclude=exclude, limit=CROP_CANDIDATES)
-
-
-def _candidate_match(candidate: Candidate) -> Match:
-    """A score-0 match along the candidate's line, only for :meth:`QueryMatcher.refit` to try."""
-    offset = int(candidate.offset_ms)
-    line = Alignment(1.0, candidate.offset_ms, (Segment(0, 0, offset, offset, 0, 0.0),), 0, 0.0, 0.0, 0.0)
-    return Match(candidate.episode_id, 0.0, candidate.flipped, line)
+            self._crop_grid = (episodes, CropCandidates(grids))
+        full = fp.full_view()
+        return self._crop_grid[1].search(full.times_ms, full.vectors, exclude=exclude, limit=CROP_CANDIDATES)
 
 
 class Scanning:

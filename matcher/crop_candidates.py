@@ -20,7 +20,9 @@ import numpy as np
 
 from fingerprint import descriptor
 from fingerprint.borders import Box
+from matcher.align import Alignment, Segment
 from matcher.crop_fit import Keyframes
+from matcher.match import Match
 
 
 def _axis(sides: tuple[float, ...], step: float) -> list[tuple[float, float]]:
@@ -61,6 +63,12 @@ class Candidate:
     offset_ms: float  # reference time minus query time, at normal speed
     box: Box  # the grid box of the best hit: where the crop fit starts
     support: float  # summed best similarity per query frame
+
+    def as_match(self) -> Match:
+        """A score-0 match along the candidate's line, only for :meth:`QueryMatcher.refit` to try."""
+        offset = int(self.offset_ms)
+        line = Alignment(1.0, self.offset_ms, (Segment(0, 0, offset, offset, 0, 0.0),), 0, 0.0, 0.0, 0.0)
+        return Match(self.episode_id, 0.0, self.flipped, line)
 
 
 class CropCandidates:

@@ -33,7 +33,7 @@ import numpy as np
 
 from fingerprint.borders import Box
 from fingerprint.descriptor import mirrored
-from fingerprint.extract import VIEWS, VideoFingerprint
+from fingerprint.extract import VideoFingerprint
 from matcher.align import Alignment, AlignParams, align
 from matcher.crop_fit import FitParams, Keyframes, fit_crop, fitted_pairs
 from matcher.index import FrameIndex
@@ -221,8 +221,8 @@ class QueryMatcher:
         stronger than the match as found."""
         if query.views is None:
             return None
-        whole = query.views == VIEWS.index("full")
-        times, vectors = query.times_ms[whole], query.vectors[whole]
+        full = query.full_view()
+        times, vectors = full.times_ms, full.vectors
         if match.flipped:
             vectors = mirrored(vectors)
         fits = []
