@@ -37,12 +37,14 @@ class SampledFrame:
 @dataclass(frozen=True)
 class Grid:
     """One sampling request: a frame every ``interval_ms`` (ms on the presentation clock), scaled
-    so its longer side is at most ``max_side``, in colour too when ``colour``. Several grids are
-    served by one decode (the fingerprint's and the evidence keyframes')."""
+    so its longer side is at most ``max_side``, in colour too when ``colour``, and the stream's
+    last frame too when ``last`` (and it lies over a quarter step past the last grid frame).
+    Several grids are served by one decode (the fingerprint's and the evidence keyframes')."""
 
     interval_ms: int
     max_side: int
     colour: bool = False
+    last: bool = False
 
 
 def check_file(path: Path, limits: DecodeLimits) -> None:

@@ -37,9 +37,19 @@ class GridPicker:
         self.grid, self.nearest = grid, nearest
         self.next_ms = 0
         self._held: tuple[int, Any] | None = None
+        self._last: tuple[int, Any] | None = None  # the latest frame offered (``grid.last``)
+        self._kept_ms = -1  # the latest time kept
 
     def offer(self, time_ms: int, frame: Any) -> list[tuple[int, Any]]:
         """The (time, frame) pairs to keep now that ``frame`` has been decoded."""
+        if self.grid.last:
+            self._last = (time_ms, frame)
+        kept = self._offer(time_ms, frame)
+        if kept:
+            self._kept_ms = max(self._kept_ms, kept[-1][0])
+        return kept
+
+    def _offer(self, time_ms: int, frame: Any) -> list[tuple[int, Any]]:
         step, kept = self.grid.interval_ms, []
         while time_ms >= self.next_ms:
             point, held = self.next_ms, self._held
@@ -60,9 +70,16 @@ class GridPicker:
         skipped) at or after the pending grid point, ending at ``end_ms``, and the held frame is
         within half a step of it."""
         held, self._held = self._held, None
-        if held is None or self.next_ms > end_ms or self.next_ms - held[0] > self.grid.interval_ms / 2:
-            return []
-        return [held]
+        kept = []
+        if held is not None and self.next_ms <= end_ms and self.next_ms - held[0] <= self.grid.interval_ms / 2:
+            kept.append(held)
+            self._kept_ms = max(self._kept_ms, held[0])
+        # the stream's end, where a copy of the episode's end ends too: a crop fitted on the
+        # keyframes (matcher.crop_fit) otherwise extrapolates up to a step past the last one
+        if self._last is not None and self._last[0] > self._kept_ms + self.grid.interval_ms / 4:
+            kept.append(self._last)
+        self._last = None
+        return kept
 
 
 def grey_picture(frame, size: tuple[int, int], *, fast: bool) -> np.ndarray:

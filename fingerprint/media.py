@@ -21,6 +21,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import ClassVar, Protocol
 
+import numpy as np
+
 from fingerprint.decoding import (
     DECODE_MODES,
     MAX_DAMAGED_PACKETS,
@@ -186,6 +188,7 @@ class OpenCVSource(_Backend):
             sizes = [scaled_size(max(width, 2), max(height, 2), g.max_side) for g in grids]
             pickers = [GridPicker(g, nearest=False) for g in grids]
             out: list[list[SampledFrame]] = [[] for _ in grids]
+            time_ms = 0
             while True:
                 ok, image = capture.read()
                 if not ok:
@@ -194,17 +197,22 @@ class OpenCVSource(_Backend):
                 if time_ms > limits.max_duration_ms:
                     raise DecodeError(str(path), "stream longer than the duration limit")
                 for i, picker in enumerate(pickers):
-                    for kept_ms, kept in picker.offer(time_ms, image):
-                        size = sizes[i]
-                        grey = cv2.resize(cv2.cvtColor(kept, cv2.COLOR_BGR2GRAY), size, interpolation=cv2.INTER_AREA)
-                        rgb = (cv2.resize(cv2.cvtColor(kept, cv2.COLOR_BGR2RGB), size, interpolation=cv2.INTER_AREA)
-                               if grids[i].colour else None)
-                        out[i].append(SampledFrame(kept_ms, grey, rgb))
+                    out[i] += [_bgr_picture(t, kept, sizes[i], grids[i]) for t, kept in picker.offer(time_ms, image)]
+            for i, picker in enumerate(pickers):
+                out[i] += [_bgr_picture(t, kept, sizes[i], grids[i]) for t, kept in picker.finish(time_ms)]
             if not out[0]:
                 raise DecodeError(str(path), "no decodable video frames")
         finally:
             capture.release()
         return out
+
+
+def _bgr_picture(time_ms: int, image: np.ndarray, size: tuple[int, int], grid: Grid) -> SampledFrame:
+    import cv2
+
+    grey = cv2.resize(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), size, interpolation=cv2.INTER_AREA)
+    rgb = cv2.resize(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), size, interpolation=cv2.INTER_AREA) if grid.colour else None
+    return SampledFrame(time_ms, grey, rgb)
 
 
 SOURCES: tuple[VideoSource, ...] = (PyAVSource(), OpenCVSource())

@@ -50,7 +50,7 @@ def _fingerprint_job(path: str, params: FingerprintParams, limits: DecodeLimits,
     try:
         if keyframes:  # a registration: a reference gets its shifted views too
             grids = [Grid(params.interval_ms, params.max_side),
-                     Grid(references.INTERVAL_MS, references.MAX_SIDE, colour=True)]
+                     Grid(references.INTERVAL_MS, references.MAX_SIDE, colour=True, last=True)]
             frames, evidence = sample_grids(Path(path), grids, limits=limits, decode=params.decode)
             video = fingerprint_frames(frames, params, reference=True)
         else:

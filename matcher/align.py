@@ -6,7 +6,7 @@ become the matched segments. Pure function of its inputs; times in milliseconds.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -20,7 +20,7 @@ class AlignParams:
     slopes: int = 41
     # support lost per octave away from normal speed: on near-static footage many slopes fit
     # equally well and the unedited speed is then the likeliest, so ties go to slope 1
-    speed_prior: float = 0.002
+    speed_prior: float = 0.02
     max_gap_ms: int = 2500  # a longer gap in the query splits segments
     min_frames: int = 3
 
@@ -89,7 +89,7 @@ def align(
     if len(chosen) < params.min_frames:
         return None
     pairs = sorted(chosen.values())
-    segments = _segments(pairs, slope, step_ms, params)
+    segments = [_within(s, query_duration_ms, ref_duration_ms) for s in _segments(pairs, slope, step_ms, params)]
     if not segments:
         return None
     used = [p for p in pairs if any(s.query_start_ms <= p[0] < s.query_end_ms for s in segments)]
@@ -181,6 +181,19 @@ def _refine(
             break
         slope, offset = float(fit_slope), float(fit_offset)
     return slope, offset
+
+
+def _within(segment: Segment, query_ms: int, ref_ms: int) -> Segment:
+    """``segment`` inside both files: the last frame's step, or a line's pair interpolated
+    before the first keyframe, would otherwise cite time a file does not have."""
+    def clamp(start: int, end: int, length: int) -> tuple[int, int]:
+        end = min(end, length) if length > 0 else end
+        start = min(max(0, start), end)
+        return start, max(start, end)
+
+    q0, q1 = clamp(segment.query_start_ms, segment.query_end_ms, query_ms)
+    r0, r1 = clamp(segment.ref_start_ms, segment.ref_end_ms, ref_ms)
+    return replace(segment, query_start_ms=q0, query_end_ms=q1, ref_start_ms=r0, ref_end_ms=r1)
 
 
 def _segments(

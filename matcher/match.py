@@ -228,13 +228,11 @@ class QueryMatcher:
         fits = []
         for line in _lines_to_try(match.alignment):
             fit = fit_crop(times, vectors, keyframes, params=params, starts=starts, **line)
-            if fit is not None:
+            if fit is not None:  # every line: near-static footage fits more than one surely
                 fits.append((fit, line))
-                if fit.similarity >= params.sure:  # no other line can fit much better
-                    break
         if not fits:
             return None
-        fit, line = max(fits, key=lambda f: f[0].similarity)
+        fit, line = max(fits, key=lambda f: f[0].similarity - params.speed_penalty * abs(math.log2(f[1]["slope"])))
         key = (match.episode_id, match.flipped)
         pairs = list(self.pairs_with(query, {match.episode_id}).get(key, []))
         pairs += fitted_pairs(times, vectors, keyframes, fit.box, params=params, **line)
@@ -284,7 +282,7 @@ def _lines_to_try(alignment: Alignment) -> list[dict]:
     lines = [(alignment.slope, alignment.offset_ms), (1.0, float(first.ref_start_ms - first.query_start_ms)), (1.0, 0.0)]
     kept: list[dict] = []
     for slope, offset in lines:
-        if all(abs(slope - k["slope"]) > 0.02 or abs(offset - k["offset_ms"]) > 500 for k in kept):
+        if all(abs(slope - k["slope"]) > 0.02 or abs(offset - k["offset_ms"]) > 200 for k in kept):
             kept.append(dict(slope=slope, offset_ms=offset))
     return kept
 
