@@ -88,7 +88,10 @@ def test_registration_takes_the_evidence_keyframes_from_the_same_decode(clip, mo
     assert len(opened) == 1  # the picture's fingerprint and the keyframes: one decode
     alone = sample_frames(clip, interval_ms=references.INTERVAL_MS, max_side=references.MAX_SIDE, colour=True,
                           decode=FingerprintParams().decode)
-    assert [t for t, _ in prints.keyframes] == [f.time_ms for f in alone]
+    # one a second, and the stream's last frame (the end of a copy of the episode's end)
+    *seconds, last = [t for t, _ in prints.keyframes]
+    assert seconds == [f.time_ms for f in alone]
+    assert last > seconds[-1] + references.INTERVAL_MS / 4 and last >= prints.video.times_ms[-1]
     for (_, image), frame in zip(prints.keyframes, alone):
         assert image.ndim == 3 and np.array_equal(image, frame.rgb)
     reference = fingerprint_video(clip, reference=True)
@@ -132,6 +135,17 @@ def test_grid_picker_keeps_the_nearest_frame_once_per_grid_point():
     assert kept(times, end_ms=1720) == [0, 180, 500, 667, 1400, 1500]  # the stream ends before 1750
     first = GridPicker(Grid(250, 64), nearest=False)
     assert [k for t in (0, 167, 333, 500, 667) for k, _ in first.offer(t, t)] == [0, 333, 500]
+
+
+def test_grid_picker_keeps_the_last_frame_when_asked():
+    def kept(times, last):
+        picker = GridPicker(Grid(1000, 64, last=last), nearest=True)
+        out = [k for t in times for k, _ in picker.offer(t, t)]
+        return out + [k for k, _ in picker.finish(times[-1])]
+
+    assert kept((0, 500, 1000, 1500, 1960), last=True) == [0, 1000, 1960]
+    assert kept((0, 500, 1000, 1500, 1960), last=False) == [0, 1000]
+    assert kept((0, 500, 1000, 1200), last=True) == [0, 1000]  # a fifth of a step on: nothing new
 
 
 def test_truncated_file_fails_or_decodes_alike_in_both_modes(clip, tmp_path):

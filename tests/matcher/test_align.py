@@ -70,3 +70,28 @@ def test_voting_all_slopes_at_once_or_one_at_a_time_gives_the_same_alignment(mon
         monkeypatch.setattr(module, "VOTE_BLOCK", 1)
         apart = align(tq, tr, sim, **kwargs)
         assert together == apart, trial
+
+
+def test_a_segment_never_cites_time_outside_either_file():
+    """Pairs interpolated before the reference's first keyframe, and the last frame's step, lie
+    outside the files: a notice must not cite a negative second or one past the end."""
+    q, r, s = _pairs(1.0, -200, n=16)
+    a = align(q, r, s, query_duration_ms=3900, ref_duration_ms=3600, step_ms=250)
+    assert a is not None
+    for seg in a.segments:
+        assert 0 <= seg.query_start_ms < seg.query_end_ms <= 3900
+        assert 0 <= seg.ref_start_ms < seg.ref_end_ms <= 3600
+
+
+def test_near_static_footage_aligns_at_normal_speed():
+    """Every frame of a still shot resembles every other: a line at half speed a little more
+    similar by chance must not win over the unedited speed (its reference span would be half
+    the copy's)."""
+    tq, tr = np.meshgrid(np.arange(12) * 250.0, np.arange(12) * 250.0, indexing="ij")
+    tq, tr = tq.ravel(), tr.ravel()
+    sim = np.full(len(tq), 0.95)
+    sim[np.abs(tr - 0.5 * tq) < 1] = 0.96  # the half-speed line: 1 % more alike
+    a = align(tq, tr, sim, query_duration_ms=3000, ref_duration_ms=3000, step_ms=250)
+    assert a is not None and abs(a.slope - 1.0) < 0.05
+    seg = a.segments[0]
+    assert seg.ref_end_ms - seg.ref_start_ms > 2500
