@@ -68,3 +68,20 @@ def test_a_crop_with_no_index_hit_is_found_by_the_crop_grid(services, bench_dir,
     [claim] = [m for m in services.scan_file(copy, min_score=0.0).matches if m.claim == "claim"]
     assert claim.reference == "carphone_pristine.mp4" and claim.score >= notify
     assert claim.query_end - claim.query_start >= 3
+
+
+def test_a_crop_of_a_still_shot_cites_the_whole_reference_span(services, bench_dir, tmp_path):
+    """A talking head fits a half-speed line about as well as the true one: the claim must cite
+    the copy's own reference seconds (the whole 4-s clip), not half of them, and end at the
+    clip's end (its last frame is a stored keyframe)."""
+    source = bench_dir / "refs" / "carphone_pristine.mp4"
+    copy = tmp_path / "corner.mp4"
+    write(copy, [Piece(source)], size=(176, 144), edit=box_crop(0.25, 0.25, 1.0, 1.0), crf=26)
+    episode_id = next(e for e, info in services._catalogue.items() if info[4] < 10)
+    last_keyframe = references.load_keyframes(services.settings.home, episode_id)[-1][0]
+    assert last_keyframe > services._catalogue[episode_id][4] * 1000 - 500
+    report = services.scan_file(copy, min_score=0.0)
+    [claim] = [m for m in report.matches if m.claim == "claim"]
+    assert claim.reference == "carphone_pristine.mp4"
+    assert claim.ref_start < 0.3 and claim.ref_end - claim.ref_start > 3.5, claim
+    assert claim.ref_end <= services._catalogue[episode_id][4] + 0.01
