@@ -71,6 +71,14 @@ def blurred_border(share: float) -> edits.Edit:
     return apply
 
 
+def _by_height(size: tuple[int, int], share: float) -> float:
+    """``edits.overlay_text``'s size (in units of the width) for text as tall, in shares of the
+    picture's height, as on a vertical episode of ``weak_set`` (AugLy sizes text by the height
+    too): sized by the width, three lines on a wide 480x204 clip cover the whole picture."""
+    w, h = size
+    return share * min(w, h * 9 / 16) / w
+
+
 def real_edits(rng: random.Random, backgrounds: Iterator[Path]) -> list[tuple[str, list[str], object, int]]:
     """(name, transforms, edit factory of the frame size, crf): the table, strengths per seed."""
     words = ["FULL EPISODE", "HD 1080P", "SUBSCRIBE", "watch free", "EP 1-80"]
@@ -83,9 +91,10 @@ def real_edits(rng: random.Random, backgrounds: Iterator[Path]) -> list[tuple[st
         ("crf44", ["encoding_quality"], lambda size: None, 44),
         ("small_crf38", ["encoding_quality", "scale"], lambda size: edits.scale(r(0.35, 0.45)), 38),
         ("pad16x9", ["pad_to_16x9"], lambda size: edits.pad_to(16 / 9, (rng.randrange(256), 90, 160)), 28),
-        ("text_mid", ["overlay_text"], lambda size: edits.overlay_text(rng.sample(words, 2), at=r(0.3, 0.6)), 26),
-        ("text_plate", ["overlay_text"], lambda size: edits.overlay_text(rng.sample(words, 3), at=r(0.15, 0.25),
-                                                                          size=0.8, colour=(255, 230, 0), box=True), 26),
+        ("text_mid", ["overlay_text"], lambda size: edits.overlay_text(rng.sample(words, 2), at=r(0.3, 0.6),
+                                                                        size=_by_height(size, 1.0)), 26),
+        ("text_plate", ["overlay_text"], lambda size: edits.overlay_text(
+            rng.sample(words, 3), at=r(0.15, 0.25), size=_by_height(size, 0.8), colour=(255, 230, 0), box=True), 26),
         ("blur", ["blur"], lambda size: blur(r(2.0, 4.0)), 26),
         ("watermark", ["watermark"], lambda size: watermark("DRAMA.TV", (r(0, 1), r(0, 1)), r(0.4, 0.6)), 26),
         ("blurred_border", ["blurred_border"], lambda size: blurred_border(r(0.6, 0.8)), 26),
