@@ -161,7 +161,7 @@ def main() -> None:
     parser.add_argument("--bench", type=Path, default=REPO.parent / "shared" / "bench")
     parser.add_argument("--split", default="dev")
     parser.add_argument("--seeds", type=int, nargs="*", default=[25], help="series sets to build and scan")
-    parser.add_argument("--series", type=Path, nargs="*", default=[], help="series sets already built (OUT/series)")
+    parser.add_argument("--series", type=Path, nargs="*", default=[], help="splits already built (OUT/series, OUT/weak, OUT/crop, OUT/real_weak)")
     parser.add_argument("--keep", type=Path, help="build and scan here instead of a temp dir")
     parser.add_argument("--precision", type=float, default=0.99, help="claim precision the notify threshold keeps")
     parser.add_argument("--recall", type=float, default=0.95, help="claim recall the notify threshold should keep")
@@ -179,7 +179,7 @@ def main() -> None:
                 build(split, seed)
             sets.append(scan(f"series{seed}", split, out / f"home-seed{seed}"))
         for n, split in enumerate(args.series):
-            sets.append(scan(f"series:{split.parent.name or n}", split, out / f"home-given{n}"))
+            sets.append(scan(f"{split.name}:{split.parent.name or n}", split, out / f"home-given{n}"))  # weak:s25
     everything = pooled(sets)
     print("== claim precision / recall (true, false) at each threshold, per set and pooled")
     print("\n".join(table([*sets, everything])))

@@ -4,9 +4,9 @@ independent sets find hardest, on real clips instead of rendered episodes.
 ``benchmarks.weak_set`` applies these edits to synthetic series episodes and
 ``benchmarks.crop_set`` applies crops to real clips; this split applies the rest of the issue's
 table (picture-in-picture over other real footage, heavy re-encodes, small copies, padding to
-16:9, burned-in text, blur, a watermark, AugLy's blurred border, crop + flip) to the real clips
-of a split on disk (``../shared/bench/dev`` by default, linked, not copied), four edits per
-reference, drawn per seed. The split's distractors (unregistered real clips) are the PiP
+16:9, burned-in text, blur, a watermark, AugLy's blurred border, crop + flip, and chains of
+two or three of them) to the real clips of a split on disk (``../shared/bench/dev`` by
+default, linked, not copied), four edits per reference, drawn per seed. The split's distractors (unregistered real clips) are the PiP
 backgrounds and, under the PiP, pad and border edits, the negatives: a frame around a copy
 must not match by itself.
 
@@ -101,6 +101,18 @@ def real_edits(rng: random.Random, backgrounds: Iterator[Path]) -> list[tuple[st
         ("crop_flip", ["crop", "hflip"], lambda size: edits.chain(
             edits.box_crop(r(0.0, 0.15), r(0.0, 0.15), r(0.8, 1.0), r(0.8, 1.0)), edits.hflip), 26),
         ("crop_crf40", ["crop", "encoding_quality"], lambda size: edits.crop(r(0.1, 0.2), dx=r(-1, 1)), 40),
+        # chains, as AugLy's sets mostly are
+        ("crop_text", ["crop", "overlay_text"], lambda size: edits.chain(
+            edits.box_crop(r(0.0, 0.15), r(0.0, 0.15), r(0.8, 1.0), r(0.8, 1.0)),
+            edits.overlay_text(rng.sample(words, 2), at=r(0.3, 0.7), size=_by_height(size, 1.0))), 28),
+        ("pip_crf40", ["pip", "encoding_quality"], lambda size: edits.pip(
+            looped(next(backgrounds), size), r(0.6, 0.75), r(0.0, 1.0), r(0.0, 1.0)), 40),
+        ("border_text", ["blurred_border", "overlay_text"], lambda size: edits.chain(
+            blurred_border(r(0.6, 0.8)), edits.overlay_text(rng.sample(words, 1), at=r(0.1, 0.9),
+                                                            size=_by_height(size, 1.0))), 26),
+        ("pad_blur", ["pad_to_16x9", "blur"], lambda size: edits.chain(blur(r(1.5, 3.0)), edits.pad_to(16 / 9)), 26),
+        ("flip_watermark_crf", ["hflip", "watermark", "encoding_quality"], lambda size: edits.chain(
+            edits.hflip, watermark("DRAMA.TV", (r(0, 1), r(0, 1)), r(0.4, 0.6))), 36),
     ]
 
 

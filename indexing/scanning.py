@@ -92,7 +92,7 @@ class Matching:
         if not covered:  # lines of hits too weak to be evidence: a crop with no match at all
             matches = matches + self.matcher.weak_lines(fp, weak, durations, step_ms=self.fp_params.interval_ms,
                                                         exclude={m.episode_id for m in matches})
-        out, tried = [], 0
+        out, tried, fitted = [], 0, set()
         for match in matches:
             refit = None
             # a weak line, a match of part of the copy, or one too weak for a notice
@@ -101,13 +101,17 @@ class Matching:
                 tried += 1
                 refit = self._refit(fp, match, durations)
                 covered = refit is not None and whole(refit)
+                if refit is not None:
+                    fitted.add(match.episode_id)
             if refit is not None or match.score > 0:  # a weak line is only worth its refit
                 out.append(refit or match)
         if not covered:  # no hit at all on the crop's episode: the crop grid proposes where to fit
-            for candidate in self._crop_candidates(fp, exclude={m.episode_id for m in out}):
+            # an episode matched only on its series' shared intro was refitted along lines
+            # through the intro, from the fixed starting boxes; the grid's line and box may fit
+            for candidate in self._crop_candidates(fp, exclude=fitted):
                 refit = self._refit(fp, candidate.as_match(), durations, starts=(candidate.box,))
                 if refit is not None:
-                    out.append(refit)
+                    out = [m for m in out if m.episode_id != refit.episode_id] + [refit]
                     if whole(refit):
                         break
         return sorted(out, key=lambda m: -m.score)
