@@ -9,7 +9,7 @@ pixels; a box is accepted only when every side that is not the frame's own edge 
 windows, dashboards) that cover one or two sides only. A box drawn on all four sides may be a
 little less covered (``FOUR_SIDES_SLACK``), tried only when no box passes at the full cover: a
 window floating over textured real footage loses a stretch of a side to it (issue 23:
-`benchmarks.real_weak_set`, PiP over real clips 9/12 → 10/12; `weak_set` seed 25's PiP over busy
+`benchmarks.real_weak_set`, PiP windows mid-picture on real clips 9/12 → 10/12; `weak_set` seed 25's PiP over busy
 footage found).
 """
 from __future__ import annotations

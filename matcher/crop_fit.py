@@ -38,7 +38,6 @@ class FitParams:
     # the copy: a crop keeps most of the picture, look-alike footage of another episode at the
     # line's times does not (0.1-0.3 measured on benchmarks.weak_set), and is not worth a search
     min_start: float = 0.45
-    sure: float = 0.95  # a fit this good along one line: the other lines are not tried
     # similarity a line's fit loses per octave off normal speed when lines are compared: a crop
     # of near-static footage fits a half-speed line as well as the true one (0.987 measured on
     # a talking head, benchmarks.crop_set), and its cited reference span would be half the copy
