@@ -20,7 +20,7 @@ import itertools
 import json
 import os
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import cv2
@@ -79,8 +79,12 @@ def _by_height(size: tuple[int, int], share: float) -> float:
     return share * min(w, h * 9 / 16) / w
 
 
-def real_edits(rng: random.Random, backgrounds: Iterator[Path]) -> list[tuple[str, list[str], object, int]]:
-    """(name, transforms, edit factory of the frame size, crf): the table, strengths per seed."""
+EditFactory = Callable[[tuple[int, int]], "edits.Edit | None"]  # the frame size → the edit
+
+
+def real_edits(rng: random.Random, backgrounds: Iterator[Path]) -> list[tuple[str, list[str], EditFactory, int]]:
+    """(name, transforms, edit of the frame size, crf): the table; strengths are drawn when an
+    edit is made, so each copy gets its own."""
     words = ["FULL EPISODE", "HD 1080P", "SUBSCRIBE", "watch free", "EP 1-80"]
     r = lambda a, b: round(rng.uniform(a, b), 2)  # noqa: E731
     return [
@@ -130,7 +134,7 @@ def build(out: Path, source: Path, seed: int) -> Path:
     order = rng.sample(range(len(table)), len(table))
     truth, n = [], 0
 
-    def write(path: Path, entry: tuple) -> tuple[list[str], float, str]:
+    def write(path: Path, entry: tuple[str, list[str], EditFactory, int]) -> tuple[list[str], float, str]:
         name, transforms, factory, crf = entry
         w, h = frame_size(path)
         size = (w - w % 2, h - h % 2)
