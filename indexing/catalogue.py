@@ -308,6 +308,8 @@ class Services(Scanning, CatalogueIndex[ConfigT]):
             references.save_keyframes(self.settings.home, episode_id, prints.keyframes)
         except OSError as exc:
             log.warning("episode %d: no reference keyframes kept: %s", episode_id, exc)
+            return
+        self.crop_grid(episode_id)  # described now, so that no scan waits for it
 
     def _register_audio(self, episode_id: int, fp: AudioFingerprint) -> None:
         """Store the episode's sound landmarks; an episode without sound is matched by picture only."""

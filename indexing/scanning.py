@@ -15,7 +15,7 @@ from indexing.audio import fused_score
 from indexing.reports import (MatchReport, ScanReport, audio_only_report, fused,
                               line_point, video_report)
 from indexing.watermarking import leak_report
-from matcher.crop_candidates import Candidate, CropCandidates, describe_grid
+from matcher.crop_candidates import GRID_VERSION, Candidate, CropCandidates, CropGrid, describe_grid
 from matcher.match import Match
 from storage import references
 
@@ -29,7 +29,10 @@ class Matching:
     """A fingerprint against the index: reads the catalogue's ``settings``, ``fp_params``,
     ``matcher``, ``audio``, ``shared_footage`` and ``_catalogue``."""
 
-    _crop_grid: tuple[frozenset[int], CropCandidates] | None = None  # built on first need
+    # the crop grid: per episode described once (and stored beside its keyframes), the index
+    # over all of them rebuilt from those when the catalogue changes
+    _crop_grids: dict[int, CropGrid] | None = None
+    _crop_index: tuple[frozenset[int], CropCandidates] | None = None
 
     def report(self, path: Path, fp: VideoFingerprint, *, min_score: float) -> ScanReport:
         """Match an already fingerprinted file: picture, then sound fused in, then the watermark."""
@@ -124,15 +127,35 @@ class Matching:
 
     def _crop_candidates(self, fp: VideoFingerprint, *, exclude: set[int]) -> list[Candidate]:
         """Episodes a crop may come from by the crop-grid index (``matcher.crop_candidates``),
-        built on first need from the stored keyframes and again when the catalogue changes."""
+        built on first need and again when the catalogue changes (only new episodes are read)."""
         if fp.views is None:
             return []
-        episodes = frozenset(self._catalogue)
-        if self._crop_grid is None or self._crop_grid[0] != episodes:
-            grids = {e: describe_grid(references.load_keyframes(self.settings.home, e)) for e in episodes}
-            self._crop_grid = (episodes, CropCandidates(grids))
         full = fp.full_view()
-        return self._crop_grid[1].search(full.times_ms, full.vectors, exclude=exclude, limit=CROP_CANDIDATES)
+        return self.crop_index().search(full.times_ms, full.vectors, exclude=exclude, limit=CROP_CANDIDATES)
+
+    def crop_index(self) -> CropCandidates:
+        """The crop-grid index of the catalogue as it is now (rebuilt when it changed, reading
+        only the episodes it did not hold)."""
+        episodes = frozenset(self._catalogue)
+        if self._crop_index is None or self._crop_index[0] != episodes:
+            known = self._crop_grids or {}
+            self._crop_grids = {e: known[e] if e in known else self.crop_grid(e) for e in episodes}
+            self._crop_index = (episodes, CropCandidates(self._crop_grids))
+        return self._crop_index[1]
+
+    def crop_grid(self, episode_id: int) -> CropGrid:
+        """An episode's keyframes under the crop grid: stored at registration, or described from
+        the keyframes now (and stored) for an episode registered before grids were kept."""
+        home = self.settings.home
+        stored = references.load_derived(home, episode_id, GRID_VERSION)
+        if stored is not None and {"times", "boxes", "vectors"} <= stored.keys():
+            return stored["times"], stored["boxes"], stored["vectors"]
+        grid = describe_grid(references.load_keyframes(home, episode_id))
+        try:
+            references.save_derived(home, episode_id, GRID_VERSION, times=grid[0], boxes=grid[1], vectors=grid[2])
+        except OSError as exc:  # a cache only: the next scan describes it again
+            log.warning("episode %d: crop grid not stored: %s", episode_id, exc)
+        return grid
 
 
 class Scanning:

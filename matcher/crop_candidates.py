@@ -38,6 +38,8 @@ _AXIS = _axis((0.6, 0.75, 0.9, 1.0), 0.15)
 GRID = tuple(Box(x, y, x + w, y + h) for x, w in _AXIS for y, h in _AXIS if (w, h) != (1.0, 1.0))
 COARSE = 4  # DCT frequencies kept per axis: low enough that a box a little off still matches
 _KEEP = np.array([v * descriptor.BLOCK + u - 1 for v in range(COARSE) for u in range(COARSE) if u or v])
+# what a stored grid was described with: another grid or descriptor makes stored ones stale
+GRID_VERSION = f"crop-grid-{len(GRID)}b-{COARSE}c-{descriptor.DIM}d-v1"
 
 
 def coarse(vectors: np.ndarray) -> np.ndarray:
@@ -46,7 +48,10 @@ def coarse(vectors: np.ndarray) -> np.ndarray:
     return kept / np.maximum(np.linalg.norm(kept, axis=1, keepdims=True), 1e-9)
 
 
-def describe_grid(keyframes: Keyframes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+CropGrid = tuple[np.ndarray, np.ndarray, np.ndarray]  # (times ms, box index, coarse vectors)
+
+
+def describe_grid(keyframes: Keyframes) -> CropGrid:
     """(times ms, box index into :data:`GRID`, coarse vectors) of every keyframe under every box."""
     if not keyframes:
         return np.zeros(0, np.int64), np.zeros(0, np.int16), np.zeros((0, len(_KEEP)), np.float32)
@@ -74,7 +79,7 @@ class Candidate:
 class CropCandidates:
     """Every episode's keyframes under the grid, searchable by a copy's whole-picture frames."""
 
-    def __init__(self, grids: Mapping[int, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
+    def __init__(self, grids: Mapping[int, CropGrid]) -> None:
         parts = [(e, g) for e, g in grids.items() if len(g[0])]
         self.episodes = np.concatenate([np.full(len(g[0]), e, np.int64) for e, g in parts]) if parts else np.zeros(0, np.int64)
         self.times = np.concatenate([g[0] for _, g in parts]) if parts else np.zeros(0, np.int64)

@@ -4,7 +4,9 @@ Evidence packages show a copy's frame next to the original's; the original file 
 registration, so one small colour frame per second (longest side 240 px, PNG; grey for episodes
 registered before colour was kept) is stored in
 ``<home>/references/<episode_id>/<ms>.png``. The folder is written under a temporary name and
-renamed, so it is either complete or absent.
+renamed, so it is either complete or absent. Arrays derived from the keyframes (the crop grid's
+descriptors) are kept beside them as ``<name>.npz``, written whole or not at all; they go with
+the folder when the keyframes are replaced or removed.
 """
 from __future__ import annotations
 
@@ -80,6 +82,33 @@ def load_keyframes(home: Path, episode_id: int, max_side: int = 120) -> tuple[tu
             image.thumbnail((max_side, max_side), Image.Resampling.BOX)
             out.append((int(path.stem), np.asarray(image)))
     return tuple(out)
+
+
+def save_derived(home: Path, episode_id: int, name: str, **arrays: np.ndarray) -> None:
+    """Store arrays computed from an episode's keyframes (``name``: what and which version);
+    a no-op for an episode without keyframes (nothing to derive them from)."""
+    folder = _dir(home, episode_id)
+    if not folder.is_dir():
+        return
+    handle, staging = tempfile.mkstemp(prefix=f".{name}-", suffix=".npz", dir=folder)
+    try:
+        with open(handle, "wb") as out:
+            np.savez(out, **arrays)
+        Path(staging).replace(folder / f"{name}.npz")
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise
+
+
+def load_derived(home: Path, episode_id: int, name: str) -> dict[str, np.ndarray] | None:
+    """The arrays :func:`save_derived` stored, or ``None`` when absent or unreadable (a cache:
+    the caller derives them again)."""
+    path = _dir(home, episode_id) / f"{name}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            return {key: stored[key] for key in stored.files}
+    except (OSError, ValueError, EOFError):  # absent, truncated or not an npz at all
+        return None
 
 
 def remove_keyframes(home: Path, episode_id: int) -> None:
