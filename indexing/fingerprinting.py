@@ -17,6 +17,7 @@ from fingerprint.extract import fingerprint_frames
 from fingerprint.audio import AudioFingerprint, fingerprint_audio
 from fingerprint.speech import SpeechParams
 from fingerprint.media import DecodeLimits, Grid, sample_grids
+from matcher.crop_candidates import CropGrid, describe_grid
 from storage import references
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class EpisodePrints:
     video: VideoFingerprint
     audio: AudioFingerprint
     keyframes: list[tuple[int, np.ndarray]] = field(default_factory=list)  # (time ms, colour image)
+    crop_grid: CropGrid | None = None  # the keyframes under the crop grid (matcher.crop_candidates)
 
 
 def _fingerprint_job(path: str, params: FingerprintParams, limits: DecodeLimits, keyframes: bool = False):
@@ -65,4 +67,7 @@ def _fingerprint_job(path: str, params: FingerprintParams, limits: DecodeLimits,
         audio = AudioFingerprint(np.zeros(0, np.int64), np.zeros(0, np.int64), 0)
     if not keyframes:
         return EpisodePrints(video, audio)
-    return EpisodePrints(video, audio, [(f.time_ms, f.rgb if f.rgb is not None else f.grey) for f in evidence])
+    kept = [(f.time_ms, f.rgb if f.rgb is not None else f.grey) for f in evidence]
+    # described here, in the pool: the registering process only stores it (docs/scaling.md)
+    grid = describe_grid([(t, references.small_grey(picture)) for t, picture in kept])
+    return EpisodePrints(video, audio, kept, grid)

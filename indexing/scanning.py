@@ -150,9 +150,16 @@ class Matching:
         stored = references.load_derived(home, episode_id, GRID_VERSION)
         if stored is not None and {"times", "boxes", "vectors"} <= stored.keys():
             return stored["times"], stored["boxes"], stored["vectors"]
-        grid = describe_grid(references.load_keyframes(home, episode_id))
+        return self.keep_crop_grid(episode_id, describe_grid(references.load_keyframes(home, episode_id)))
+
+    def keep_crop_grid(self, episode_id: int, grid: CropGrid | None) -> CropGrid:
+        """Store an episode's crop grid (described in the registration's pool job, or now when
+        it is ``None``) so that no scan describes it again."""
+        if grid is None:
+            grid = describe_grid(references.load_keyframes(self.settings.home, episode_id))
         try:
-            references.save_derived(home, episode_id, GRID_VERSION, times=grid[0], boxes=grid[1], vectors=grid[2])
+            references.save_derived(self.settings.home, episode_id, GRID_VERSION,
+                                    times=grid[0], boxes=grid[1], vectors=grid[2])
         except OSError as exc:  # a cache only: the next scan describes it again
             log.warning("episode %d: crop grid not stored: %s", episode_id, exc)
         return grid

@@ -78,10 +78,17 @@ def load_keyframes(home: Path, episode_id: int, max_side: int = 120) -> tuple[tu
     out = []
     for path in sorted(p for p in folder.glob("*.png") if p.stem.isdigit()):
         with Image.open(path) as image:
-            image = image.convert("L")
-            image.thumbnail((max_side, max_side), Image.Resampling.BOX)
-            out.append((int(path.stem), np.asarray(image)))
+            out.append((int(path.stem), small_grey(image, max_side)))
     return tuple(out)
+
+
+def small_grey(picture: Image.Image | np.ndarray, max_side: int = 120) -> np.ndarray:
+    """A keyframe as :func:`load_keyframes` gives it (PNG is lossless, so a frame about to be
+    stored gives the same pixels as the stored one read back)."""
+    image = Image.fromarray(np.asarray(picture, dtype=np.uint8)) if isinstance(picture, np.ndarray) else picture
+    image = image.convert("L")
+    image.thumbnail((max_side, max_side), Image.Resampling.BOX)
+    return np.asarray(image)
 
 
 def save_derived(home: Path, episode_id: int, name: str, **arrays: np.ndarray) -> None:
