@@ -114,6 +114,7 @@ def _leftovers(home: Path, index_dir: Path) -> Iterator[Path]:
     yield from evidence_root(home).rglob("*.tmp")
     yield from index_dir.glob("*.tmp")
     yield from references.root(home).glob(".*")
+    yield from references.root(home).glob("*/.*")  # derived arrays being written (save_derived)
     yield from (home / "samples").glob("*/.sample-*")
     yield from (home / "uploads").glob("*")
     yield from (home / "proofs").glob("*/*.tmp")

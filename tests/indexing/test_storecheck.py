@@ -8,6 +8,7 @@ from monitor import casework
 from dramaguard.settings import NoticeSettings
 from indexing.storecheck import check_store, remove_drift
 from notices.evidence import KeyframePair
+from storage import registry
 from storage.db import transaction
 from storage.receipts import RegistrationReceiptRow
 from tests.monitor.casework_fixtures import candidate, make_world
@@ -53,7 +54,11 @@ def test_a_sealed_package_checks_clean_and_tampering_is_reported(tmp_path):
 def test_crash_debris_is_reported_after_the_grace_and_removed_by_repair(tmp_path):
     world, case_id = _world_with_a_case(tmp_path)
     home = world.settings.home
+    with transaction(world.sessions) as session:
+        episode = min(registry.all_episode_ids(session=session))  # a registered episode's folder
+    grid_staging = f"references/{episode}/.crop-grid-v1-wxyz.npz"  # a stored crop grid cut short
     debris = {
+        grid_staging: "leftover",
         "evidence/DG-E-000099/keyframes/01.tmp": "orphan",   # a case that never committed
         "references/99/000001000.png": "orphan",            # keyframes of an uncommitted episode
         "index/frames.faiss.x1y2.tmp": "leftover",          # an index save cut short
@@ -69,7 +74,7 @@ def test_crash_debris_is_reported_after_the_grace_and_removed_by_repair(tmp_path
     report = _check(world)
     assert report.orphans == ["evidence/DG-E-000099", "references/99"]
     assert set(report.leftovers) == {
-        "evidence/DG-E-000099/keyframes/01.tmp", "index/frames.faiss.x1y2.tmp",
+        "evidence/DG-E-000099/keyframes/01.tmp", "index/frames.faiss.x1y2.tmp", grid_staging,
         "references/.3-abcd", "samples/douyin/.sample-efgh", "uploads/0123abcd"}
     assert not report.damaged
 
