@@ -15,17 +15,10 @@ split links its references and writes only the crops), whole clips, boxes drawn 
 """
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import random
 from pathlib import Path
 
-import av
-
-from benchmarks import edits
-
-REPO = Path(__file__).resolve().parent.parent
+from benchmarks import edits, sweep
 
 
 def boxes(rng: random.Random) -> list[tuple[str, tuple[float, float, float, float]]]:
@@ -40,43 +33,26 @@ def boxes(rng: random.Random) -> list[tuple[str, tuple[float, float, float, floa
     return [("box", box), ("corner", corner), ("strip", strip)]
 
 
-def frame_size(path: Path) -> tuple[int, int]:
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        return stream.codec_context.width, stream.codec_context.height
-
-
 def build(out: Path, source: Path, seed: int) -> Path:
-    split = out / "crop"
-    (split / "queries").mkdir(parents=True, exist_ok=True)
-    refs = split / "refs"
-    if not refs.exists():
-        os.symlink((source / "refs").resolve(), refs)
+    split = sweep.linked_split(out, "crop", source)
     rng = random.Random(seed)
     truth, n = [], 0
-    for ref in sorted(refs.glob("*.mp4")):
-        w, h = frame_size(ref)
+    for ref in sorted((split / "refs").glob("*.mp4")):
+        size = sweep.even_size(ref)
         for kind, box in boxes(rng):
             n += 1
             name = f"queries/c{n:04d}.mp4"
-            placed = edits.write(split / name, [edits.Piece(ref)], size=(w - w % 2, h - h % 2),
-                                 edit=edits.box_crop(*box), crf=26)
+            placed = edits.write(split / name, [edits.Piece(ref)], size=size, edit=edits.box_crop(*box), crf=26)
             end = placed[-1][1]
             truth.append({"query": name, "reference": f"refs/{ref.name}", "label": "copy", "query_duration": end,
                           "transforms": ["crop", kind], "tool": "crop_set", "box": box,
                           "segments": [{"query": [0.0, end], "ref": [0.0, end]}]})
-    (split / "truth.jsonl").write_text("".join(json.dumps(t) + "\n" for t in truth))
+    sweep.write_truth(split, truth)
     return split
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", type=Path, help="folder to write (the split is OUT/crop)")
-    parser.add_argument("--source", type=Path, default=REPO.parent / "shared" / "bench" / "dev",
-                        help="a split whose refs/ are cropped")
-    parser.add_argument("--seed", type=int, default=23, help="another seed, other boxes")
-    args = parser.parse_args()
-    print("built", build(args.out, args.source, args.seed))
+    sweep.main(__doc__, build, "crop", "a split whose refs/ are cropped", "another seed, other boxes")
 
 
 if __name__ == "__main__":

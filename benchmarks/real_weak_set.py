@@ -15,10 +15,8 @@ must not match by itself.
 """
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
-import os
 import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,8 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from benchmarks import edits
-from benchmarks.crop_set import REPO, frame_size
+from benchmarks import edits, sweep
 
 FPS = 25
 
@@ -121,11 +118,7 @@ def real_edits(rng: random.Random, backgrounds: Iterator[Path]) -> list[tuple[st
 
 
 def build(out: Path, source: Path, seed: int) -> Path:
-    split = out / "real_weak"
-    (split / "queries").mkdir(parents=True, exist_ok=True)
-    refs = split / "refs"
-    if not refs.exists():
-        os.symlink((source / "refs").resolve(), refs)
+    split = sweep.linked_split(out, "real_weak", source)
     truth_lines = [json.loads(line) for line in (source / "truth.jsonl").read_text().splitlines() if line.strip()]
     distractors = [source / t["query"] for t in truth_lines if t["label"] == "distractor"]
     rng = random.Random(seed)
@@ -136,13 +129,12 @@ def build(out: Path, source: Path, seed: int) -> Path:
 
     def write(path: Path, entry: tuple[str, list[str], EditFactory, int]) -> tuple[list[str], float, str]:
         name, transforms, factory, crf = entry
-        w, h = frame_size(path)
-        size = (w - w % 2, h - h % 2)
+        size = sweep.even_size(path)
         placed = edits.write(split / f"queries/r{n:04d}.mp4", [edits.Piece(path)], size=size, fps=FPS,
                              edit=factory(size), crf=crf)
         return transforms, placed[-1][1], name
 
-    for i, ref in enumerate(sorted(refs.glob("*.mp4"))):
+    for i, ref in enumerate(sorted((split / "refs").glob("*.mp4"))):
         for k in range(4):
             n += 1
             transforms, end, name = write(ref, table[order[(4 * i + k) % len(table)]])
@@ -156,18 +148,13 @@ def build(out: Path, source: Path, seed: int) -> Path:
             transforms, _, name = write(path, entry)
             truth.append({"query": f"queries/r{n:04d}.mp4", "reference": None, "label": "distractor",
                           "transforms": transforms, "tool": "real_weak_set", "edit": name})
-    (split / "truth.jsonl").write_text("".join(json.dumps(t) + "\n" for t in truth))
+    sweep.write_truth(split, truth)
     return split
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", type=Path, help="folder to write (the split is OUT/real_weak)")
-    parser.add_argument("--source", type=Path, default=REPO.parent / "shared" / "bench" / "dev",
-                        help="a split whose refs/ are edited and whose distractors are backgrounds")
-    parser.add_argument("--seed", type=int, default=23, help="another seed, other edits and strengths")
-    args = parser.parse_args()
-    print("built", build(args.out, args.source, args.seed))
+    sweep.main(__doc__, build, "real_weak", "a split whose refs/ are edited and whose distractors are backgrounds",
+               "another seed, other edits and strengths")
 
 
 if __name__ == "__main__":

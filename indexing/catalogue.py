@@ -309,7 +309,8 @@ class Services(Scanning, CatalogueIndex[ConfigT]):
         except OSError as exc:
             log.warning("episode %d: no reference keyframes kept: %s", episode_id, exc)
             return
-        self.keep_crop_grid(episode_id, prints.crop_grid)
+        if prints.crop_grid is not None:  # else the first scan that needs it describes it
+            self.keep_crop_grid(episode_id, prints.crop_grid)
 
     def _register_audio(self, episode_id: int, fp: AudioFingerprint) -> None:
         """Store the episode's sound landmarks; an episode without sound is matched by picture only."""

@@ -152,11 +152,9 @@ class Matching:
             return stored["times"], stored["boxes"], stored["vectors"]
         return self.keep_crop_grid(episode_id, describe_grid(references.load_keyframes(home, episode_id)))
 
-    def keep_crop_grid(self, episode_id: int, grid: CropGrid | None) -> CropGrid:
-        """Store an episode's crop grid (described in the registration's pool job, or now when
-        it is ``None``) so that no scan describes it again."""
-        if grid is None:
-            grid = describe_grid(references.load_keyframes(self.settings.home, episode_id))
+    def keep_crop_grid(self, episode_id: int, grid: CropGrid) -> CropGrid:
+        """Store an episode's crop grid (described in the registration's pool job, or by
+        :meth:`crop_grid`) so that no scan describes it again."""
         try:
             references.save_derived(self.settings.home, episode_id, GRID_VERSION,
                                     times=grid[0], boxes=grid[1], vectors=grid[2])
